@@ -1,0 +1,178 @@
+import { isIPv4 } from 'node:net';
+import { DEFAULTS } from './cognito-auth.constants.js';
+import { CognitoAuthConfigError } from './errors/cognito-auth.errors.js';
+import type {
+  CognitoAuthOptions,
+  CognitoCustomCheckContext,
+  CognitoPreloadKeys,
+  CognitoTokenUse,
+  CognitoUserPoolOptions,
+} from './interfaces/cognito-auth-options.interface.js';
+
+/** One accepted pool, validated and normalised. */
+export interface ResolvedUserPool {
+  readonly userPoolId: string;
+  readonly region: string;
+  readonly issuer: string;
+  readonly jwksUri: string;
+  readonly tokenUse: CognitoTokenUse;
+  readonly clientIds: ReadonlySet<string>;
+  readonly resourceAudiences: ReadonlySet<string>;
+}
+
+/** The module's configuration after validation: what every other part reads. */
+export interface CognitoAuthConfig {
+  /** Pools by issuer: the token's `iss` picks its pool, and so its key set. */
+  readonly poolsByIssuer: ReadonlyMap<string, ResolvedUserPool>;
+  readonly clockToleranceSeconds: number;
+  readonly maxTokenLength: number;
+  readonly jwksTimeoutMs: number;
+  readonly jwksRefetchIntervalMs: number;
+  readonly jwksMaxAgeMs: number;
+  readonly preloadKeys: CognitoPreloadKeys;
+  readonly tokenCacheMaxEntries: number;
+  readonly customCheck?: (context: CognitoCustomCheckContext) => void | Promise<void>;
+}
+
+const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id', 'any'];
+const PRELOAD_MODES: readonly CognitoPreloadKeys[] = ['off', 'best-effort', 'required'];
+const USER_POOL_ID = /^[A-Za-z0-9-]+_[A-Za-z0-9]+$/;
+const REGION = /^[a-z0-9-]+$/;
+
+export function resolveCognitoAuthConfig(options: CognitoAuthOptions): CognitoAuthConfig {
+  if (!options || typeof options !== 'object') {
+    throw new CognitoAuthConfigError('options are required: forRoot({ region, userPoolId, clientId })');
+  }
+  const pools = listPools(options).map(resolvePool);
+  const poolsByIssuer = new Map<string, ResolvedUserPool>();
+  for (const pool of pools) {
+    if (poolsByIssuer.has(pool.issuer)) {
+      throw new CognitoAuthConfigError(`two user pools have the issuer ${pool.issuer}`);
+    }
+    poolsByIssuer.set(pool.issuer, pool);
+  }
+  if (options.customCheck !== undefined && typeof options.customCheck !== 'function') {
+    throw new CognitoAuthConfigError('customCheck must be a function');
+  }
+  return {
+    poolsByIssuer,
+    clockToleranceSeconds: readNumber(options, 'clockTolerance', DEFAULTS.clockToleranceSeconds, 0),
+    maxTokenLength: readNumber(options, 'maxTokenLength', DEFAULTS.maxTokenLength, 64),
+    jwksTimeoutMs: readNumber(options, 'jwksTimeoutMs', DEFAULTS.jwksTimeoutMs, 1),
+    jwksRefetchIntervalMs: readNumber(options, 'jwksRefetchIntervalMs', DEFAULTS.jwksRefetchIntervalMs, 0),
+    jwksMaxAgeMs: readNumber(options, 'jwksMaxAgeMs', DEFAULTS.jwksMaxAgeMs, 1),
+    preloadKeys: readChoice(options.preloadKeys, PRELOAD_MODES, DEFAULTS.preloadKeys, 'preloadKeys'),
+    tokenCacheMaxEntries: readNumber(options, 'tokenCacheMaxEntries', DEFAULTS.tokenCacheMaxEntries, 0),
+    customCheck: options.customCheck,
+  };
+}
+
+function listPools(options: CognitoAuthOptions): CognitoUserPoolOptions[] {
+  if (options.userPools !== undefined) {
+    if (options.userPoolId !== undefined) {
+      throw new CognitoAuthConfigError('give either userPools or userPoolId, not both');
+    }
+    if (!Array.isArray(options.userPools) || options.userPools.length === 0) {
+      throw new CognitoAuthConfigError('userPools must be a non-empty array');
+    }
+    return options.userPools;
+  }
+  return [options as CognitoUserPoolOptions];
+}
+
+function resolvePool(pool: CognitoUserPoolOptions): ResolvedUserPool {
+  const userPoolId = pool.userPoolId;
+  if (typeof userPoolId !== 'string' || !USER_POOL_ID.test(userPoolId)) {
+    throw new CognitoAuthConfigError(
+      `userPoolId is missing or malformed (expected "<region>_<id>", got ${JSON.stringify(userPoolId)})`,
+    );
+  }
+  const region = pool.region ?? userPoolId.slice(0, userPoolId.indexOf('_'));
+  if (typeof region !== 'string' || !REGION.test(region)) {
+    throw new CognitoAuthConfigError(`region is malformed for pool ${userPoolId}`);
+  }
+  const issuer = pool.issuer ?? defaultIssuer(pool, region, userPoolId);
+  requireUrl(issuer, 'issuer', userPoolId);
+  const jwksUri = pool.jwksUri ?? `${issuer}/.well-known/jwks.json`;
+  requireSafeJwksUri(jwksUri, userPoolId);
+  return {
+    userPoolId,
+    region,
+    issuer,
+    jwksUri,
+    tokenUse: readChoice(pool.tokenUse, TOKEN_USES, DEFAULTS.tokenUse, 'tokenUse'),
+    clientIds: readClientIds(pool),
+    resourceAudiences: new Set(readStrings(pool.resourceAudiences ?? [], 'resourceAudiences', userPoolId)),
+  };
+}
+
+function defaultIssuer(pool: CognitoUserPoolOptions, region: string, userPoolId: string): string {
+  const format = pool.issuerFormat ?? 'cognito-idp';
+  if (format !== 'cognito-idp' && format !== 'issuer-cognito-idp') {
+    throw new CognitoAuthConfigError(`issuerFormat must be "cognito-idp" or "issuer-cognito-idp"`);
+  }
+  return `https://${format}.${region}.amazonaws.com/${userPoolId}`;
+}
+
+function readClientIds(pool: CognitoUserPoolOptions): ReadonlySet<string> {
+  const ids = [
+    ...(pool.clientId === undefined ? [] : [pool.clientId]),
+    ...(pool.clientIds === undefined ? [] : Array.isArray(pool.clientIds) ? pool.clientIds : [pool.clientIds]),
+  ];
+  if (ids.length === 0) {
+    throw new CognitoAuthConfigError(`clientId or clientIds is required for pool ${pool.userPoolId}`);
+  }
+  return new Set(readStrings(ids, 'clientId', pool.userPoolId));
+}
+
+function readStrings(values: unknown[], name: string, userPoolId: string): string[] {
+  for (const value of values) {
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new CognitoAuthConfigError(`${name} values must be non-empty strings (pool ${userPoolId})`);
+    }
+  }
+  return values as string[];
+}
+
+function requireUrl(value: unknown, name: string, userPoolId: string): URL {
+  try {
+    return new URL(value as string);
+  } catch {
+    throw new CognitoAuthConfigError(`${name} is not a valid URL (pool ${userPoolId})`);
+  }
+}
+
+function requireSafeJwksUri(jwksUri: string, userPoolId: string): void {
+  const url = requireUrl(jwksUri, 'jwksUri', userPoolId);
+  if (url.protocol === 'https:') return;
+  if (url.protocol === 'http:' && isLoopbackHost(url.hostname)) return;
+  throw new CognitoAuthConfigError(
+    `jwksUri must use https (plain http is allowed for loopback hosts only), got ${url.protocol}//${url.host} for pool ${userPoolId}`,
+  );
+}
+
+export function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  return isIPv4(hostname) && hostname.startsWith('127.');
+}
+
+function readNumber(
+  options: CognitoAuthOptions,
+  name: keyof CognitoAuthOptions,
+  fallback: number,
+  minimum: number,
+): number {
+  const value = options[name] ?? fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) {
+    throw new CognitoAuthConfigError(`${name} must be a number >= ${minimum}`);
+  }
+  return value;
+}
+
+function readChoice<T extends string>(value: unknown, choices: readonly T[], fallback: T, name: string): T {
+  const chosen = value ?? fallback;
+  if (!choices.includes(chosen as T)) {
+    throw new CognitoAuthConfigError(`${name} must be one of ${choices.join(', ')}`);
+  }
+  return chosen as T;
+}

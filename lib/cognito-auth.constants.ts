@@ -1,0 +1,24 @@
+/** Injection token of the options given to `forRoot` / `forRootAsync`. */
+export const COGNITO_AUTH_OPTIONS = Symbol('COGNITO_AUTH_OPTIONS');
+/** Injection token of the validated, normalised configuration. */
+export const COGNITO_AUTH_CONFIG = Symbol('COGNITO_AUTH_CONFIG');
+
+/** Name under which the Passport JWT strategy is registered. */
+export const COGNITO_JWT_STRATEGY = 'cognito-jwt';
+
+export const IS_PUBLIC_KEY = 'cognito-auth:is-public';
+export const REQUIRED_GROUPS_KEY = 'cognito-auth:groups';
+export const REQUIRED_SCOPES_KEY = 'cognito-auth:scopes';
+
+export const RS256 = 'RS256';
+
+export const DEFAULTS = {
+  tokenUse: 'access',
+  clockToleranceSeconds: 5,
+  maxTokenLength: 16_384,
+  jwksTimeoutMs: 5_000,
+  jwksRefetchIntervalMs: 10_000,
+  jwksMaxAgeMs: 3_600_000,
+  preloadKeys: 'off',
+  tokenCacheMaxEntries: 10_000,
+} as const;

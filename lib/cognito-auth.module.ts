@@ -1,0 +1,66 @@
+import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { VerifiedTokenCache } from './cache/verified-token.cache.js';
+import { COGNITO_AUTH_CONFIG, COGNITO_AUTH_OPTIONS } from './cognito-auth.constants.js';
+import { resolveCognitoAuthConfig } from './cognito-auth.config.js';
+import { CognitoAuthGuard } from './cognito-auth.guard.js';
+import { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
+import type {
+  CognitoAuthAsyncOptions,
+  CognitoAuthOptions,
+  CognitoAuthOptionsFactory,
+} from './interfaces/cognito-auth-options.interface.js';
+import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
+
+/**
+ * Cognito authentication for the whole app: the Passport JWT strategy over the pool's key set
+ * and, unless `globalGuard: false`, `CognitoAuthGuard` as the global fallback policy.
+ */
+@Global()
+@Module({})
+export class CognitoAuthModule {
+  static forRoot(options: CognitoAuthOptions): DynamicModule {
+    const optionsProvider: Provider = { provide: COGNITO_AUTH_OPTIONS, useValue: options };
+    return this.createModule([optionsProvider], [], options?.globalGuard);
+  }
+
+  static forRootAsync(options: CognitoAuthAsyncOptions): DynamicModule {
+    return this.createModule(this.createAsyncProviders(options), options.imports ?? [], options.globalGuard);
+  }
+
+  private static createModule(
+    optionsProviders: Provider[],
+    imports: DynamicModule['imports'],
+    globalGuard = true,
+  ): DynamicModule {
+    const configProvider: Provider = {
+      provide: COGNITO_AUTH_CONFIG,
+      useFactory: resolveCognitoAuthConfig,
+      inject: [COGNITO_AUTH_OPTIONS],
+    };
+    const services = [VerifiedTokenCache, CognitoJwksService, CognitoJwtStrategy, CognitoAuthGuard];
+    const appGuard: Provider[] = globalGuard ? [{ provide: APP_GUARD, useExisting: CognitoAuthGuard }] : [];
+    return {
+      module: CognitoAuthModule,
+      imports,
+      providers: [...optionsProviders, configProvider, ...services, ...appGuard],
+      exports: [COGNITO_AUTH_OPTIONS, COGNITO_AUTH_CONFIG, ...services],
+    };
+  }
+
+  private static createAsyncProviders(options: CognitoAuthAsyncOptions): Provider[] {
+    if (options.useFactory) {
+      return [{ provide: COGNITO_AUTH_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }];
+    }
+    const factoryClass = options.useClass ?? options.useExisting;
+    if (!factoryClass) {
+      throw new Error('CognitoAuthModule.forRootAsync needs useFactory, useClass or useExisting');
+    }
+    const optionsProvider: Provider = {
+      provide: COGNITO_AUTH_OPTIONS,
+      useFactory: (factory: CognitoAuthOptionsFactory) => factory.createCognitoAuthOptions(),
+      inject: [factoryClass],
+    };
+    return options.useClass ? [optionsProvider, { provide: factoryClass, useClass: factoryClass }] : [optionsProvider];
+  }
+}

@@ -1,0 +1,102 @@
+import type { KeyObject } from 'node:crypto';
+import { HttpException, Inject, Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import passport from 'passport';
+import { Strategy } from 'passport-jwt';
+import { VerifiedTokenCache } from './cache/verified-token.cache.js';
+import { COGNITO_AUTH_CONFIG, COGNITO_JWT_STRATEGY, RS256 } from './cognito-auth.constants.js';
+import type { CognitoAuthConfig } from './cognito-auth.config.js';
+import { InvalidTokenError } from './errors/cognito-auth.errors.js';
+import { extractBearerTokenOrNull } from './http/bearer-token.js';
+import type { CognitoJwtHeader, CognitoJwtPayload } from './interfaces/cognito-jwt.interface.js';
+import type { CognitoUser } from './interfaces/cognito-user.interface.js';
+import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
+import { createCognitoUser } from './token/create-cognito-user.js';
+import { inspectToken, type InspectedToken } from './token/inspect-token.js';
+
+type KeyCallback = (error: Error | null, key?: KeyObject) => void;
+
+/** What the key provider learnt about a request's token, for `validate` to use. */
+const inspections = new WeakMap<object, InspectedToken & { token: string }>();
+const authenticators = new WeakMap<object, passport.Authenticator>();
+
+/**
+ * The passport-jwt strategy: passport-jwt extracts the token and jsonwebtoken verifies the
+ * RS256 signature; the key provider runs the checks that need no key first and picks the key
+ * from the token's own pool only; `validate` builds the user and runs the custom check.
+ */
+@Injectable()
+export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_STRATEGY) {
+  constructor(
+    @Inject(COGNITO_AUTH_CONFIG) protected readonly config: CognitoAuthConfig,
+    protected readonly jwks: CognitoJwksService,
+    protected readonly tokenCache: VerifiedTokenCache,
+  ) {
+    super({
+      jwtFromRequest: extractBearerTokenOrNull,
+      secretOrKeyProvider: (request: object, token: string, done: KeyCallback) =>
+        this.provideSigningKey(request, token, done),
+      algorithms: [RS256],
+      issuer: [...config.poolsByIssuer.keys()],
+      passReqToCallback: true,
+      jsonWebTokenOptions: { clockTolerance: config.clockToleranceSeconds },
+    } as ConstructorParameters<typeof Strategy>[0]);
+  }
+
+  async validate(request: object, payload: CognitoJwtPayload): Promise<CognitoUser> {
+    const inspected = inspections.get(request);
+    if (!inspected) throw new InvalidTokenError('malformed', 'The token could not be verified');
+    inspections.delete(request);
+    const user = createCognitoUser(payload, inspected.pool);
+    await this.runCustomCheck(inspected.header, payload, user);
+    this.tokenCache.set(inspected.token, {
+      user,
+      exp: payload.exp,
+      nbf: payload.nbf,
+      issuer: inspected.pool.issuer,
+      kid: inspected.header.kid,
+    });
+    return user;
+  }
+
+  /**
+   * @nestjs/passport registers strategies on passport's global instance, where two apps in one
+   * process would overwrite each other's strategy. Each strategy gets its own Authenticator;
+   * `CognitoAuthGuard` authenticates through it.
+   */
+  getPassportInstance(): passport.Authenticator {
+    let authenticator = authenticators.get(this);
+    if (!authenticator) {
+      authenticator = new passport.Authenticator();
+      authenticators.set(this, authenticator);
+    }
+    return authenticator;
+  }
+
+  protected provideSigningKey(request: object, token: string, done: KeyCallback): void {
+    let inspected: InspectedToken;
+    try {
+      inspected = inspectToken(token, this.config, Date.now() / 1000);
+    } catch (error) {
+      return done(error as Error);
+    }
+    inspections.set(request, { ...inspected, token });
+    const { pool, header } = inspected;
+    const cachedKey = this.jwks.peekSigningKey(pool, header.kid);
+    if (cachedKey) return done(null, cachedKey);
+    this.jwks.getSigningKey(pool, header.kid).then(
+      (key) => done(null, key),
+      (error: Error) => done(error),
+    );
+  }
+
+  protected async runCustomCheck(header: CognitoJwtHeader, payload: CognitoJwtPayload, user: CognitoUser) {
+    if (!this.config.customCheck) return;
+    try {
+      await this.config.customCheck({ header, payload, user });
+    } catch (error) {
+      if (error instanceof InvalidTokenError || error instanceof HttpException) throw error;
+      throw new InvalidTokenError('custom_check', 'The token was refused by a custom check');
+    }
+  }
+}

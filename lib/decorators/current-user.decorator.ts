@@ -1,0 +1,15 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import { getRequestFromContext } from '../http/execution-context.js';
+import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
+
+/**
+ * The verified user (`@CurrentUser()`), or one of its fields (`@CurrentUser('email')`).
+ * null when nobody is signed in, which only happens on `@Public()` routes.
+ */
+export const CurrentUser = createParamDecorator(
+  (field: keyof CognitoUser | undefined, context: ExecutionContext): unknown => {
+    const user: CognitoUser | null | undefined = getRequestFromContext(context)?.user;
+    if (!user) return null;
+    return field === undefined ? user : user[field];
+  },
+);

@@ -1,0 +1,75 @@
+/** Why a token was refused. One reason per check, so logs and tests can tell them apart. */
+export type InvalidTokenReason =
+  | 'too_long'
+  | 'malformed'
+  | 'unsupported_algorithm'
+  | 'invalid_kid'
+  | 'crit_header'
+  | 'invalid_claim'
+  | 'unknown_issuer'
+  | 'wrong_token_use'
+  | 'wrong_client'
+  | 'wrong_audience'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'unknown_key'
+  | 'invalid_signature'
+  | 'custom_check';
+
+/** Base of every authentication or authorization failure the guard answers. */
+export abstract class CognitoAuthError extends Error {
+  override readonly name: string = this.constructor.name;
+}
+
+/** No credentials: no Authorization header, another scheme, or an empty Bearer token. */
+export class MissingTokenError extends CognitoAuthError {
+  constructor() {
+    super('No bearer token');
+  }
+}
+
+/** The request itself is malformed, e.g. two Authorization headers. */
+export class InvalidRequestError extends CognitoAuthError {
+  constructor(readonly description: string) {
+    super(description);
+  }
+}
+
+/** A token was sent but fails a check. The description is safe to send to the client. */
+export class InvalidTokenError extends CognitoAuthError {
+  constructor(
+    readonly reason: InvalidTokenReason,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+/** No key can be had for the token: the key set is unreachable and nothing usable is cached. */
+export class KeySetUnavailableError extends CognitoAuthError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('The signing keys are unavailable');
+  }
+}
+
+/** The user is in none of the groups a route requires. */
+export class GroupNotAllowedError extends CognitoAuthError {
+  constructor(readonly requiredGroups: readonly string[]) {
+    super('The user is not in a required group');
+  }
+}
+
+/** The token lacks a scope a route requires. */
+export class InsufficientScopeError extends CognitoAuthError {
+  constructor(readonly requiredScopes: readonly string[]) {
+    super('The token lacks a required scope');
+  }
+}
+
+/** The module options are invalid; thrown at start-up. */
+export class CognitoAuthConfigError extends Error {
+  override readonly name = 'CognitoAuthConfigError';
+  constructor(problem: string) {
+    super(`CognitoAuthModule: ${problem}`);
+  }
+}

@@ -1,0 +1,83 @@
+import type { ModuleMetadata, Type } from '@nestjs/common';
+import type { CognitoJwtHeader, CognitoJwtPayload } from './cognito-jwt.interface.js';
+import type { CognitoUser } from './cognito-user.interface.js';
+
+/** Which kind of Cognito token a pool accepts. `any` accepts access and ID tokens. */
+export type CognitoTokenUse = 'access' | 'id' | 'any';
+
+/** `cognito-idp` is the classic issuer host, `issuer-cognito-idp` the "updated" one. */
+export type CognitoIssuerFormat = 'cognito-idp' | 'issuer-cognito-idp';
+
+/** What to do with the key sets when the application starts. */
+export type CognitoPreloadKeys = 'off' | 'best-effort' | 'required';
+
+/** One Cognito user pool whose tokens are accepted. */
+export interface CognitoUserPoolOptions {
+  /** AWS region of the pool, e.g. `eu-west-1`. Defaults to the prefix of `userPoolId`. */
+  region?: string;
+  /** The user pool id, e.g. `eu-west-1_AbCdEf123`. */
+  userPoolId: string;
+  /** The app client id whose tokens are accepted (or use `clientIds`). */
+  clientId?: string;
+  /** Several accepted app client ids. Merged with `clientId`. */
+  clientIds?: string[];
+  /** Which tokens are accepted. Default `access`. */
+  tokenUse?: CognitoTokenUse;
+  /**
+   * Accepted `aud` values of access tokens besides the client ids (resource binding sets
+   * `aud` to an API URL). An access token without `aud` does not need one.
+   */
+  resourceAudiences?: string[];
+  /** Issuer host form. Default `cognito-idp`. Ignored when `issuer` is set. */
+  issuerFormat?: CognitoIssuerFormat;
+  /** Overrides the issuer URL (emulators, tests). Compared exactly to the token's `iss`. */
+  issuer?: string;
+  /** Overrides the JWKS URL. Default `{issuer}/.well-known/jwks.json`. Must be https unless loopback. */
+  jwksUri?: string;
+}
+
+/** What the optional custom check receives, after every built-in check passed. */
+export interface CognitoCustomCheckContext {
+  header: CognitoJwtHeader;
+  payload: CognitoJwtPayload;
+  user: CognitoUser;
+}
+
+export interface CognitoAuthOptions extends Partial<CognitoUserPoolOptions> {
+  /** Several pools in one app. Use either this or the single-pool fields. */
+  userPools?: CognitoUserPoolOptions[];
+  /** Seconds of clock skew allowed on `exp` and `nbf`. Default 5. */
+  clockTolerance?: number;
+  /** Tokens longer than this many characters are refused unparsed. Default 16384. */
+  maxTokenLength?: number;
+  /** Register the guard as `APP_GUARD` (protect every route). Default true. */
+  globalGuard?: boolean;
+  /**
+   * Runs after the built-in checks. Throw to refuse the token: an `InvalidTokenError` gives its
+   * description, a Nest `HttpException` is answered as is, anything else is a 401 `invalid_token`.
+   */
+  customCheck?: (context: CognitoCustomCheckContext) => void | Promise<void>;
+  /** Overall timeout of one key-set download, in ms. Default 5000. */
+  jwksTimeoutMs?: number;
+  /** Minimum time between two downloads caused by unknown `kid`s or failures, in ms. Default 10000. */
+  jwksRefetchIntervalMs?: number;
+  /** Age after which a key set is refreshed in the background, in ms. Default 3600000 (1 h). */
+  jwksMaxAgeMs?: number;
+  /** Download the key sets at start-up: `off` (lazily, default), `best-effort`, or `required` (boot fails). */
+  preloadKeys?: CognitoPreloadKeys;
+  /** Verified-token cache size (entries); 0 turns the cache off. Default 10000. */
+  tokenCacheMaxEntries?: number;
+}
+
+export interface CognitoAuthOptionsFactory {
+  createCognitoAuthOptions(): CognitoAuthOptions | Promise<CognitoAuthOptions>;
+}
+
+export interface CognitoAuthAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory?: (...args: any[]) => CognitoAuthOptions | Promise<CognitoAuthOptions>;
+  inject?: any[];
+  useClass?: Type<CognitoAuthOptionsFactory>;
+  useExisting?: Type<CognitoAuthOptionsFactory>;
+  /** Register the guard as `APP_GUARD`. Decided when the module is declared, hence here. Default true. */
+  globalGuard?: boolean;
+}

@@ -1,0 +1,3 @@
+export * from './cognito-auth-options.interface.js';
+export * from './cognito-jwt.interface.js';
+export * from './cognito-user.interface.js';

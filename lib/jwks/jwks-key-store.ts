@@ -1,0 +1,131 @@
+import type { KeyObject } from 'node:crypto';
+import type { LoggerService } from '@nestjs/common';
+import { JwksClient } from 'jwks-rsa';
+import { InvalidTokenError, KeySetUnavailableError } from '../errors/cognito-auth.errors.js';
+import { toRsaSigningKeys } from './rsa-signing-keys.js';
+
+export interface JwksKeyStoreOptions {
+  jwksUri: string;
+  timeoutMs: number;
+  refetchIntervalMs: number;
+  maxAgeMs: number;
+  logger: LoggerService;
+  /** Called with the kids a refreshed key set no longer has. */
+  onKeysRemoved: (kids: string[]) => void;
+}
+
+/**
+ * The signing keys of one issuer. Downloads go through jwks-rsa; the policy is here:
+ * one download in flight at a time, at most one download per `refetchIntervalMs` for unknown
+ * kids or after a failure, background refresh after `maxAgeMs`, and the last good keys kept
+ * when a download fails (stale keys are better than none).
+ */
+export class JwksKeyStore {
+  private keys = new Map<string, KeyObject>();
+  private loadedAt = 0;
+  private inFlight?: Promise<void>;
+  /** Unknown-kid refetches and retries after a failure wait until then. */
+  private nextFetchAllowedAt = 0;
+  private lastFetchFailed = false;
+  private fetches = 0;
+  private readonly client: JwksClient;
+
+  constructor(private readonly options: JwksKeyStoreOptions) {
+    this.client = new JwksClient({
+      jwksUri: options.jwksUri,
+      timeout: options.timeoutMs,
+      cache: false,
+      rateLimit: false,
+    });
+  }
+
+  /** Downloads started so far (for tests and the benchmark). */
+  get fetchCount(): number {
+    return this.fetches;
+  }
+
+  /** The key if it is already cached: the synchronous fast path. */
+  peekKey(kid: string): KeyObject | undefined {
+    const key = this.keys.get(kid);
+    if (key && Date.now() - this.loadedAt >= this.options.maxAgeMs) this.refreshInBackground();
+    return key;
+  }
+
+  async getKey(kid: string): Promise<KeyObject> {
+    const cached = this.peekKey(kid);
+    if (cached) return cached;
+    await (this.inFlight ?? (this.mayFetchNow() ? this.refetchForUnknownKid() : undefined));
+    const key = this.keys.get(kid);
+    if (key) return key;
+    if (this.lastFetchFailed) throw new KeySetUnavailableError(this.retryAfterSeconds());
+    throw new InvalidTokenError('unknown_key', 'The token kid is not in the key set of its issuer');
+  }
+
+  /** Downloads the key set now; rejects if no keys could be had (for `preloadKeys`). */
+  async load(): Promise<void> {
+    await (this.inFlight ?? this.fetch());
+    if (this.keys.size === 0) {
+      throw new Error(`no signing keys could be loaded from ${this.options.jwksUri}`);
+    }
+  }
+
+  private mayFetchNow(): boolean {
+    return Date.now() >= this.nextFetchAllowedAt;
+  }
+
+  private refetchForUnknownKid(): Promise<void> {
+    // The first download of a cold store is not rate-limited; later ones for unknown kids are.
+    if (this.loadedAt !== 0) this.nextFetchAllowedAt = Date.now() + this.options.refetchIntervalMs;
+    return this.fetch();
+  }
+
+  private refreshInBackground(): void {
+    if (!this.inFlight && this.mayFetchNow()) void this.fetch();
+  }
+
+  private fetch(): Promise<void> {
+    this.fetches += 1;
+    this.inFlight = this.download()
+      .then(
+        (keys) => this.replaceKeys(keys),
+        (error: unknown) => this.recordFailure(error),
+      )
+      .finally(() => {
+        this.inFlight = undefined;
+      });
+    return this.inFlight;
+  }
+
+  private async download(): Promise<Map<string, KeyObject>> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+      timer.unref();
+    });
+    try {
+      return toRsaSigningKeys(await Promise.race([this.client.getKeys(), timeout]));
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private replaceKeys(keys: Map<string, KeyObject>): void {
+    const removed = [...this.keys.keys()].filter((kid) => !keys.has(kid));
+    this.keys = keys;
+    this.loadedAt = Date.now();
+    this.lastFetchFailed = false;
+    if (removed.length > 0) this.options.onKeysRemoved(removed);
+  }
+
+  private recordFailure(error: unknown): void {
+    this.lastFetchFailed = true;
+    this.nextFetchAllowedAt = Date.now() + this.options.refetchIntervalMs;
+    const reason = error instanceof Error ? error.message : String(error);
+    const fallback = this.keys.size > 0 ? 'keeping the cached keys' : 'no keys are cached';
+    this.options.logger.error(`Could not download the key set ${this.options.jwksUri} (${reason}); ${fallback}`);
+  }
+
+  private retryAfterSeconds(): number {
+    return Math.max(1, Math.ceil((this.nextFetchAllowedAt - Date.now()) / 1000));
+  }
+}

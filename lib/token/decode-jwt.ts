@@ -1,0 +1,33 @@
+import { InvalidTokenError } from '../errors/cognito-auth.errors.js';
+
+export interface DecodedJwt {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+}
+
+const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/** Splits and parses a compact JWS without trusting any of it. Throws `malformed` errors. */
+export function decodeJwt(token: string): DecodedJwt {
+  const segments = token.split('.');
+  if (segments.length !== 3 || !segments.every((segment) => BASE64URL_SEGMENT.test(segment))) {
+    throw new InvalidTokenError('malformed', 'The token must be three base64url segments');
+  }
+  return {
+    header: parseJsonObject(segments[0], 'header'),
+    payload: parseJsonObject(segments[1], 'payload'),
+  };
+}
+
+function parseJsonObject(segment: string, part: 'header' | 'payload'): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidTokenError('malformed', `The token ${part} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}

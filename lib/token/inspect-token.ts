@@ -1,0 +1,35 @@
+import type { CognitoAuthConfig, ResolvedUserPool } from '../cognito-auth.config.js';
+import type { CognitoJwtHeader, CognitoJwtPayload } from '../interfaces/cognito-jwt.interface.js';
+import { decodeJwt } from './decode-jwt.js';
+import {
+  assertClaimTypes,
+  assertClient,
+  assertHeader,
+  assertTimeWindow,
+  assertTokenLength,
+  assertTokenUse,
+  findPool,
+} from './token-checks.js';
+
+/** A token that passed every check that needs no key: what remains is the signature. */
+export interface InspectedToken {
+  readonly header: CognitoJwtHeader;
+  readonly payload: CognitoJwtPayload;
+  readonly pool: ResolvedUserPool;
+}
+
+/**
+ * Runs every check of SPEC §2 that does not need the key, cheapest first, so junk never
+ * reaches the key set. Throws an `InvalidTokenError` naming the first failed check.
+ */
+export function inspectToken(token: string, config: CognitoAuthConfig, nowSeconds: number): InspectedToken {
+  assertTokenLength(token, config.maxTokenLength);
+  const { header, payload } = decodeJwt(token);
+  assertHeader(header);
+  assertClaimTypes(payload);
+  const pool = findPool(payload, config.poolsByIssuer);
+  assertTimeWindow(payload, config.clockToleranceSeconds, nowSeconds);
+  assertTokenUse(payload, pool);
+  assertClient(payload, pool);
+  return { header, payload, pool };
+}
