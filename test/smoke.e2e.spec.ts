@@ -1,0 +1,41 @@
+import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, get } from './support/http.js';
+import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
+
+describe.each(ADAPTERS)('sample app smoke (%s)', (adapter) => {
+  let kit: CognitoTestKit;
+  let app: RunningApp;
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+    app = await startSampleApp(kit, { adapter });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await kit?.close();
+  });
+
+  it('serves /health without a token', async () => {
+    const res = await get(`${app.url}/health`);
+    expect(res.status).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('refuses /me without a token with a bare Bearer challenge', async () => {
+    const res = await get(`${app.url}/me`);
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer');
+  });
+
+  it('serves /me with a valid access token', async () => {
+    const res = await get(`${app.url}/me`, bearer(kit.accessToken({ username: 'alice' })));
+    expect(res.status).toBe(200);
+    expect(res.json()).toMatchObject({ username: 'alice', tokenUse: 'access', groups: [], clientId: kit.clientId });
+  });
+
+  it('answers invalid_token for an expired token', async () => {
+    const res = await get(`${app.url}/me`, bearer(kit.accessToken({ exp: Math.floor(Date.now() / 1000) - 60 })));
+    expect(res.status).toBe(401);
+    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The token has expired"');
+  });
+});

@@ -1,0 +1,73 @@
+import type { INestApplication, LoggerService, ModuleMetadata } from '@nestjs/common';
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { createSampleApp } from '../../sample-app/src/create-sample-app.js';
+import { type HttpAdapterName, readSampleConfig } from '../../sample-app/src/sample-config.js';
+
+export const ADAPTERS: readonly HttpAdapterName[] = ['express', 'fastify'];
+
+export interface RunningApp {
+  readonly app: INestApplication;
+  readonly url: string;
+  readonly logs: CapturedLogger;
+  close(): Promise<void>;
+}
+
+/** A Nest logger that keeps every line, so tests can assert that nothing secret was logged. */
+export class CapturedLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown, ...rest: unknown[]) { this.keep('log', message, rest); }
+  error(message: unknown, ...rest: unknown[]) { this.keep('error', message, rest); }
+  warn(message: unknown, ...rest: unknown[]) { this.keep('warn', message, rest); }
+  debug(message: unknown, ...rest: unknown[]) { this.keep('debug', message, rest); }
+  verbose(message: unknown, ...rest: unknown[]) { this.keep('verbose', message, rest); }
+  fatal(message: unknown, ...rest: unknown[]) { this.keep('fatal', message, rest); }
+  text(): string { return this.lines.join('\n'); }
+  private keep(level: string, message: unknown, rest: unknown[]) {
+    this.lines.push([level, message, ...rest].map((part) => (part instanceof Error ? part.stack : String(part))).join(' '));
+  }
+}
+
+/** Environment variables that point the sample app at a test kit (SPEC §6). */
+export function sampleEnv(kit: CognitoTestKit, env: Record<string, string> = {}): Record<string, string> {
+  return {
+    COGNITO_REGION: kit.region,
+    COGNITO_USER_POOL_ID: kit.userPoolId,
+    COGNITO_CLIENT_ID: kit.clientId,
+    COGNITO_ISSUER: kit.issuer,
+    COGNITO_JWKS_URI: kit.jwksUri,
+    ...env,
+  };
+}
+
+/** The sample app, in process, listening on 127.0.0.1 port 0. */
+export async function startSampleApp(
+  kit: CognitoTestKit,
+  { adapter = 'express', env = {} }: { adapter?: HttpAdapterName; env?: Record<string, string> } = {},
+): Promise<RunningApp> {
+  const logs = new CapturedLogger();
+  const config = readSampleConfig({ ...sampleEnv(kit, env), HTTP_ADAPTER: adapter });
+  return listen(await createSampleApp(config, { logger: logs }), logs);
+}
+
+/** A throwaway app with the given imports and controllers, listening on 127.0.0.1 port 0. */
+export async function startApp(
+  metadata: ModuleMetadata,
+  { adapter = 'express' }: { adapter?: HttpAdapterName } = {},
+): Promise<RunningApp> {
+  @Module(metadata)
+  class TestAppModule {}
+  const logs = new CapturedLogger();
+  if (adapter === 'fastify') {
+    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
+    return listen(await NestFactory.create(TestAppModule, new FastifyAdapter(), { logger: logs }), logs);
+  }
+  return listen(await NestFactory.create(TestAppModule, { logger: logs }), logs);
+}
+
+async function listen(app: INestApplication, logs: CapturedLogger): Promise<RunningApp> {
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  return { app, logs, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
