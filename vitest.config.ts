@@ -17,6 +17,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^nestjs-cognito-auth\/testing$/, replacement: fromRoot('./lib/testing/index.ts') },
+      { find: /^nestjs-cognito-auth\/swagger$/, replacement: fromRoot('./lib/swagger/index.ts') },
       { find: /^nestjs-cognito-auth$/, replacement: fromRoot('./lib/index.ts') },
     ],
   },

@@ -2,8 +2,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { type CognitoAuthOptions, CognitoAuthModule } from 'nestjs-cognito-auth';
 import { AdminController } from './admin.controller.js';
+import { sampleGraphqlModule } from './graphql.module.js';
 import { HealthController } from './health.controller.js';
 import { MeController } from './me.controller.js';
+import { MeResolver } from './me.resolver.js';
 import { OptionalController } from './optional.controller.js';
 import { OrdersController } from './orders.controller.js';
 import type { SampleConfig } from './sample-config.js';
@@ -21,7 +23,9 @@ export class AppModule {
           inject: [ConfigService],
           useFactory: (configService: ConfigService) => configService.getOrThrow<CognitoAuthOptions>('cognito'),
         }),
+        sampleGraphqlModule(config.adapter),
       ],
+      providers: [MeResolver],
       controllers: [HealthController, MeController, AdminController, OrdersController, OptionalController],
     };
   }

@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
 import { AppModule } from './app.module.js';
 import type { SampleConfig } from './sample-config.js';
 
@@ -15,9 +17,17 @@ export async function createSampleApp(
 ): Promise<INestApplication> {
   const module = AppModule.register(config);
   const logger = options.logger ?? undefined;
-  if (config.adapter === 'fastify') {
-    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    return NestFactory.create(module, new FastifyAdapter(), { logger });
-  }
-  return NestFactory.create(module, { logger });
+  const app =
+    config.adapter === 'fastify'
+      ? await NestFactory.create(module, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), { logger })
+      : await NestFactory.create(module, { logger });
+  setUpOpenApi(app);
+  return app;
+}
+
+/** Serves /docs and /docs-json; the document marks protected and public operations as the guard does. */
+function setUpOpenApi(app: INestApplication): void {
+  const builder = addCognitoBearerAuth(new DocumentBuilder().setTitle('nestjs-cognito-auth sample').setVersion('1.0'));
+  const document = applyCognitoSecurity(SwaggerModule.createDocument(app, builder.build()));
+  SwaggerModule.setup('docs', app, document);
 }
