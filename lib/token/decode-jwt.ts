@@ -13,10 +13,22 @@ export function decodeJwt(token: string): DecodedJwt {
   if (segments.length !== 3 || !segments.every((segment) => BASE64URL_SEGMENT.test(segment))) {
     throw new InvalidTokenError('malformed', 'The token must be three base64url segments');
   }
+  if (!isCanonicalBase64url(segments[2])) {
+    throw new InvalidTokenError('malformed', 'The token signature is not canonical base64url');
+  }
   return {
     header: parseJsonObject(segments[0], 'header'),
     payload: parseJsonObject(segments[1], 'payload'),
   };
+}
+
+/**
+ * base64url leaves unused low bits in the last character; several spellings decode to the
+ * same signature. Only the canonical one is accepted, so one signature is one token (and one
+ * entry of the verified-token cache).
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
 }
 
 function parseJsonObject(segment: string, part: 'header' | 'payload'): Record<string, unknown> {

@@ -1,0 +1,296 @@
+/**
+ * Helpers of the hardening suites (issue 4): hand-made JWS tokens with any algorithm, a probe
+ * app, a request-counting loopback server, a boot helper that lets start-up errors reject, and
+ * the assertions on RFC 6750 challenges.
+ */
+import { createHmac, randomBytes, sign as cryptoSign, constants, type KeyObject } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import type { ModuleMetadata } from '@nestjs/common';
+import { Controller, Get, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type CognitoAuthOptions, CognitoAuthModule, type CognitoUser, CurrentUser, Public } from 'nestjs-cognito-auth';
+import { base64url, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { expect } from 'vitest';
+import type { HttpResult } from './http.js';
+import { CapturedLogger, type RunningApp } from './test-app.js';
+import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+// ---------------------------------------------------------------------------------------------
+
+/** A JSON value or raw bytes/string, encoded as one base64url segment. */
+export function segment(value: unknown): string {
+  if (typeof value === 'string' || value instanceof Uint8Array) return base64url(value);
+  return base64url(JSON.stringify(value) ?? '');
+}
+
+export type JwsAlgorithm =
+  | 'RS256' | 'RS384' | 'RS512'
+  | 'PS256' | 'PS384' | 'PS512'
+  | 'HS256' | 'HS384' | 'HS512'
+  | 'ES256' | 'EdDSA';
+
+/**
+ * Signs `header.payload` with a real implementation of `algorithm` (not RS256 whatever the
+ * header says, unlike the kit's `sign`): an HMAC secret for HS*, an RSA/EC/Ed25519 private key
+ * otherwise. So if the library ever accepted the algorithm, the signature would verify.
+ */
+export function signWith(
+  algorithm: JwsAlgorithm,
+  header: unknown,
+  payload: unknown,
+  key: KeyObject | Buffer | string,
+): string {
+  const input = `${segment(header)}.${segment(payload)}`;
+  const data = Buffer.from(input);
+  let signature: Buffer;
+  if (algorithm.startsWith('HS')) {
+    signature = createHmac(`sha${algorithm.slice(2)}`, key as Buffer | string).update(data).digest();
+  } else if (algorithm.startsWith('RS')) {
+    signature = cryptoSign(`sha${algorithm.slice(2)}`, data, key as KeyObject);
+  } else if (algorithm.startsWith('PS')) {
+    const bits = Number(algorithm.slice(2));
+    signature = cryptoSign(`sha${bits}`, data, {
+      key: key as KeyObject,
+      padding: constants.RSA_PKCS1_PSS_PADDING,
+      saltLength: bits / 8,
+    });
+  } else if (algorithm === 'ES256') {
+    signature = cryptoSign('sha256', data, { key: key as KeyObject, dsaEncoding: 'ieee-p1363' });
+  } else {
+    signature = cryptoSign(null, data, key as KeyObject);
+  }
+  return `${input}.${base64url(signature)}`;
+}
+
+/** The three segments of a compact token. */
+export function segmentsOf(token: string): [string, string, string] {
+  const [header, payload, signature] = token.split('.');
+  return [header!, payload!, signature!];
+}
+
+/** The decoded header and payload of a token the kit minted. */
+export function partsOf(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [header, payload] = segmentsOf(token);
+  return {
+    header: JSON.parse(Buffer.from(header, 'base64url').toString('utf8')),
+    payload: JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')),
+  };
+}
+
+/** A random kid that no key set has. */
+export function randomKid(bytes = 24): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export const nowSeconds = () => Math.floor(Date.now() / 1000);
+
+// ---------------------------------------------------------------------------------------------
+// A probe app: one protected route, one public route, one optional-auth route
+// ---------------------------------------------------------------------------------------------
+
+@Controller()
+export class ProbeController {
+  @Get('protected')
+  protectedRoute(@CurrentUser() user: CognitoUser) {
+    return { sub: user.sub, username: user.username };
+  }
+
+  @Public()
+  @Get('health')
+  health() {
+    return { status: 'ok' };
+  }
+
+  @Public()
+  @Get('optional')
+  optional(@CurrentUser() user: CognitoUser | null | undefined) {
+    return { user: user ? { sub: user.sub } : null };
+  }
+}
+
+/** Module metadata of a probe app with the given module options. */
+export function probeModule(options: CognitoAuthOptions): ModuleMetadata {
+  return { imports: [CognitoAuthModule.forRoot(options)], controllers: [ProbeController] };
+}
+
+/** Module options of a kit with small key-set timings, for the JWKS suites. */
+export function fastJwksOptions(kit: CognitoTestKit, overrides: Partial<CognitoAuthOptions> = {}): CognitoAuthOptions {
+  return { ...kit.moduleOptions(), jwksRefetchIntervalMs: 500, jwksTimeoutMs: 400, ...overrides };
+}
+
+/**
+ * Like `startApp` of test-app.ts, but with `abortOnError: false`: Nest's default reaction to an
+ * error while the module graph is built is `process.exit(1)`, which would kill the test worker
+ * instead of rejecting. On failure the half-built app is closed before the error is rethrown.
+ */
+export async function bootApp(
+  metadata: ModuleMetadata,
+  { adapter = 'express' }: { adapter?: HttpAdapterName } = {},
+): Promise<RunningApp> {
+  @Module(metadata)
+  class BootedAppModule {}
+  const logs = new CapturedLogger();
+  const options = { logger: logs, abortOnError: false } as const;
+  const app =
+    adapter === 'fastify'
+      ? await NestFactory.create(
+          BootedAppModule,
+          new (await import('@nestjs/platform-fastify')).FastifyAdapter(),
+          options,
+        )
+      : await NestFactory.create(BootedAppModule, options);
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw Object.assign(error as Error, { logs });
+  }
+  const address = app.getHttpServer().address() as AddressInfo;
+  return { app, logs, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// A loopback server that counts every request (jku / x5u targets, dead endpoints)
+// ---------------------------------------------------------------------------------------------
+
+export interface CountingServer {
+  readonly url: string;
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+export async function startCountingServer(): Promise<CountingServer> {
+  const requests: string[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"keys":[]}');
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      }),
+  };
+}
+
+/** A loopback URL where nothing listens (a port that was just released). */
+export async function deadUrl(path = '/jwks.json'): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}${path}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Assertions on answers (SPEC §3)
+// ---------------------------------------------------------------------------------------------
+
+/** `Bearer error="invalid_token", error_description="…"` with a non-empty, well-formed description. */
+export const INVALID_TOKEN_CHALLENGE = /^Bearer (?:realm="[^"\\]*", )?error="invalid_token", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]+"$/;
+/** The bare challenge of a request without credentials. */
+export const BARE_CHALLENGE = /^Bearer(?: realm="[^"\\]*")?$/;
+export const INVALID_REQUEST_CHALLENGE = /^Bearer (?:realm="[^"\\]*", )?error="invalid_request", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]+"$/;
+
+export function challengeOf(res: HttpResult): string | undefined {
+  const value = res.headers['www-authenticate'];
+  return Array.isArray(value) ? value.join('\n') : value;
+}
+
+/** 401 invalid_token, and neither the header nor the body echoes the token or its segments. */
+export function expectInvalidToken(res: HttpResult, token?: string): void {
+  expect({ status: res.status, challenge: challengeOf(res) }).toEqual({
+    status: 401,
+    challenge: expect.stringMatching(INVALID_TOKEN_CHALLENGE),
+  });
+  if (token) expectNoTokenIn(res, token);
+}
+
+export function expectNoCredentials(res: HttpResult): void {
+  expect({ status: res.status, challenge: challengeOf(res) }).toEqual({
+    status: 401,
+    challenge: expect.stringMatching(BARE_CHALLENGE),
+  });
+}
+
+/** SPEC §3: a malformed request is 400 invalid_request or 401 invalid_token, as the status says. */
+export function expectInvalidRequest(res: HttpResult): void {
+  const challenge = challengeOf(res);
+  if (res.status === 400) expect(challenge).toMatch(INVALID_REQUEST_CHALLENGE);
+  else {
+    expect(res.status).toBe(401);
+    expect(challenge).toMatch(INVALID_TOKEN_CHALLENGE);
+  }
+}
+
+/** 503 with a positive integer Retry-After and no challenge (SPEC §3). */
+export function expectKeySetUnavailable(res: HttpResult): void {
+  expect({ status: res.status, retryAfter: res.headers['retry-after'], challenge: challengeOf(res) }).toEqual({
+    status: 503,
+    retryAfter: expect.stringMatching(/^[1-9][0-9]*$/),
+    challenge: undefined,
+  });
+}
+
+/** The token and each of its (non-trivial) segments are absent from the answer. */
+export function expectNoTokenIn(res: HttpResult, token: string): void {
+  const answer = `${challengeOf(res) ?? ''}\n${res.body}`;
+  for (const needle of secretFragments(token)) expect(answer).not.toContain(needle);
+}
+
+/** The token, and its segments long enough not to match by chance. */
+export function secretFragments(token: string): string[] {
+  return [token, ...token.split('.').filter((part) => part.length >= 12)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory
+// ---------------------------------------------------------------------------------------------
+
+/** A full GC (exposed at run time, no CLI flag needed), then heapUsed. */
+export function heapUsedAfterGc(): number {
+  fullGc();
+  fullGc();
+  return process.memoryUsage().heapUsed;
+}
+
+let gcFunction: (() => void) | undefined;
+function fullGc(): void {
+  if (!gcFunction) {
+    setFlagsFromString('--expose-gc');
+    gcFunction = runInNewContext('gc') as () => void;
+  }
+  gcFunction();
+}
+
+/** Runs `task` over `items` with at most `concurrency` in flight; results in order. */
+export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!, index);
+    }
+  });
+  await Promise.all(workers);
+  return results;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
