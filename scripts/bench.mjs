@@ -1,0 +1,354 @@
+#!/usr/bin/env node
+// `npm run bench`: throughput of the built sample app under autocannon (/health vs /me with one
+// reused token vs /me with a new valid token on every request; Express and Fastify), the cost of
+// verification alone (the module vs raw crypto.verify vs aws-jwt-verify), JWKS fetches and the
+// server's peak RSS. Prints tables and writes bench-results/bench-<timestamp>.json.
+// A benchmark, not a test: the numbers depend on the machine and on what else runs on it.
+// Run `node scripts/bench.mjs --help` for the flags; `npm run bench -- --quick` for a smoke run.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseOptions } from './bench/options.mjs';
+import { formatSummary, summariseProfile } from './bench/cpu-profile.mjs';
+import { runLoad } from './bench/load.mjs';
+import { formatGoals, formatHttp, formatVerification } from './bench/report.mjs';
+import { httpGet, startSampleApp } from './bench/server.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REQUIRED_BUILD = ['dist/index.js', 'dist/testing/index.js', 'sample-app/dist/main.js'];
+/** Distinct tokens minted per measured run: warm-up rate × duration × this (brief: ≥ 1.3). */
+const TOKEN_MARGIN = 1.5;
+const REUSED_GOAL = 0.95;
+
+const options = parseOptions(process.argv.slice(2));
+const missing = REQUIRED_BUILD.filter((file) => !existsSync(join(ROOT, file)));
+if (missing.length) {
+  process.stderr.write(`bench: ${missing.join(', ')} missing; run "npm run build" first (npm run bench does)\n`);
+  process.exit(2);
+}
+
+// Imported after the build check: these load dist/.
+const { createCognitoTestKit } = await import('../dist/testing/index.js');
+const { TokenPool } = await import('./bench/tokens.mjs');
+const { runVerificationBench } = await import('./bench/verify.mjs');
+
+const state = { kit: undefined, pool: undefined, server: undefined };
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`\n${signal}: stopping`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const outDir = resolve(ROOT, options.out);
+const log = (text) => process.stderr.write(`${text}\n`);
+
+try {
+  process.exitCode = await main();
+} catch (error) {
+  log(`bench failed: ${error?.stack ?? error}`);
+  process.exitCode = 1;
+} finally {
+  await cleanup();
+}
+
+async function main() {
+  const results = {
+    meta: {
+      timestamp: new Date().toISOString(),
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      loadavgBefore: loadavg(),
+      git: gitInfo(),
+      options,
+      notes: [
+        'req/s = requests completed / wall time of the run; the load generator (autocannon) runs in this process, the server in a child process',
+        '/health and /me one-token: two halves of duration/2 each, in A-B-B-A order, after a warm-up of each; /me distinct tokens: one run of duration after a 2-part warm-up',
+        'srv CPU µs/req = user+system CPU of the server child during the run / requests (from /proc); less sensitive to noise than req/s',
+        'vs /health (CPU) = /health srv CPU µs/req ÷ this scenario\'s: the rate ratio if the server alone were the bottleneck',
+        'srv CPU % / loadgen CPU % near 100: that process saturates one core; a server well below 100% means the load generator or other load limits the rate',
+        'distinct tokens never repeat within one server process; the pool is reused for the other adapter (a fresh process, empty caches)',
+      ],
+    },
+    http: [],
+    servers: {},
+    verification: undefined,
+    profile: undefined,
+  };
+  state.kit = await createCognitoTestKit();
+  state.pool = new TokenPool(state.kit);
+
+  if (options.only !== 'verify') {
+    for (const adapter of options.adapters) {
+      const { rows, server } = await benchAdapter(adapter);
+      results.http.push(...rows);
+      results.servers[adapter] = server;
+    }
+  }
+  if (options.only !== 'http') {
+    log(`verification alone: ${options.verifyTokens} distinct tokens × ${options.rounds} round(s)`);
+    await state.pool.ensure(options.verifyTokens);
+    const { cpuProfile, ...verification } = await runVerificationBench(state.kit, state.pool.tokens.slice(0, options.verifyTokens), {
+      rounds: options.rounds,
+      profile: options.profile,
+    });
+    results.verification = verification;
+    if (cpuProfile) (results.profile ??= {}).moduleVerify = await saveProfile('module-verify', cpuProfile);
+  }
+  if (options.profile && options.only !== 'verify') {
+    for (const adapter of options.adapters) {
+      (results.profile ??= {})[`${adapter}-distinct`] = await profileAdapter(adapter);
+    }
+  }
+  results.meta.loadavgAfter = loadavg();
+  results.meta.tokensMinted = state.pool.size;
+  results.meta.tokenMintingMs = Math.round(state.pool.mintMs);
+  results.goals = goals(results);
+
+  const text = [];
+  if (results.http.length) text.push(formatHttp(results.http, results.servers));
+  if (results.verification) text.push(formatVerification(results.verification));
+  if (results.goals.length) text.push(formatGoals(results.goals));
+  for (const [name, p] of Object.entries(results.profile ?? {})) text.push(p.text);
+  process.stdout.write(`\n${text.join('\n\n')}\n`);
+
+  await mkdir(outDir, { recursive: true });
+  const file = join(outDir, `bench-${stamp}.json`);
+  const json = structuredClone(results);
+  for (const p of Object.values(json.profile ?? {})) delete p.text;
+  await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
+  log(`\nwritten ${file}`);
+
+  const failures = results.http.filter((r) => r.non2xx || r.errors || r.timeouts || r.exhausted);
+  for (const r of failures) log(`FAILED: ${r.adapter} ${r.scenario}: non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}${r.exhausted ? ', tokens exhausted' : ''}`);
+  return failures.length ? 1 : 0;
+}
+
+async function benchAdapter(adapter) {
+  const { kit, pool } = state;
+  const fetchesBefore = kit.jwksRequestCount;
+  log(`${adapter}: starting sample-app/dist/main.js`);
+  const server = (state.server = await startSampleApp(kit, { adapter }));
+  try {
+    const reusedToken = kit.accessToken();
+    await expectOk(server, reusedToken);
+    const rssAtStartMiB = server.memory().rssMiB;
+    const common = { url: server.url, connections: options.connections, server };
+    // /health and /me with one token are measured in two halves each, in A-B-B-A order, so that
+    // JIT warm-up and drifting background load weigh on both alike.
+    const loads = { health: { path: '/health' }, 'me-one-token': { path: '/me', token: reusedToken } };
+    if (options.warmup > 0) {
+      for (const load of Object.values(loads)) await runLoad({ ...common, ...load, duration: options.warmup });
+    }
+    const halves = { health: [], 'me-one-token': [] };
+    for (const scenario of ['health', 'me-one-token', 'me-one-token', 'health']) {
+      log(`${adapter}: ${scenario} (${options.duration / 2} s, half ${halves[scenario].length + 1} of 2)`);
+      halves[scenario].push(await runLoad({ ...common, ...loads[scenario], duration: options.duration / 2 }));
+    }
+    const rows = Object.entries(halves).map(([scenario, runs]) => ({ adapter, scenario, ...combineRuns(runs) }));
+
+    const distinct = await runDistinct(server, common, adapter);
+    rows.push({ adapter, scenario: 'me-distinct-tokens', ...distinct.result });
+    const memory = server.memory();
+    const health = rows[0].reqPerSec;
+    const healthCpu = rows[0].serverCpuUsPerRequest;
+    for (const row of rows) {
+      row.ratioVsHealth = row.reqPerSec / health;
+      // What the rate ratio would be if the server were the only bottleneck (CPU-bound, one thread).
+      row.cpuRatioVsHealth = healthCpu / row.serverCpuUsPerRequest;
+      row.addedCpuUsPerRequestVsHealth = row.serverCpuUsPerRequest - healthCpu;
+    }
+    return {
+      rows,
+      server: {
+        pid: server.pid,
+        jwksFetches: kit.jwksRequestCount - fetchesBefore,
+        peakRssMiB: memory.peakRssMiB,
+        rssMiB: memory.rssMiB,
+        rssAtStartMiB,
+        rssBeforeDistinctMiB: distinct.rssBeforeMiB,
+        distinctTokensSent: distinct.sent,
+        tokenPoolSize: pool.size,
+        exhausted: distinct.result.exhausted,
+      },
+    };
+  } finally {
+    await server.stop();
+    state.server = undefined;
+  }
+}
+
+/** One result from the two halves of a scenario: totals added up, latency percentiles averaged. */
+function combineRuns(runs) {
+  const sum = (pick) => runs.reduce((acc, run) => acc + pick(run), 0);
+  const total = sum((r) => r.total);
+  const elapsedMs = sum((r) => r.elapsedMs);
+  const serverCpuMs = sum((r) => r.serverCpuMs);
+  const mean = (pick) => sum(pick) / runs.length;
+  const statusCodes = {};
+  for (const run of runs) for (const [code, count] of Object.entries(run.statusCodes)) statusCodes[code] = (statusCodes[code] ?? 0) + count;
+  return {
+    reqPerSec: (total / elapsedMs) * 1000,
+    total,
+    elapsedMs,
+    latencyMs: Object.fromEntries(Object.keys(runs[0].latencyMs).map((k) => [k, k === 'max' ? Math.max(...runs.map((r) => r.latencyMs[k])) : mean((r) => r.latencyMs[k])])),
+    non2xx: sum((r) => r.non2xx),
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    statusCodes,
+    serverCpuMs,
+    serverCpuUsPerRequest: (serverCpuMs * 1000) / total,
+    serverCpuPercent: (serverCpuMs / elapsedMs) * 100,
+    loadGeneratorCpuPercent: mean((r) => r.loadGeneratorCpuPercent),
+    exhausted: false,
+    halves: runs.map((r) => ({ reqPerSec: r.reqPerSec, serverCpuUsPerRequest: r.serverCpuUsPerRequest, latencyMs: r.latencyMs })),
+  };
+}
+
+/**
+ * /me with a new token per request: a warm-up of a fixed number of requests (twice) measures the rate,
+ * enough tokens are minted for rate × duration × TOKEN_MARGIN, then the measured run; if the pool
+ * still runs out (the warm-up underestimated), more are minted and the run is repeated once.
+ */
+async function runDistinct(server, common, adapter, { beforeRun, afterRun } = {}) {
+  const { pool } = state;
+  const cursor = { tokens: pool.tokens, cursor: 0 };
+  // Two warm-up halves: the first warms the JIT up, the second (warm) one gives the rate.
+  await pool.ensure(2 * options.distinctWarmupRequests);
+  let warm;
+  for (let half = 0; half < 2; half += 1) {
+    warm = await runLoad({ ...common, path: '/me', amount: options.distinctWarmupRequests, distinct: cursor });
+    assertClean(warm, `${adapter} distinct-token warm-up`);
+  }
+  let rate = warm.sendRate ?? warm.reqPerSec;
+  for (let attempt = 1; ; attempt += 1) {
+    const need = cursor.cursor + Math.ceil(rate * options.duration * TOKEN_MARGIN);
+    if (pool.size < need) log(`${adapter}: minting ${need - pool.size} more tokens (warm-up rate ${Math.round(rate)} req/s)`);
+    await pool.ensure(need);
+    cursor.tokens = pool.tokens;
+    const rssBeforeMiB = server.memory().rssMiB;
+    const first = cursor.cursor;
+    log(`${adapter}: me-distinct-tokens (${options.duration} s)`);
+    await beforeRun?.();
+    const result = await runLoad({ ...common, path: '/me', duration: options.duration, distinct: cursor });
+    await afterRun?.();
+    if (!result.exhausted || attempt === 2) return { result, rssBeforeMiB, sent: cursor.cursor - first };
+    log(`${adapter}: the ${pool.size} tokens ran out at ${Math.round(result.reqPerSec)} req/s; minting more and repeating the run`);
+    rate = Math.max(rate, result.sendRate ?? result.reqPerSec) * 1.2;
+  }
+}
+
+/** The distinct-token run again, on a fresh child whose main thread is CPU-profiled during the run. */
+async function profileAdapter(adapter) {
+  log(`${adapter}: profiling the distinct-token run (server child, V8 sampling profiler)`);
+  const server = (state.server = await startSampleApp(state.kit, { adapter, profile: true }));
+  try {
+    await expectOk(server, state.kit.accessToken());
+    const common = { url: server.url, connections: options.connections, server };
+    const file = join(outDir, `profile-${stamp}-${adapter}-distinct.cpuprofile`);
+    await mkdir(outDir, { recursive: true });
+    const { result } = await runDistinct(server, common, adapter, {
+      beforeRun: () => server.request('start'),
+      afterRun: () => server.request('stop', { file }),
+    });
+    const { usage, spaces } = await server.request('memory');
+    const memory = { ...server.memory(), processMemoryUsageMiB: usage, heapSpacesMiB: spaces };
+    const { readFile } = await import('node:fs/promises');
+    const summary = summariseProfile(JSON.parse(await readFile(file, 'utf8')));
+    const title = `CPU profile, ${adapter} server, /me with distinct tokens (${Math.round(result.reqPerSec)} req/s while profiled, ${result.total} requests)`;
+    const memoryLine =
+      `  memory at the end of the run: RSS ${usage.rss} MiB, V8 heap used ${usage.heapUsed} of ${usage.heapTotal} MiB ` +
+      `(old space ${spaces.old_space?.usedMiB} MiB used, new space ${spaces.new_space?.sizeMiB} MiB), external ${usage.external} MiB, array buffers ${usage.arrayBuffers} MiB`;
+    return { file, reqPerSecWhileProfiled: result.reqPerSec, requests: result.total, memory, summary, text: `${formatSummary(title, summary)}\n${memoryLine}` };
+  } finally {
+    await server.stop();
+    state.server = undefined;
+  }
+}
+
+async function saveProfile(name, profile) {
+  await mkdir(outDir, { recursive: true });
+  const file = join(outDir, `profile-${stamp}-${name}.cpuprofile`);
+  await writeFile(file, JSON.stringify(profile));
+  const summary = summariseProfile(profile);
+  return { file, summary, text: formatSummary('CPU profile, in-process module verification path (guard.canActivate, cache off)', summary) };
+}
+
+async function expectOk(server, token) {
+  const { status, body } = await httpGet(`${server.url}/me`, { authorization: `Bearer ${token}` });
+  if (status !== 200) throw new Error(`sanity check: GET /me answered ${status}: ${body.slice(0, 300)}`);
+}
+
+function assertClean(result, what) {
+  if (result.non2xx || result.errors || result.timeouts) {
+    throw new Error(`${what}: non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts} (${JSON.stringify(result.statusCodes)})`);
+  }
+}
+
+function goals(results) {
+  const list = [];
+  for (const adapter of Object.keys(results.servers)) {
+    const rows = results.http.filter((r) => r.adapter === adapter);
+    const one = rows.find((r) => r.scenario === 'me-one-token');
+    const distinct = rows.find((r) => r.scenario === 'me-distinct-tokens');
+    list.push({
+      adapter,
+      goal: 'reused-token',
+      ratio: one.ratioVsHealth,
+      met: one.ratioVsHealth >= REUSED_GOAL,
+      text: `${adapter}: /me with one reused token at ${(one.ratioVsHealth * 100).toFixed(1)}% of /health (goal ≥ ${REUSED_GOAL * 100}%; SPEC §4 floor 90%)`,
+    });
+    const raw = results.verification?.rows.find((r) => r.method === 'raw crypto.verify');
+    if (raw) {
+      // The raw-signature limit: a reused-token request plus one crypto.verify, in server CPU.
+      const limitUs = one.serverCpuUsPerRequest + raw.usPerToken;
+      const efficiency = limitUs / distinct.serverCpuUsPerRequest;
+      const beyond = distinct.serverCpuUsPerRequest - limitUs;
+      list.push({
+        adapter,
+        goal: 'distinct-token',
+        rawLimitEfficiency: efficiency,
+        extraUsPerRequestBeyondSignature: beyond,
+        met: undefined,
+        text:
+          `${adapter}: /me with distinct tokens at ${(distinct.ratioVsHealth * 100).toFixed(1)}% of /health; ${distinct.serverCpuUsPerRequest.toFixed(0)} µs server CPU/request ` +
+          `vs a raw-signature limit of ${limitUs.toFixed(0)} µs (reused-token /me ${one.serverCpuUsPerRequest.toFixed(0)} + crypto.verify ${raw.usPerToken.toFixed(0)}): ` +
+          `${(efficiency * 100).toFixed(0)}% of the limit rate, ${beyond.toFixed(0)} µs/request beyond the signature check`,
+      });
+    }
+  }
+  const v = results.verification;
+  if (v) {
+    const mod = v.rows.find((r) => r.method === 'module guard, cache off');
+    const aws = v.rows.find((r) => r.method === 'aws-jwt-verify verify()');
+    list.push({
+      goal: 'verification',
+      met: undefined,
+      text: `verification alone: the module verifies at ${(mod.rateVsRaw * 100).toFixed(1)}% of the raw crypto.verify rate (${mod.overheadUsVsRaw.toFixed(1)} µs/token on top); aws-jwt-verify at ${(aws.rateVsRaw * 100).toFixed(1)}%`,
+    });
+  }
+  return list.map((g) => ({ ...g, met: g.met ?? null, informational: g.met === undefined }));
+}
+
+function gitInfo() {
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'lib', 'sample-app/src'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+    return { commit, libDirty: dirty };
+  } catch {
+    return undefined;
+  }
+}
+
+async function cleanup() {
+  const { server, pool, kit } = state;
+  state.server = state.pool = state.kit = undefined;
+  await server?.stop().catch(() => {});
+  await pool?.close().catch(() => {});
+  await kit?.close().catch(() => {});
+}

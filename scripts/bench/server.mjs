@@ -1,0 +1,172 @@
+// The built sample app (sample-app/dist/main.js) as a child process on a free loopback port,
+// pointed at the bench's test kit; /proc readings of its CPU time and memory.
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const HOST = '127.0.0.1';
+const APP_MAIN = fileURLToPath(new URL('../../sample-app/dist/main.js', import.meta.url));
+const PROFILER_PRELOAD = new URL('./profiler-preload.mjs', import.meta.url).href;
+const HEALTH_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+const LOG_LINES_KEPT = 50;
+
+let clockTicks;
+function clockTicksPerSecond() {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Starts the sample app and waits until /health answers 200.
+ * `profile: true` preloads profiler-preload.mjs and opens an IPC channel to drive it.
+ */
+export async function startSampleApp(kit, { adapter, profile = false }) {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST,
+    HTTP_ADAPTER: adapter,
+    COGNITO_REGION: kit.region,
+    COGNITO_USER_POOL_ID: kit.userPoolId,
+    COGNITO_CLIENT_ID: kit.clientId,
+    COGNITO_TOKEN_USE: 'access',
+    COGNITO_ISSUER: kit.issuer,
+    COGNITO_JWKS_URI: kit.jwksUri,
+  };
+  const execArgv = profile ? ['--import', PROFILER_PRELOAD] : [];
+  const stdio = profile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
+  const child = spawn(process.execPath, [...execArgv, APP_MAIN], { env, stdio });
+  const app = new SampleAppProcess(child, adapter, `http://${HOST}:${port}`);
+  try {
+    await app.waitForHealth();
+  } catch (error) {
+    await app.stop();
+    throw new Error(`${error.message}\n--- sample app output ---\n${app.logs.join('\n')}`);
+  }
+  return app;
+}
+
+class SampleAppProcess {
+  constructor(child, adapter, url) {
+    this.child = child;
+    this.pid = child.pid;
+    this.adapter = adapter;
+    this.url = url;
+    this.logs = [];
+    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exitInfo = undefined;
+    void this.exited.then((info) => {
+      this.exitInfo = info;
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk) => {
+        for (const line of chunk.split('\n')) if (line) this.logs.push(line);
+        if (this.logs.length > LOG_LINES_KEPT) this.logs.splice(0, this.logs.length - LOG_LINES_KEPT);
+      });
+    }
+  }
+
+  get alive() {
+    return this.exitInfo === undefined;
+  }
+
+  async waitForHealth() {
+    const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+    for (;;) {
+      if (!this.alive) throw new Error(`sample app exited early (${JSON.stringify(this.exitInfo)})`);
+      const { status } = await httpGet(`${this.url}/health`).catch(() => ({ status: 0 }));
+      if (status === 200) return;
+      if (Date.now() > deadline) throw new Error(`sample app: no 200 from /health within ${HEALTH_TIMEOUT_MS} ms`);
+      await sleep(100);
+    }
+  }
+
+  /** User+system CPU time of the child so far, in ms (from /proc/<pid>/stat). */
+  cpuMs() {
+    const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond();
+  }
+
+  /** VmHWM (peak RSS) and VmRSS of the child, in MiB (from /proc/<pid>/status). */
+  memory() {
+    const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+    const kb = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+    return { peakRssMiB: kb('VmHWM') / 1024, rssMiB: kb('VmRSS') / 1024 };
+  }
+
+  /** Sends a command to profiler-preload.mjs (profile mode only) and waits for its answer. */
+  request(command, payload = {}) {
+    return new Promise((resolve, reject) => {
+      const onMessage = (message) => {
+        if (message?.reply !== command) return;
+        this.child.off('message', onMessage);
+        if (message.error) reject(new Error(message.error));
+        else resolve(message);
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ command, ...payload });
+    });
+  }
+
+  /** SIGTERM by pid (the app has shutdown hooks), SIGKILL if it does not exit in time. */
+  async stop() {
+    if (!this.alive) return this.exitInfo;
+    try {
+      process.kill(this.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+    const timer = setTimeout(() => {
+      try {
+        process.kill(this.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }, STOP_TIMEOUT_MS);
+    const info = await this.exited;
+    clearTimeout(timer);
+    return info;
+  }
+}
+
+export function httpGet(url, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = get(url, { headers, timeout: 5_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
