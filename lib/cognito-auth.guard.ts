@@ -16,6 +16,13 @@ import { getRequestFromContext, getResponseFromContext, setResponseHeader } from
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { toCognitoAuthError } from './token/verification-failure.js';
 
+/** What a route asks for, from its decorators. */
+export interface RoutePolicy {
+  readonly isPublic: boolean;
+  readonly groups: readonly string[];
+  readonly scopes: readonly string[];
+}
+
 /**
  * The fallback policy: every route needs a valid Cognito token unless it is `@Public()`.
  * On a public route a valid token still populates the user (optional authentication).
@@ -24,6 +31,7 @@ import { toCognitoAuthError } from './token/verification-failure.js';
 @Injectable()
 export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
   private readonly logger = new Logger('CognitoAuth');
+  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
 
   constructor(
     protected readonly reflector: Reflector,
@@ -36,7 +44,7 @@ export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = this.getRequest(context) ?? {};
     if (this.isPublic(context)) {
-      request.user = await this.authenticate(context, request).catch(() => null);
+      request.user = await this.authenticateOptionally(context, request);
       return true;
     }
     try {
@@ -71,10 +79,16 @@ export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
   }
 
   protected isPublic(context: ExecutionContext): boolean {
-    return this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, [
-      context.getHandler(),
-      context.getClass(),
-    ]) === true;
+    return this.routePolicy(context).isPublic;
+  }
+
+  /** On a public route: the user of a valid token, null for no token or an invalid one. */
+  protected async authenticateOptionally(context: ExecutionContext, request: any): Promise<CognitoUser | null> {
+    try {
+      return extractBearerToken(request) === null ? null : await this.authenticate(context, request);
+    } catch {
+      return null;
+    }
   }
 
   /** A token verified before (and still within exp/nbf) skips passport; others go through it. */
@@ -84,9 +98,14 @@ export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
     return this.tokenCache.get(token) ?? this.authenticateWithPassport(context, request);
   }
 
+  /**
+   * Runs passport with the request's credentials only: passport decorates the object it is given
+   * (logIn, logOut, …), which on an Express request costs more than verifying a cached token.
+   */
   protected async authenticateWithPassport(context: ExecutionContext, request: any): Promise<CognitoUser> {
     const options = { session: false, ...(await this.getAuthenticateOptions(context)) };
     const response = this.getResponse(context);
+    const credentials = { headers: request.headers, rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders };
     return new Promise<CognitoUser>((resolve, reject) => {
       const middleware = this.strategy
         .getPassportInstance()
@@ -97,16 +116,36 @@ export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
             reject(failure);
           }
         });
-      middleware(request, response, (error?: unknown) => reject(error ?? new Error('passport returned no result')));
+      middleware(credentials, response, (error?: unknown) => reject(error ?? new Error('passport returned no result')));
     });
   }
 
   protected authorize(context: ExecutionContext, user: CognitoUser): void {
-    const targets = [context.getHandler(), context.getClass()];
-    const groups = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_GROUPS_KEY, targets);
-    if (groups?.length && !this.isInAnyGroup(user, groups)) throw new GroupNotAllowedError(groups);
-    const scopes = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES_KEY, targets);
-    if (scopes?.length && !this.hasAllScopes(user, scopes)) throw new InsufficientScopeError(scopes);
+    const { groups, scopes } = this.routePolicy(context);
+    if (groups.length > 0 && !this.isInAnyGroup(user, groups)) throw new GroupNotAllowedError(groups);
+    if (scopes.length > 0 && !this.hasAllScopes(user, scopes)) throw new InsufficientScopeError(scopes);
+  }
+
+  /**
+   * `@Public`, `@Groups` and `@Scopes` of a route, read once per handler and class with
+   * `Reflector.getAllAndOverride` (handler first) and then kept: metadata does not change at run time.
+   */
+  protected routePolicy(context: ExecutionContext): RoutePolicy {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let policies = this.policies.get(controller);
+    if (!policies) this.policies.set(controller, (policies = new WeakMap()));
+    let policy = policies.get(handler);
+    if (!policy) {
+      const targets = [handler, controller];
+      policy = {
+        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true,
+        groups: this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_GROUPS_KEY, targets) ?? [],
+        scopes: this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES_KEY, targets) ?? [],
+      };
+      policies.set(handler, policy);
+    }
+    return policy;
   }
 
   protected isInAnyGroup(user: CognitoUser, groups: readonly string[]): boolean {

@@ -6,13 +6,14 @@ import { Strategy } from 'passport-jwt';
 import { VerifiedTokenCache } from './cache/verified-token.cache.js';
 import { COGNITO_AUTH_CONFIG, COGNITO_JWT_STRATEGY, RS256 } from './cognito-auth.constants.js';
 import type { CognitoAuthConfig } from './cognito-auth.config.js';
-import { InvalidTokenError } from './errors/cognito-auth.errors.js';
+import { InvalidTokenError, MissingTokenError } from './errors/cognito-auth.errors.js';
 import { extractBearerTokenOrNull } from './http/bearer-token.js';
 import type { CognitoJwtHeader, CognitoJwtPayload } from './interfaces/cognito-jwt.interface.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
 import { createCognitoUser } from './token/create-cognito-user.js';
 import { inspectToken, type InspectedToken } from './token/inspect-token.js';
+import { hasValidRs256Signature } from './token/verify-signature.js';
 
 type KeyCallback = (error: Error | null, key?: KeyObject) => void;
 
@@ -21,9 +22,9 @@ const inspections = new WeakMap<object, InspectedToken & { token: string }>();
 const authenticators = new WeakMap<object, passport.Authenticator>();
 
 /**
- * The passport-jwt strategy: passport-jwt extracts the token and jsonwebtoken verifies the
- * RS256 signature; the key provider runs the checks that need no key first and picks the key
- * from the token's own pool only; `validate` builds the user and runs the custom check.
+ * The passport-jwt strategy. The key provider runs every check that needs no key (cheapest
+ * first) and picks the key from the token's own pool only; the RS256 signature is verified with
+ * that key; `validate` builds the user, runs the custom check and caches the verified token.
  */
 @Injectable()
 export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_STRATEGY) {
@@ -41,6 +42,27 @@ export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_S
       passReqToCallback: true,
       jsonWebTokenOptions: { clockTolerance: config.clockToleranceSeconds },
     } as ConstructorParameters<typeof Strategy>[0]);
+  }
+
+  /**
+   * passport-jwt's own flow (extract, key provider, verify, validate, then success / fail /
+   * error) with one step made direct: passport-jwt verifies through jsonwebtoken, which decodes
+   * the token again and repeats checks the key provider has just run. Here the key provider's
+   * inspection is reused and the signature is one RS256 `crypto.verify`.
+   */
+  override authenticate(request: object): void {
+    const token = extractBearerTokenOrNull(request);
+    if (!token) return this.fail(new MissingTokenError(), 401);
+    this.provideSigningKey(request, token, (keyError, key) => {
+      if (keyError) return this.fail(keyError, 401);
+      if (!hasValidRs256Signature(token, key!)) {
+        return this.fail(new InvalidTokenError('invalid_signature', 'The token signature is invalid'), 401);
+      }
+      this.validate(request, inspections.get(request)!.payload).then(
+        (user) => this.success(user),
+        (error: unknown) => this.error(error as Error),
+      );
+    });
   }
 
   async validate(request: object, payload: CognitoJwtPayload): Promise<CognitoUser> {

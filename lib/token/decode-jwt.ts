@@ -6,6 +6,9 @@ export interface DecodedJwt {
 }
 
 const BASE64URL_SEGMENT = /^[A-Za-z0-9_-]+$/;
+const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/** Unpadded base64url: a length of 4n+2 leaves 4 unused bits, 4n+3 leaves 2, 4n+1 is impossible. */
+const UNUSED_BITS_BY_LENGTH_MOD_4 = [0, -1, 4, 2];
 
 /** Splits and parses a compact JWS without trusting any of it. Throws `malformed` errors. */
 export function decodeJwt(token: string): DecodedJwt {
@@ -28,7 +31,10 @@ export function decodeJwt(token: string): DecodedJwt {
  * entry of the verified-token cache).
  */
 function isCanonicalBase64url(segment: string): boolean {
-  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
+  const unusedBits = UNUSED_BITS_BY_LENGTH_MOD_4[segment.length % 4];
+  if (unusedBits < 0) return false;
+  const lastValue = BASE64URL_ALPHABET.indexOf(segment[segment.length - 1]);
+  return (lastValue & ((1 << unusedBits) - 1)) === 0;
 }
 
 function parseJsonObject(segment: string, part: 'header' | 'payload'): Record<string, unknown> {
