@@ -41,17 +41,21 @@ export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
     super();
   }
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
+  /**
+   * Synchronous when it can be (a cached token, or a public route without one), so the common
+   * case costs no promise; a token seen for the first time goes through passport.
+   */
+  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
     const request = this.getRequest(context) ?? {};
-    if (this.isPublic(context)) {
-      request.user = await this.authenticateOptionally(context, request);
-      return true;
-    }
+    if (this.isPublic(context)) return this.admitOptionally(context, request);
     try {
-      const user = await this.authenticate(context, request);
-      request.user = user;
-      this.authorize(context, user);
-      return true;
+      const user = this.authenticate(context, request);
+      if (!(user instanceof Promise)) return this.admit(context, request, user);
+      return user
+        .then((verified) => this.admit(context, request, verified))
+        .catch((error: unknown) => {
+          throw this.toHttpException(error, context);
+        });
     } catch (error) {
       throw this.toHttpException(error, context);
     }
@@ -82,17 +86,39 @@ export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
     return this.routePolicy(context).isPublic;
   }
 
-  /** On a public route: the user of a valid token, null for no token or an invalid one. */
-  protected async authenticateOptionally(context: ExecutionContext, request: any): Promise<CognitoUser | null> {
+  /** Puts the user on the request, then checks `@Groups` and `@Scopes` (throws on failure). */
+  protected admit(context: ExecutionContext, request: any, user: CognitoUser): true {
+    request.user = user;
+    this.authorize(context, user);
+    return true;
+  }
+
+  /** A public route always passes: the user of a valid token, null for no token or an invalid one. */
+  protected admitOptionally(context: ExecutionContext, request: any): true | Promise<true> {
+    let user: CognitoUser | Promise<CognitoUser> | null;
     try {
-      return extractBearerToken(request) === null ? null : await this.authenticate(context, request);
+      user = extractBearerToken(request) === null ? null : this.authenticate(context, request);
     } catch {
-      return null;
+      user = null;
     }
+    if (!(user instanceof Promise)) {
+      request.user = user;
+      return true;
+    }
+    return user.then(
+      (verified) => {
+        request.user = verified;
+        return true as const;
+      },
+      () => {
+        request.user = null;
+        return true as const;
+      },
+    );
   }
 
   /** A token verified before (and still within exp/nbf) skips passport; others go through it. */
-  protected async authenticate(context: ExecutionContext, request: any): Promise<CognitoUser> {
+  protected authenticate(context: ExecutionContext, request: any): CognitoUser | Promise<CognitoUser> {
     const token = extractBearerToken(request);
     if (token === null) throw new MissingTokenError();
     return this.tokenCache.get(token) ?? this.authenticateWithPassport(context, request);

@@ -2,6 +2,7 @@
 const SCENARIO_LABEL = {
   health: '/health (public)',
   'me-one-token': '/me, one reused token',
+  'me-sub-one-token': '/me/sub, one reused token',
   'me-distinct-tokens': '/me, distinct tokens',
 };
 
