@@ -3,7 +3,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { createServer } from 'node:net';
+import { findFreePort } from '../lib/cognito-local.mjs';
 import { fileURLToPath } from 'node:url';
 
 export const HOST = '127.0.0.1';
@@ -25,24 +25,13 @@ function clockTicksPerSecond() {
   return clockTicks;
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, HOST, () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * Starts the sample app and waits until /health answers 200.
  * `profile: true` preloads profiler-preload.mjs and opens an IPC channel to drive it.
  */
 export async function startSampleApp(kit, { adapter, profile = false }) {
-  const port = await freePort();
+  const port = await findFreePort();
   const env = {
     ...process.env,
     PORT: String(port),

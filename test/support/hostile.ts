@@ -4,19 +4,18 @@
  * the assertions on RFC 6750 challenges.
  */
 import { createHmac, randomBytes, sign as cryptoSign, constants, type KeyObject } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { ModuleMetadata } from '@nestjs/common';
-import { Controller, Get, Module } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { Controller, Get } from '@nestjs/common';
 import { type CognitoAuthOptions, CognitoAuthModule, type CognitoUser, CurrentUser, Public } from 'nestjs-cognito-auth';
 import { base64url, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { expect } from 'vitest';
 import type { HttpResult } from './http.js';
-import { CapturedLogger, type RunningApp } from './test-app.js';
-import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
+import { startStubServer, type StubServer } from './auth-e2e.js';
+import { startApp } from './test-app.js';
 
 // ---------------------------------------------------------------------------------------------
 // Tokens
@@ -123,70 +122,21 @@ export function fastJwksOptions(kit: CognitoTestKit, overrides: Partial<CognitoA
   return { ...kit.moduleOptions(), jwksRefetchIntervalMs: 500, jwksTimeoutMs: 400, ...overrides };
 }
 
-/**
- * Like `startApp` of test-app.ts, but with `abortOnError: false`: Nest's default reaction to an
- * error while the module graph is built is `process.exit(1)`, which would kill the test worker
- * instead of rejecting. On failure the half-built app is closed before the error is rethrown.
- */
-export async function bootApp(
-  metadata: ModuleMetadata,
-  { adapter = 'express' }: { adapter?: HttpAdapterName } = {},
-): Promise<RunningApp> {
-  @Module(metadata)
-  class BootedAppModule {}
-  const logs = new CapturedLogger();
-  const options = { logger: logs, abortOnError: false } as const;
-  const app =
-    adapter === 'fastify'
-      ? await NestFactory.create(
-          BootedAppModule,
-          new (await import('@nestjs/platform-fastify')).FastifyAdapter(),
-          options,
-        )
-      : await NestFactory.create(BootedAppModule, options);
-  try {
-    await app.listen(0, '127.0.0.1');
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw Object.assign(error as Error, { logs });
-  }
-  const address = app.getHttpServer().address() as AddressInfo;
-  return { app, logs, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
-}
+/** Kept for the suites that name it: `startApp` rejects on boot errors and cleans up. */
+export const bootApp = startApp;
 
 // ---------------------------------------------------------------------------------------------
 // A loopback server that counts every request (jku / x5u targets, dead endpoints)
 // ---------------------------------------------------------------------------------------------
 
-export interface CountingServer {
-  readonly url: string;
-  readonly requests: string[];
-  close(): Promise<void>;
-}
+export type CountingServer = StubServer;
 
-export async function startCountingServer(): Promise<CountingServer> {
-  const requests: string[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
+/** Answers every request with an empty key set and records it. */
+export function startCountingServer(): Promise<CountingServer> {
+  return startStubServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{"keys":[]}');
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      }),
-  };
 }
 
 /** A loopback URL where nothing listens (a port that was just released). */

@@ -51,7 +51,11 @@ export async function startSampleApp(
   return listen(await createSampleApp(config, { logger: logs }), logs);
 }
 
-/** A throwaway app with the given imports and controllers, listening on 127.0.0.1 port 0. */
+/**
+ * A throwaway app with the given imports and controllers, listening on 127.0.0.1 port 0.
+ * `abortOnError: false`: a boot error rejects (Nest would otherwise `process.exit(1)` the test
+ * worker), and the half-built app is closed first; the error carries the captured `logs`.
+ */
 export async function startApp(
   metadata: ModuleMetadata,
   { adapter = 'express' }: { adapter?: HttpAdapterName } = {},
@@ -59,15 +63,21 @@ export async function startApp(
   @Module(metadata)
   class TestAppModule {}
   const logs = new CapturedLogger();
-  if (adapter === 'fastify') {
-    const { FastifyAdapter } = await import('@nestjs/platform-fastify');
-    return listen(await NestFactory.create(TestAppModule, new FastifyAdapter(), { logger: logs }), logs);
-  }
-  return listen(await NestFactory.create(TestAppModule, { logger: logs }), logs);
+  const options = { logger: logs, abortOnError: false } as const;
+  const app =
+    adapter === 'fastify'
+      ? await NestFactory.create(TestAppModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), options)
+      : await NestFactory.create(TestAppModule, options);
+  return listen(app, logs);
 }
 
 async function listen(app: INestApplication, logs: CapturedLogger): Promise<RunningApp> {
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw Object.assign(error as Error, { logs });
+  }
   const address = app.getHttpServer().address() as { port: number };
   return { app, logs, url: `http://127.0.0.1:${address.port}`, close: () => app.close() };
 }
