@@ -4,7 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { VerifiedTokenCache } from './cache/verified-token.cache.js';
-import { COGNITO_AUTH_CONFIG, COGNITO_JWT_STRATEGY, RS256 } from './cognito-auth.constants.js';
+import { COGNITO_AUTH_CONFIG, COGNITO_JWT_STRATEGY } from './cognito-auth.constants.js';
 import type { CognitoAuthConfig } from './cognito-auth.config.js';
 import { InvalidTokenError, MissingTokenError } from './errors/cognito-auth.errors.js';
 import { extractBearerTokenOrNull } from './http/bearer-token.js';
@@ -33,14 +33,11 @@ export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_S
     protected readonly jwks: CognitoJwksService,
     protected readonly tokenCache: VerifiedTokenCache,
   ) {
+    // Only what passport-jwt requires: `authenticate` below verifies without jsonwebtoken.
     super({
       jwtFromRequest: extractBearerTokenOrNull,
       secretOrKeyProvider: (request: object, token: string, done: KeyCallback) =>
         this.provideSigningKey(request, token, done),
-      algorithms: [RS256],
-      issuer: [...config.poolsByIssuer.keys()],
-      passReqToCallback: true,
-      jsonWebTokenOptions: { clockTolerance: config.clockToleranceSeconds },
     } as ConstructorParameters<typeof Strategy>[0]);
   }
 
