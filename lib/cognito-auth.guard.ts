@@ -97,7 +97,8 @@ export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
   protected admitOptionally(context: ExecutionContext, request: any): true | Promise<true> {
     let user: CognitoUser | Promise<CognitoUser> | null;
     try {
-      user = extractBearerToken(request) === null ? null : this.authenticate(context, request);
+      const token = extractBearerToken(request);
+      user = token === null ? null : this.verify(context, request, token);
     } catch {
       user = null;
     }
@@ -117,10 +118,14 @@ export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
     );
   }
 
-  /** A token verified before (and still within exp/nbf) skips passport; others go through it. */
   protected authenticate(context: ExecutionContext, request: any): CognitoUser | Promise<CognitoUser> {
     const token = extractBearerToken(request);
     if (token === null) throw new MissingTokenError();
+    return this.verify(context, request, token);
+  }
+
+  /** A token verified before (and still within exp/nbf) skips passport; others go through it. */
+  protected verify(context: ExecutionContext, request: any, token: string): CognitoUser | Promise<CognitoUser> {
     return this.tokenCache.get(token) ?? this.authenticateWithPassport(context, request);
   }
 

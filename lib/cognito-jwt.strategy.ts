@@ -15,10 +15,9 @@ import { createCognitoUser } from './token/create-cognito-user.js';
 import { inspectToken, type InspectedToken } from './token/inspect-token.js';
 import { hasValidRs256Signature } from './token/verify-signature.js';
 
-type KeyCallback = (error: Error | null, key?: KeyObject) => void;
+/** passport-jwt's key callback; the inspection is passed along for `authenticate` (passport-jwt ignores it). */
+type KeyCallback = (error: Error | null, key?: KeyObject, inspected?: InspectedToken) => void;
 
-/** What the key provider learnt about a request's token, for `validate` to use. */
-const inspections = new WeakMap<object, InspectedToken & { token: string }>();
 const authenticators = new WeakMap<object, passport.Authenticator>();
 
 /**
@@ -36,8 +35,7 @@ export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_S
     // Only what passport-jwt requires: `authenticate` below verifies without jsonwebtoken.
     super({
       jwtFromRequest: extractBearerTokenOrNull,
-      secretOrKeyProvider: (request: object, token: string, done: KeyCallback) =>
-        this.provideSigningKey(request, token, done),
+      secretOrKeyProvider: (_request: object, token: string, done: KeyCallback) => this.provideSigningKey(token, done),
     } as ConstructorParameters<typeof Strategy>[0]);
   }
 
@@ -50,30 +48,29 @@ export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_S
   override authenticate(request: object): void {
     const token = extractBearerTokenOrNull(request);
     if (!token) return this.fail(new MissingTokenError(), 401);
-    this.provideSigningKey(request, token, (keyError, key) => {
+    this.provideSigningKey(token, (keyError, key, inspected) => {
       if (keyError) return this.fail(keyError, 401);
       if (!hasValidRs256Signature(token, key!)) {
         return this.fail(new InvalidTokenError('invalid_signature', 'The token signature is invalid'), 401);
       }
-      this.validate(request, inspections.get(request)!.payload).then(
+      this.validate(token, inspected!).then(
         (user) => this.success(user),
         (error: unknown) => this.error(error as Error),
       );
     });
   }
 
-  async validate(request: object, payload: CognitoJwtPayload): Promise<CognitoUser> {
-    const inspected = inspections.get(request);
-    if (!inspected) throw new InvalidTokenError('malformed', 'The token could not be verified');
-    inspections.delete(request);
+  /** Builds the user of a verified token, runs the custom check, and caches the token. */
+  async validate(token: string, inspected: InspectedToken): Promise<CognitoUser> {
+    const { header, payload } = inspected;
     const user = createCognitoUser(payload, inspected.pool);
-    await this.runCustomCheck(inspected.header, payload, user);
-    this.tokenCache.set(inspected.token, {
+    await this.runCustomCheck(header, payload, user);
+    this.tokenCache.set(token, {
       user,
       exp: payload.exp,
       nbf: payload.nbf,
       issuer: inspected.pool.issuer,
-      kid: inspected.header.kid,
+      kid: header.kid,
     });
     return user;
   }
@@ -92,19 +89,19 @@ export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_S
     return authenticator;
   }
 
-  protected provideSigningKey(request: object, token: string, done: KeyCallback): void {
+  /** Runs the checks that need no key, then finds the key in the token's own pool's key set. */
+  protected provideSigningKey(token: string, done: KeyCallback): void {
     let inspected: InspectedToken;
     try {
       inspected = inspectToken(token, this.config, Date.now() / 1000);
     } catch (error) {
       return done(error as Error);
     }
-    inspections.set(request, { ...inspected, token });
     const { pool, header } = inspected;
     const cachedKey = this.jwks.peekSigningKey(pool, header.kid);
-    if (cachedKey) return done(null, cachedKey);
+    if (cachedKey) return done(null, cachedKey, inspected);
     this.jwks.getSigningKey(pool, header.kid).then(
-      (key) => done(null, key),
+      (key) => done(null, key, inspected),
       (error: Error) => done(error),
     );
   }

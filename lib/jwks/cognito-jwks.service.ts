@@ -39,11 +39,6 @@ export class CognitoJwksService implements OnModuleInit {
     return this.storeOf(pool).getKey(kid);
   }
 
-  /** Key-set downloads started, per issuer. */
-  fetchCounts(): Record<string, number> {
-    return Object.fromEntries([...this.stores].map(([issuer, store]) => [issuer, store.fetchCount]));
-  }
-
   private storeOf(pool: ResolvedUserPool): JwksKeyStore {
     return this.stores.get(pool.issuer)!;
   }

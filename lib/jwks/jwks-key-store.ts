@@ -27,7 +27,6 @@ export class JwksKeyStore {
   /** Unknown-kid refetches and retries after a failure wait until then. */
   private nextFetchAllowedAt = 0;
   private lastFetchFailed = false;
-  private fetches = 0;
   private readonly client: JwksClient;
 
   constructor(private readonly options: JwksKeyStoreOptions) {
@@ -37,11 +36,6 @@ export class JwksKeyStore {
       cache: false,
       rateLimit: false,
     });
-  }
-
-  /** Downloads started so far (for tests and the benchmark). */
-  get fetchCount(): number {
-    return this.fetches;
   }
 
   /** The key if it is already cached: the synchronous fast path. */
@@ -84,7 +78,6 @@ export class JwksKeyStore {
   }
 
   private fetch(): Promise<void> {
-    this.fetches += 1;
     this.inFlight = this.download()
       .then(
         (keys) => this.replaceKeys(keys),
