@@ -50,16 +50,37 @@ describe('verified-token cache', () => {
     expect(expired.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The token has expired"');
   });
 
-  it('keys on the whole token: a token differing in one byte is a miss and is verified on its own', async () => {
+  it('keys on the whole token: one character changed in the header, the payload or the signature is a miss', async () => {
     await setUp();
     const token = kit.accessToken();
     expect((await me(token)).status).toBe(200);
+    const [header, payload] = token.split('.');
     const signatureStart = token.lastIndexOf('.') + 1;
-    const flipped = token[signatureStart + 10] === 'A' ? 'B' : 'A';
-    const oneByteOff = `${token.slice(0, signatureStart + 10)}${flipped}${token.slice(signatureStart + 11)}`;
-    const res = await me(oneByteOff);
+    const positions = [5, header!.length + 1 + Math.floor(payload!.length / 2), signatureStart + 10, token.length - 2, token.length - 1];
+    for (const position of positions) {
+      const changed = token[position] === 'A' ? 'B' : 'A';
+      const res = await me(`${token.slice(0, position)}${changed}${token.slice(position + 1)}`);
+      expect(res.status, `character ${position} changed`).toBe(401);
+      expect(res.headers['www-authenticate']).toContain('error="invalid_token"');
+    }
+    expect(cacheOf().size).toBe(1);
+  });
+
+  it('a token that ends like a cached one (its signature on other claims) is refused, and the cached one still serves', async () => {
+    await setUp();
+    const victim = kit.accessToken({ username: 'alice' });
+    expect((await me(victim)).status).toBe(200);
+    const [, , signature] = victim.split('.');
+    const forgedHeaderAndPayload = kit.accessToken({ username: 'mallory' }).split('.').slice(0, 2).join('.');
+    const forged = `${forgedHeaderAndPayload}.${signature}`;
+    expect(forged.slice(-32)).toBe(victim.slice(-32));
+    const res = await me(forged);
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toContain('The token signature is invalid');
+    kit.setJwksBehaviour('error-500');
+    const again = await me(victim);
+    expect(again.status).toBe(200);
+    expect(again.json().username).toBe('alice');
     expect(cacheOf().size).toBe(1);
   });
 
