@@ -15,15 +15,18 @@ import { parseOptions } from './bench/options.mjs';
 import { formatSummary, summariseProfile } from './bench/cpu-profile.mjs';
 import { runLoad } from './bench/load.mjs';
 import { formatGoals, formatHttp, formatVerification } from './bench/report.mjs';
-import { httpGet, startSampleApp } from './bench/server.mjs';
+import { httpGet, serverPlacement, startSampleApp } from './bench/server.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REQUIRED_BUILD = ['dist/index.js', 'dist/testing/index.js', 'sample-app/dist/main.js'];
 /** Distinct tokens minted per measured run: warm-up rate × duration × this (brief: ≥ 1.3). */
 const TOKEN_MARGIN = 1.5;
 const REUSED_GOAL = 0.95;
+/** Sample app scenarios with their control twin (the same request to the app without the module). */
+const CONTROL_TWIN = { health: 'control-health', 'me-one-token': 'control-me-one-token', 'me-sub-one-token': 'control-me-sub-one-token' };
 
 const options = parseOptions(process.argv.slice(2));
+if (!options.pin) process.env.BENCH_PIN = '0';
 const missing = REQUIRED_BUILD.filter((file) => !existsSync(join(ROOT, file)));
 if (missing.length) {
   process.stderr.write(`bench: ${missing.join(', ')} missing; run "npm run build" first (npm run bench does)\n`);
@@ -35,7 +38,7 @@ const { createCognitoTestKit } = await import('../dist/testing/index.js');
 const { TokenPool } = await import('./bench/tokens.mjs');
 const { runVerificationBench } = await import('./bench/verify.mjs');
 
-const state = { kit: undefined, pool: undefined, server: undefined };
+const state = { kit: undefined, pool: undefined, server: undefined, control: undefined };
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     log(`\n${signal}: stopping`);
@@ -65,10 +68,13 @@ async function main() {
       cpuModel: cpus()[0]?.model,
       loadavgBefore: loadavg(),
       git: gitInfo(),
+      servers: serverPlacement(),
       options,
       notes: [
-        'req/s = requests completed / wall time of the run; the load generator (autocannon) runs in this process, the server in a child process',
-        '/health and /me one-token: two halves of duration/2 each, in A-B-B-A order, after a warm-up of each; /me distinct tokens: one run of duration after a 2-part warm-up',
+        'req/s = requests completed / wall time of the run; the load generator (autocannon) runs in this process, the server in a child process pinned to the last CPU (meta.servers) unless --no-pin',
+        '/health, /me and /me/sub one-token and their control twins: duration seconds each, in slices of about `slice` seconds visiting the scenarios forwards then backwards, after a warm-up of each; /me distinct tokens: one run of duration after a 2-part warm-up',
+        'vs /health and vs control = the median over rounds of the per-round ratio (slices of one round run back to back), robust to the machine speed drifting during the run; req/s and srv CPU µs/req are totals over all slices',
+        'control: the sample app without the module (scripts/bench/control-app.mjs), a stand-in guard setting the /me user of the reused token; same routes, same request bytes, same answers; vs control = sample rate / control twin rate: the module\'s own cost',
         'srv CPU µs/req = user+system CPU of the server child during the run / requests (from /proc); less sensitive to noise than req/s',
         'vs /health (CPU) = /health srv CPU µs/req ÷ this scenario\'s: the rate ratio if the server alone were the bottleneck',
         'srv CPU % / loadgen CPU % near 100: that process saturates one core; a server well below 100% means the load generator or other load limits the rate',
@@ -136,40 +142,47 @@ async function benchAdapter(adapter) {
   const server = (state.server = await startSampleApp(kit, { adapter }));
   try {
     const reusedToken = kit.accessToken();
-    await expectOk(server, reusedToken);
+    const user = await expectOk(server, reusedToken);
     const rssAtStartMiB = server.memory().rssMiB;
+    log(`${adapter}: starting the control (the sample app without the module, scripts/bench/control-app.mjs)`);
+    const control = (state.control = await startSampleApp(kit, { adapter, controlUser: user }));
     const common = { url: server.url, connections: options.connections, server };
-    // /health and /me with one token are measured in two halves each, in A-B-B-A order, so that
-    // JIT warm-up and drifting background load weigh on both alike.
+    const onControl = { url: control.url, connections: options.connections, server: control };
     // /me/sub is the like-for-like pair of /health: a protected route whose answer is as small
     // (/me answers the whole user object, ~1 KB, whose serialisation and write cost the server
-    // and the load generator more than the authentication does).
+    // and the load generator more than the authentication does). Each has a control twin: the
+    // same request (same token header) to the same app without the module.
     const loads = {
-      health: { path: '/health' },
-      'me-one-token': { path: '/me', token: reusedToken },
-      'me-sub-one-token': { path: '/me/sub', token: reusedToken },
+      health: { ...common, path: '/health' },
+      'me-one-token': { ...common, path: '/me', token: reusedToken },
+      'me-sub-one-token': { ...common, path: '/me/sub', token: reusedToken },
+      'control-health': { ...onControl, path: '/health' },
+      'control-me-one-token': { ...onControl, path: '/me', token: reusedToken },
+      'control-me-sub-one-token': { ...onControl, path: '/me/sub', token: reusedToken },
     };
     if (options.warmup > 0) {
-      for (const load of Object.values(loads)) await runLoad({ ...common, ...load, duration: options.warmup });
+      for (const load of Object.values(loads)) await runLoad({ ...load, duration: options.warmup });
     }
-    const halves = { health: [], 'me-one-token': [], 'me-sub-one-token': [] };
-    for (const scenario of ['health', 'me-sub-one-token', 'me-one-token', 'me-one-token', 'me-sub-one-token', 'health']) {
-      log(`${adapter}: ${scenario} (${options.duration / 2} s, half ${halves[scenario].length + 1} of 2)`);
-      halves[scenario].push(await runLoad({ ...common, ...loads[scenario], duration: options.duration / 2 }));
+    // Each scenario runs `duration` seconds in slices of `slice` seconds, visiting the scenarios
+    // in turn, forwards then backwards (A-B-C-C-B-A-A-B-C…): the machine's speed drifts by tens of
+    // per cent over a minute here, and short alternating slices make that drift weigh on every
+    // scenario alike. A scenario and its control twin always run back to back.
+    const order = Object.entries(CONTROL_TWIN).flat();
+    const rounds = Math.max(2, Math.round(options.duration / options.slice));
+    const sliceSeconds = options.duration / rounds;
+    const slices = Object.fromEntries(order.map((scenario) => [scenario, []]));
+    log(`${adapter}: ${rounds} rounds of ${sliceSeconds} s slices: ${order.join(', ')}`);
+    for (let round = 0; round < rounds; round += 1) {
+      for (const scenario of round % 2 === 0 ? order : [...order].reverse()) {
+        slices[scenario].push(await runLoad({ ...loads[scenario], duration: sliceSeconds }));
+      }
     }
-    const rows = Object.entries(halves).map(([scenario, runs]) => ({ adapter, scenario, ...combineRuns(runs) }));
+    const rows = Object.entries(slices).map(([scenario, runs]) => ({ adapter, scenario, ...combineRuns(runs) }));
 
     const distinct = await runDistinct(server, common, adapter);
     rows.push({ adapter, scenario: 'me-distinct-tokens', ...distinct.result });
     const memory = server.memory();
-    const health = rows[0].reqPerSec;
-    const healthCpu = rows[0].serverCpuUsPerRequest;
-    for (const row of rows) {
-      row.ratioVsHealth = row.reqPerSec / health;
-      // What the rate ratio would be if the server were the only bottleneck (CPU-bound, one thread).
-      row.cpuRatioVsHealth = healthCpu / row.serverCpuUsPerRequest;
-      row.addedCpuUsPerRequestVsHealth = row.serverCpuUsPerRequest - healthCpu;
-    }
+    compareRows(rows);
     return {
       rows,
       server: {
@@ -185,12 +198,48 @@ async function benchAdapter(adapter) {
       },
     };
   } finally {
+    await state.control?.stop();
+    state.control = undefined;
     await server.stop();
     state.server = undefined;
   }
 }
 
-/** One result from the two halves of a scenario: totals added up, latency percentiles averaged. */
+/**
+ * Ratios of each row: vs /health of its own server (the sample app's, or the control's), and for
+ * a sample app row with a control twin, vs that twin: the module's own cost.
+ * The CPU ratios are what the rate ratios would be if the server were the only bottleneck.
+ */
+function compareRows(rows) {
+  const find = (scenario) => rows.find((row) => row.scenario === scenario);
+  for (const row of rows) {
+    const isControl = row.scenario.startsWith('control-');
+    const health = find(isControl ? 'control-health' : 'health');
+    Object.assign(row, {
+      ratioVsHealth: ratioOf(row, health, 'reqPerSec'),
+      cpuRatioVsHealth: 1 / ratioOf(row, health, 'serverCpuUsPerRequest'),
+      addedCpuUsPerRequestVsHealth: row.serverCpuUsPerRequest - health.serverCpuUsPerRequest,
+    });
+    const twin = find(CONTROL_TWIN[row.scenario]);
+    if (twin) {
+      Object.assign(row, {
+        ratioVsControl: ratioOf(row, twin, 'reqPerSec'),
+        cpuRatioVsControl: 1 / ratioOf(row, twin, 'serverCpuUsPerRequest'),
+        addedCpuUsPerRequestVsControl: row.serverCpuUsPerRequest - twin.serverCpuUsPerRequest,
+      });
+    }
+  }
+}
+
+/** a[field] ÷ b[field]: the median of the per-round ratios when both ran in slices, else of the totals. */
+function ratioOf(a, b, field) {
+  if (!a.slices || !b.slices) return a[field] / b[field];
+  const ratios = a.slices.map((slice, round) => slice[field] / b.slices[round][field]).sort((x, y) => x - y);
+  const middle = ratios.length >> 1;
+  return ratios.length % 2 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2;
+}
+
+/** One result from the slices of a scenario: totals added up, latency percentiles averaged. */
 function combineRuns(runs) {
   const sum = (pick) => runs.reduce((acc, run) => acc + pick(run), 0);
   const total = sum((r) => r.total);
@@ -213,7 +262,7 @@ function combineRuns(runs) {
     serverCpuPercent: (serverCpuMs / elapsedMs) * 100,
     loadGeneratorCpuPercent: mean((r) => r.loadGeneratorCpuPercent),
     exhausted: false,
-    halves: runs.map((r) => ({ reqPerSec: r.reqPerSec, serverCpuUsPerRequest: r.serverCpuUsPerRequest, latencyMs: r.latencyMs })),
+    slices: runs.map((r) => ({ reqPerSec: r.reqPerSec, serverCpuUsPerRequest: r.serverCpuUsPerRequest, latencyMs: r.latencyMs })),
   };
 }
 
@@ -286,9 +335,11 @@ async function saveProfile(name, profile) {
   return { file, summary, text: formatSummary('CPU profile, in-process module verification path (guard.canActivate, cache off)', summary) };
 }
 
+/** GET /me with the token must answer 200; returns the user object it answered. */
 async function expectOk(server, token) {
   const { status, body } = await httpGet(`${server.url}/me`, { authorization: `Bearer ${token}` });
   if (status !== 200) throw new Error(`sanity check: GET /me answered ${status}: ${body.slice(0, 300)}`);
+  return JSON.parse(body);
 }
 
 function assertClean(result, what) {
@@ -311,12 +362,26 @@ function goals(results) {
       met: sub.ratioVsHealth >= REUSED_GOAL,
       text: `${adapter}: protected /me/sub with one reused token at ${(sub.ratioVsHealth * 100).toFixed(1)}% of public /health (goal ≥ ${REUSED_GOAL * 100}%; SPEC §4 floor 90%)`,
     });
+    const controlMe = rows.find((r) => r.scenario === 'control-me-one-token');
     list.push({
       adapter,
       goal: 'reused-token, whole user object',
       ratio: one.ratioVsHealth,
       met: one.ratioVsHealth >= REUSED_GOAL,
-      text: `${adapter}: /me (a ~1 KB user object) with one reused token at ${(one.ratioVsHealth * 100).toFixed(1)}% of /health (${(one.cpuRatioVsHealth * 100).toFixed(1)}% by server CPU)`,
+      text:
+        `${adapter}: /me (a ~1 KB user object) with one reused token at ${(one.ratioVsHealth * 100).toFixed(1)}% of /health ` +
+        `(${(one.cpuRatioVsHealth * 100).toFixed(1)}% by server CPU); without the module the same request is at ` +
+        `${(controlMe.ratioVsHealth * 100).toFixed(1)}% of /health (the control), the most any auth can reach`,
+    });
+    const moduleCost = Math.min(one.ratioVsControl, sub.ratioVsControl);
+    list.push({
+      adapter,
+      goal: 'reused-token, module vs no module',
+      ratio: moduleCost,
+      met: moduleCost >= REUSED_GOAL,
+      text:
+        `${adapter}: the module's own cost: /me at ${(one.ratioVsControl * 100).toFixed(1)}% and /me/sub at ${(sub.ratioVsControl * 100).toFixed(1)}% ` +
+        `of the same requests to the app without it (${one.addedCpuUsPerRequestVsControl.toFixed(1)} and ${sub.addedCpuUsPerRequestVsControl.toFixed(1)} µs server CPU/request; goal ≥ ${REUSED_GOAL * 100}%)`,
     });
     const raw = results.verification?.rows.find((r) => r.method === 'raw crypto.verify');
     if (raw) {
@@ -361,8 +426,9 @@ function gitInfo() {
 }
 
 async function cleanup() {
-  const { server, pool, kit } = state;
-  state.server = state.pool = state.kit = undefined;
+  const { server, control, pool, kit } = state;
+  state.server = state.control = state.pool = state.kit = undefined;
+  await control?.stop().catch(() => {});
   await server?.stop().catch(() => {});
   await pool?.close().catch(() => {});
   await kit?.close().catch(() => {});

@@ -2,7 +2,8 @@
 const HELP = `Usage: npm run bench -- [options]   (or: node scripts/bench.mjs [options] after "npm run build")
 
   --duration N        seconds per measured HTTP scenario (default 10)
-  --warmup N          seconds of warm-up before /health and /me one-token (default 2)
+  --slice N           the reused-token scenarios alternate in slices this long, seconds (default 1)
+  --warmup N          seconds of warm-up of each reused-token scenario (default 2)
   --connections N     autocannon connections (default 64), pipelining 1
   --adapter NAME      express | fastify | both (default both)
   --verify-tokens N   distinct tokens for the verification-alone section (default 5000)
@@ -10,7 +11,8 @@ const HELP = `Usage: npm run bench -- [options]   (or: node scripts/bench.mjs [o
   --only PART         http | verify: run one part only
   --profile           also CPU-profile the cold path (distinct tokens): the server child during a
                       distinct-token run, and the module's verification path in-process
-  --quick             smoke run: --duration 2 --warmup 1 --verify-tokens 1000 --rounds 1
+  --no-pin            do not pin the server processes to the last CPU (taskset); pinned by default
+  --quick             smoke run: --duration 2 --slice 0.5 --warmup 1 --verify-tokens 1000 --rounds 1
   --out DIR           where the JSON goes (default bench-results)
   -h, --help          this text
 `;
@@ -20,6 +22,7 @@ export function parseOptions(argv) {
   const options = {
     duration: quick ? 2 : 10,
     warmup: quick ? 1 : 2,
+    slice: quick ? 0.5 : 1,
     connections: 64,
     adapters: ['express', 'fastify'],
     verifyTokens: quick ? 1000 : 5000,
@@ -27,6 +30,7 @@ export function parseOptions(argv) {
     distinctWarmupRequests: quick ? 600 : 2000,
     only: undefined,
     profile: false,
+    pin: true,
     quick,
     out: 'bench-results',
   };
@@ -44,8 +48,14 @@ export function parseOptions(argv) {
       case '--profile':
         options.profile = true;
         break;
+      case '--no-pin':
+        options.pin = false;
+        break;
       case '--duration':
         options.duration = positive(flag, value());
+        break;
+      case '--slice':
+        options.slice = positive(flag, value());
         break;
       case '--warmup':
         options.warmup = positive(flag, value(), 0);

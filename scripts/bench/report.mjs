@@ -4,6 +4,9 @@ const SCENARIO_LABEL = {
   'me-one-token': '/me, one reused token',
   'me-sub-one-token': '/me/sub, one reused token',
   'me-distinct-tokens': '/me, distinct tokens',
+  'control-health': 'control: /health',
+  'control-me-one-token': 'control: /me, same token sent',
+  'control-me-sub-one-token': 'control: /me/sub, same token sent',
 };
 
 function table(headers, rows, align) {
@@ -22,6 +25,7 @@ export function formatHttp(http, servers) {
     num(r.reqPerSec),
     num(r.ratioVsHealth, 3),
     num(r.cpuRatioVsHealth, 3),
+    num(r.ratioVsControl, 3),
     num(r.latencyMs.p50, 1),
     num(r.latencyMs.p99, 1),
     r.non2xx,
@@ -32,9 +36,9 @@ export function formatHttp(http, servers) {
   ]);
   const lines = [
     table(
-      ['adapter', 'scenario', 'req/s', 'vs /health', 'vs /health (CPU)', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'srv CPU µs/req', 'srv CPU %', 'loadgen CPU %'],
+      ['adapter', 'scenario', 'req/s', 'vs /health', 'vs /health (CPU)', 'vs control', 'p50 ms', 'p99 ms', 'non-2xx', 'errors', 'srv CPU µs/req', 'srv CPU %', 'loadgen CPU %'],
       rows,
-      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
+      ['l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r'],
     ),
   ];
   for (const [adapter, s] of Object.entries(servers)) {
@@ -44,6 +48,10 @@ export function formatHttp(http, servers) {
         `(pool ${num(s.tokenPoolSize)}, none repeated${s.exhausted ? ' — EXHAUSTED, result invalid' : ''})`,
     );
   }
+  lines.push(
+    'control: the sample app with the module taken out and a guard that sets a fixed user (scripts/bench/control-app.mjs); ' +
+      'its "vs /health" is against its own /health; "vs control" is a sample app row against its control twin',
+  );
   return lines.join('\n');
 }
 

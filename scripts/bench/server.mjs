@@ -3,11 +3,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { get } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { findFreePort } from '../lib/cognito-local.mjs';
 import { fileURLToPath } from 'node:url';
 
 export const HOST = '127.0.0.1';
 const APP_MAIN = fileURLToPath(new URL('../../sample-app/dist/main.js', import.meta.url));
+const CONTROL_MAIN = fileURLToPath(new URL('./control-app.mjs', import.meta.url));
 const PROFILER_PRELOAD = new URL('./profiler-preload.mjs', import.meta.url).href;
 const HEALTH_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -26,11 +28,42 @@ function clockTicksPerSecond() {
 }
 
 
+let pinnedCpu = null;
+/**
+ * The CPU the servers are pinned to (the last one; the load generator keeps the others), or
+ * undefined when pinning is off or unavailable. Pinning keeps the server and the load generator
+ * from being scheduled on the same core at times, which on a 2-core machine moves req/s by
+ * 10-20% between runs and between two identical server processes.
+ */
+function serverCpu() {
+  if (pinnedCpu === null) {
+    pinnedCpu = undefined;
+    const count = availableParallelism();
+    if (process.env.BENCH_PIN !== '0' && count >= 2) {
+      try {
+        execFileSync('taskset', ['-c', String(count - 1), 'true'], { stdio: 'ignore' });
+        pinnedCpu = count - 1;
+      } catch {
+        // no taskset (or not allowed): unpinned
+      }
+    }
+  }
+  return pinnedCpu;
+}
+
+/** Where the servers run: "CPU n", or "unpinned". */
+export function serverPlacement() {
+  const cpu = serverCpu();
+  return cpu === undefined ? 'unpinned' : `CPU ${cpu}`;
+}
+
 /**
  * Starts the sample app and waits until /health answers 200.
  * `profile: true` preloads profiler-preload.mjs and opens an IPC channel to drive it.
+ * `controlUser` starts the control server instead (control-app.mjs: the sample app without the
+ * module, every request given this user).
  */
-export async function startSampleApp(kit, { adapter, profile = false }) {
+export async function startSampleApp(kit, { adapter, profile = false, controlUser }) {
   const port = await findFreePort();
   const env = {
     ...process.env,
@@ -43,10 +76,13 @@ export async function startSampleApp(kit, { adapter, profile = false }) {
     COGNITO_TOKEN_USE: 'access',
     COGNITO_ISSUER: kit.issuer,
     COGNITO_JWKS_URI: kit.jwksUri,
+    ...(controlUser ? { BENCH_CONTROL_USER: JSON.stringify(controlUser) } : {}),
   };
   const execArgv = profile ? ['--import', PROFILER_PRELOAD] : [];
   const stdio = profile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
-  const child = spawn(process.execPath, [...execArgv, APP_MAIN], { env, stdio });
+  const command = [process.execPath, ...execArgv, controlUser ? CONTROL_MAIN : APP_MAIN];
+  const pinned = serverCpu();
+  const child = pinned === undefined ? spawn(command[0], command.slice(1), { env, stdio }) : spawn('taskset', ['-c', String(pinned), ...command], { env, stdio });
   const app = new SampleAppProcess(child, adapter, `http://${HOST}:${port}`);
   try {
     await app.waitForHealth();
