@@ -10,7 +10,8 @@ export function getRequestFromContext(context: ExecutionContext): any {
     const graphqlContext = context.getArgByIndex(2);
     return graphqlContext?.req ?? graphqlContext?.request;
   }
-  return context.switchToHttp().getRequest();
+  // What switchToHttp().getRequest() returns, without the three closures switchToHttp() allocates.
+  return context.getArgByIndex(0);
 }
 
 export function getResponseFromContext(context: ExecutionContext): any {
@@ -18,7 +19,7 @@ export function getResponseFromContext(context: ExecutionContext): any {
     const graphqlContext = context.getArgByIndex(2);
     return graphqlContext?.res ?? graphqlContext?.reply;
   }
-  return context.switchToHttp().getResponse();
+  return context.getArgByIndex(1);
 }
 
 /** Sets a header on an Express/Node response or a Fastify reply; ignores anything else. */
