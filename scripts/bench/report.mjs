@@ -49,8 +49,9 @@ export function formatHttp(http, servers) {
     );
   }
   lines.push(
-    'control: the sample app with the module taken out and a guard that sets a fixed user (scripts/bench/control-app.mjs); ' +
-      'its "vs /health" is against its own /health; "vs control" is a sample app row against its control twin',
+    'control: the sample app with the module taken out and a guard that reads the Authorization header and sets a fixed user ' +
+      '(scripts/bench/control-app.mjs), in the same process as the sample app; its "vs /health" is against its own /health; ' +
+      '"vs control" is a sample app row against its control twin. The distinct-token run and the memory readings: a separate sample app process',
   );
   return lines.join('\n');
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 export const HOST = '127.0.0.1';
 const APP_MAIN = fileURLToPath(new URL('../../sample-app/dist/main.js', import.meta.url));
-const CONTROL_MAIN = fileURLToPath(new URL('./control-app.mjs', import.meta.url));
+const PAIRED_MAIN = fileURLToPath(new URL('./paired-apps.mjs', import.meta.url));
 const PROFILER_PRELOAD = new URL('./profiler-preload.mjs', import.meta.url).href;
 const HEALTH_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 10_000;
@@ -60,11 +60,12 @@ export function serverPlacement() {
 /**
  * Starts the sample app and waits until /health answers 200.
  * `profile: true` preloads profiler-preload.mjs and opens an IPC channel to drive it.
- * `controlUser` starts the control server instead (control-app.mjs: the sample app without the
- * module, every request given this user).
+ * `controlToken` starts paired-apps.mjs instead: the sample app and, in the same process, its
+ * control (the sample app without the module) at `controlUrl`, handing out that token's user.
  */
-export async function startSampleApp(kit, { adapter, profile = false, controlUser }) {
+export async function startSampleApp(kit, { adapter, profile = false, controlToken }) {
   const port = await findFreePort();
+  const controlPort = controlToken ? await findFreePort() : undefined;
   const env = {
     ...process.env,
     PORT: String(port),
@@ -76,16 +77,18 @@ export async function startSampleApp(kit, { adapter, profile = false, controlUse
     COGNITO_TOKEN_USE: 'access',
     COGNITO_ISSUER: kit.issuer,
     COGNITO_JWKS_URI: kit.jwksUri,
-    ...(controlUser ? { BENCH_CONTROL_USER: JSON.stringify(controlUser) } : {}),
+    ...(controlToken ? { CONTROL_PORT: String(controlPort), BENCH_CONTROL_TOKEN: controlToken } : {}),
   };
   const execArgv = profile ? ['--import', PROFILER_PRELOAD] : [];
   const stdio = profile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
-  const command = [process.execPath, ...execArgv, controlUser ? CONTROL_MAIN : APP_MAIN];
+  const command = [process.execPath, ...execArgv, controlToken ? PAIRED_MAIN : APP_MAIN];
   const pinned = serverCpu();
   const child = pinned === undefined ? spawn(command[0], command.slice(1), { env, stdio }) : spawn('taskset', ['-c', String(pinned), ...command], { env, stdio });
   const app = new SampleAppProcess(child, adapter, `http://${HOST}:${port}`);
+  if (controlToken) app.controlUrl = `http://${HOST}:${controlPort}`;
   try {
-    await app.waitForHealth();
+    await app.waitForHealth(app.url);
+    if (app.controlUrl) await app.waitForHealth(app.controlUrl);
   } catch (error) {
     await app.stop();
     throw new Error(`${error.message}\n--- sample app output ---\n${app.logs.join('\n')}`);
@@ -118,11 +121,11 @@ class SampleAppProcess {
     return this.exitInfo === undefined;
   }
 
-  async waitForHealth() {
+  async waitForHealth(url) {
     const deadline = Date.now() + HEALTH_TIMEOUT_MS;
     for (;;) {
       if (!this.alive) throw new Error(`sample app exited early (${JSON.stringify(this.exitInfo)})`);
-      const { status } = await httpGet(`${this.url}/health`).catch(() => ({ status: 0 }));
+      const { status } = await httpGet(`${url}/health`).catch(() => ({ status: 0 }));
       if (status === 200) return;
       if (Date.now() > deadline) throw new Error(`sample app: no 200 from /health within ${HEALTH_TIMEOUT_MS} ms`);
       await sleep(100);
