@@ -15,7 +15,7 @@ import { parseOptions } from './bench/options.mjs';
 import { formatSummary, summariseProfile } from './bench/cpu-profile.mjs';
 import { runLoad } from './bench/load.mjs';
 import { formatGoals, formatHttp, formatVerification } from './bench/report.mjs';
-import { httpGet, serverPlacement, startSampleApp } from './bench/server.mjs';
+import { httpGet, serverPlacement, startSampleApp, stopAllServers } from './bench/server.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REQUIRED_BUILD = ['dist/index.js', 'dist/testing/index.js', 'sample-app/dist/main.js'];
@@ -42,7 +42,7 @@ const state = { kit: undefined, pool: undefined, server: undefined };
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     log(`\n${signal}: stopping`);
-    void cleanup().finally(() => process.exit(130));
+    void cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   });
 }
 
@@ -75,7 +75,7 @@ async function main() {
         '/health, /me and /me/sub one-token and their control twins: duration seconds each, in slices of about `slice` seconds visiting the scenarios forwards then backwards, after a warm-up of each; /me distinct tokens: one run of duration after a 2-part warm-up',
         'vs /health and vs control = the median over rounds of the per-round ratio (slices of one round run back to back), robust to the machine speed drifting during the run; req/s and srv CPU µs/req are totals over all slices',
         'control: the sample app without the module (scripts/bench/control-app.mjs), a stand-in guard setting the /me user of the reused token; same routes, same request bytes, same answers; it runs in the same process as the sample app for the reused-token scenarios (scripts/bench/paired-apps.mjs); vs control = sample rate / control twin rate: the module\'s own cost',
-        'the distinct-token run, the JWKS fetch count and the memory readings come from a separate process running only the sample app (sample-app/dist/main.js)',
+        'the distinct-token run, the JWKS fetch count and the memory readings come from a separate process running only the sample app (sample-app/dist/main.js); its vs /health compares with the paired process\'s /health',
         'srv CPU µs/req = user+system CPU of the server child during the run / requests (from /proc); less sensitive to noise than req/s',
         'vs /health (CPU) = /health srv CPU µs/req ÷ this scenario\'s: the rate ratio if the server alone were the bottleneck',
         'srv CPU % / loadgen CPU % near 100: that process saturates one core; a server well below 100% means the load generator or other load limits the rate',
@@ -443,6 +443,7 @@ async function cleanup() {
   const { server, pool, kit } = state;
   state.server = state.pool = state.kit = undefined;
   await server?.stop().catch(() => {});
+  await stopAllServers().catch(() => {});
   await pool?.close().catch(() => {});
   await kit?.close().catch(() => {});
 }

@@ -77,6 +77,8 @@ describe('verified-token cache', () => {
     const res = await me(forged);
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toContain('The token signature is invalid');
+    expect(cacheOf().get(forged)).toBeUndefined();
+    expect(cacheOf().get(victim)?.username).toBe('alice');
     kit.setJwksBehaviour('error-500');
     const again = await me(victim);
     expect(again.status).toBe(200);

@@ -16,7 +16,7 @@ export async function createControlApp(config, user) {
   // the request's header object), then set the user.
   const fixedUserGuard = {
     canActivate(context) {
-      const request = context.switchToHttp().getRequest();
+      const request = context.getArgByIndex(0);
       if (request) request.user = typeof request.headers?.authorization === 'string' ? user : null;
       return true;
     },

@@ -30,8 +30,9 @@ function clockTicksPerSecond() {
 
 let pinnedCpu = null;
 /**
- * The CPU the servers are pinned to (the last one; the load generator keeps the others), or
- * undefined when pinning is off or unavailable. Pinning keeps the server and the load generator
+ * The CPU the servers are pinned to (the last one), or undefined when pinning is off or
+ * unavailable. The load generator (this process) is not pinned; the scheduler keeps it off the
+ * CPU a saturated server holds. Pinning keeps the server and the load generator
  * from being scheduled on the same core at times, which on a 2-core machine moves req/s by
  * 10-20% between runs and between two identical server processes.
  */
@@ -96,14 +97,24 @@ export async function startSampleApp(kit, { adapter, profile = false, controlTok
   return app;
 }
 
+/** Every server child not yet exited, so that `stopAllServers` can stop one still starting up. */
+const running = new Set();
+
+/** Stops every server child this process started that is still running (SIGINT, errors). */
+export async function stopAllServers() {
+  await Promise.all([...running].map((server) => server.stop()));
+}
+
 class SampleAppProcess {
   constructor(child, adapter, url) {
+    running.add(this);
     this.child = child;
     this.pid = child.pid;
     this.adapter = adapter;
     this.url = url;
     this.logs = [];
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    void this.exited.then(() => running.delete(this));
     this.exitInfo = undefined;
     void this.exited.then((info) => {
       this.exitInfo = info;
