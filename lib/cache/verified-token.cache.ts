@@ -19,9 +19,10 @@ interface CacheEntry extends VerifiedToken {
 
 /**
  * Entries are looked up by the token's last characters (the end of its signature), and a hit
- * needs the whole token to be equal as well. Why not the whole token as the map key: hashing a
- * ~1 KB string on every request costs about 1.5 µs; 32 characters and one string comparison
- * cost a fraction of that. A different token that ends the same way is a miss, never a hit.
+ * needs the whole token to be equal as well. Why not the whole token as the map key: every
+ * request brings a new ~1 KB string, and hashing it for the lookup costs about 1.8 µs; 32
+ * characters and one string comparison cost about 0.45 µs. A different token that ends the
+ * same way is a miss, never a hit.
  */
 const LOOKUP_SUFFIX_LENGTH = 32;
 

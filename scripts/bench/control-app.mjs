@@ -1,7 +1,8 @@
 // The bench's control: the built sample app with nestjs-cognito-auth taken out. A stand-in
 // global guard puts one fixed user (the /me answer of the bench's reused token) on every
-// request that has an Authorization header and lets every request through, so the control serves the same routes with the same bytes in
-// (the same Authorization header) and out (the same JSON) as the sample app.
+// request that has an Authorization header and lets every request through, so the control
+// serves the same routes with the same bytes in (the same Authorization header) and out (the
+// same JSON) as the sample app.
 // Sample app ÷ control is then the module's own cost; control /me ÷ control /health is what any
 // Nest app pays for receiving a ~1 KB token and answering a ~1 KB object, with no auth at all.
 import 'reflect-metadata';

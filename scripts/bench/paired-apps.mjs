@@ -1,7 +1,7 @@
 // Child entry of the bench's reused-token scenarios: the sample app (as sample-app/dist/main.js
 // builds it) on PORT and its control (control-app.mjs) on CONTROL_PORT, in one process.
 // One process for both: two identical server processes differ here by about 2 µs of CPU per
-// request (7% of a Fastify request), more than the module's own cost; in one process the pair
+// request (7% of a Fastify request), as much as the module's own cost; in one process the pair
 // shares the heap, the JIT and the CPU it is pinned to.
 // The control's user is the sample app's own /me answer for BENCH_CONTROL_TOKEN.
 import 'reflect-metadata';

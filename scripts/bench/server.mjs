@@ -31,10 +31,8 @@ function clockTicksPerSecond() {
 let pinnedCpu = null;
 /**
  * The CPU the servers are pinned to (the last one), or undefined when pinning is off or
- * unavailable. The load generator (this process) is not pinned; the scheduler keeps it off the
- * CPU a saturated server holds. Pinning keeps the server and the load generator
- * from being scheduled on the same core at times, which on a 2-core machine moves req/s by
- * 10-20% between runs and between two identical server processes.
+ * unavailable. Unpinned, the scheduler at times puts the server and the load generator (this
+ * process, not pinned) on the same core, which on a 2-core machine moves req/s by 10-20%.
  */
 function serverCpu() {
   if (pinnedCpu === null) {
@@ -114,10 +112,10 @@ class SampleAppProcess {
     this.url = url;
     this.logs = [];
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    void this.exited.then(() => running.delete(this));
     this.exitInfo = undefined;
     void this.exited.then((info) => {
       this.exitInfo = info;
+      running.delete(this);
     });
     for (const stream of [child.stdout, child.stderr]) {
       stream.setEncoding('utf8');
