@@ -38,7 +38,7 @@ const { createCognitoTestKit } = await import('../dist/testing/index.js');
 const { TokenPool } = await import('./bench/tokens.mjs');
 const { runVerificationBench } = await import('./bench/verify.mjs');
 
-const state = { kit: undefined, pool: undefined, server: undefined };
+const state = { kit: undefined, pool: undefined };
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     log(`\n${signal}: stopping`);
@@ -141,7 +141,7 @@ async function benchAdapter(adapter) {
   const { kit, pool } = state;
   const fetchesBefore = kit.jwksRequestCount;
   log(`${adapter}: starting sample-app/dist/main.js for the distinct-token run`);
-  const server = (state.server = await startSampleApp(kit, { adapter }));
+  const server = await startSampleApp(kit, { adapter });
   try {
     await expectOk(server, kit.accessToken());
     const rssAtStartMiB = server.memory().rssMiB;
@@ -165,7 +165,6 @@ async function benchAdapter(adapter) {
     };
   } finally {
     await server.stop();
-    state.server = undefined;
   }
 }
 
@@ -177,7 +176,7 @@ async function runReusedTokenScenarios(adapter) {
   const { kit } = state;
   const reusedToken = kit.accessToken();
   log(`${adapter}: starting the sample app and its control in one process (scripts/bench/paired-apps.mjs)`);
-  const server = (state.server = await startSampleApp(kit, { adapter, controlToken: reusedToken }));
+  const server = await startSampleApp(kit, { adapter, controlToken: reusedToken });
   try {
     await expectOk(server, reusedToken);
     const onSample = { url: server.url, connections: options.connections, server };
@@ -189,10 +188,8 @@ async function runReusedTokenScenarios(adapter) {
       health: { ...onSample, path: '/health' },
       'me-one-token': { ...onSample, path: '/me', token: reusedToken },
       'me-sub-one-token': { ...onSample, path: '/me/sub', token: reusedToken },
-      'control-health': { ...onControl, path: '/health' },
-      'control-me-one-token': { ...onControl, path: '/me', token: reusedToken },
-      'control-me-sub-one-token': { ...onControl, path: '/me/sub', token: reusedToken },
     };
+    for (const [scenario, twin] of Object.entries(CONTROL_TWIN)) loads[twin] = { ...loads[scenario], ...onControl };
     if (options.warmup > 0) {
       for (const load of Object.values(loads)) await runLoad({ ...load, duration: options.warmup });
     }
@@ -213,7 +210,6 @@ async function runReusedTokenScenarios(adapter) {
     return Object.entries(slices).map(([scenario, runs]) => ({ adapter, scenario, ...combineRuns(runs) }));
   } finally {
     await server.stop();
-    state.server = undefined;
   }
 }
 
@@ -314,7 +310,7 @@ async function runDistinct(server, common, adapter, { beforeRun, afterRun } = {}
 /** The distinct-token run again, on a fresh child whose main thread is CPU-profiled during the run. */
 async function profileAdapter(adapter) {
   log(`${adapter}: profiling the distinct-token run (server child, V8 sampling profiler)`);
-  const server = (state.server = await startSampleApp(state.kit, { adapter, profile: true }));
+  const server = await startSampleApp(state.kit, { adapter, profile: true });
   try {
     await expectOk(server, state.kit.accessToken());
     const common = { url: server.url, connections: options.connections, server };
@@ -335,7 +331,6 @@ async function profileAdapter(adapter) {
     return { file, reqPerSecWhileProfiled: result.reqPerSec, requests: result.total, memory, summary, text: `${formatSummary(title, summary)}\n${memoryLine}` };
   } finally {
     await server.stop();
-    state.server = undefined;
   }
 }
 
@@ -440,9 +435,8 @@ function gitInfo() {
 }
 
 async function cleanup() {
-  const { server, pool, kit } = state;
-  state.server = state.pool = state.kit = undefined;
-  await server?.stop().catch(() => {});
+  const { pool, kit } = state;
+  state.pool = state.kit = undefined;
   await stopAllServers().catch(() => {});
   await pool?.close().catch(() => {});
   await kit?.close().catch(() => {});

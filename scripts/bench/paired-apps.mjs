@@ -5,10 +5,10 @@
 // shares the heap, the JIT and the CPU it is pinned to.
 // The control's user is the sample app's own /me answer for BENCH_CONTROL_TOKEN.
 import 'reflect-metadata';
-import { request } from 'node:http';
 import { createSampleApp } from '../../sample-app/dist/create-sample-app.js';
 import { readSampleConfig } from '../../sample-app/dist/sample-config.js';
 import { createControlApp } from './control-app.mjs';
+import { httpGet } from './server.mjs';
 
 const config = readSampleConfig(process.env);
 const controlPort = Number(process.env.CONTROL_PORT);
@@ -19,20 +19,8 @@ const sample = await createSampleApp(config, { logger: ['error'] });
 sample.enableShutdownHooks();
 await sample.listen(config.port, config.host);
 
-const user = JSON.parse(await getText(`http://${config.host}:${config.port}/me`, { authorization: `Bearer ${token}` }));
-const control = await createControlApp(config, user);
+const me = await httpGet(`http://${config.host}:${config.port}/me`, { authorization: `Bearer ${token}` });
+if (me.status !== 200) throw new Error(`paired apps: GET /me answered ${me.status}`);
+const control = await createControlApp(config, JSON.parse(me.body));
 await control.listen(controlPort, config.host);
 process.once('SIGTERM', () => void control.close());
-
-function getText(url, headers) {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { headers }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`GET ${url}: ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
