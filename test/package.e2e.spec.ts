@@ -81,13 +81,16 @@ describe('the published package in a fresh Nest app', () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('ships the built library, its types and the testing and swagger entries, and nothing else', () => {
+  it('ships the LICENSE, the ESM and CommonJS builds with their types, and nothing else', () => {
+    const entries = ['index', 'testing/index', 'swagger/index'];
     expect(packed.files).toEqual(expect.arrayContaining([
-      'package.json', 'README.md', 'dist/index.js', 'dist/index.d.ts',
-      'dist/testing/index.js', 'dist/testing/index.d.ts', 'dist/swagger/index.js', 'dist/swagger/index.d.ts',
+      'package.json', 'README.md', 'LICENSE', 'dist/cjs/package.json',
+      ...entries.flatMap((entry) => [`dist/${entry}.js`, `dist/${entry}.d.ts`, `dist/cjs/${entry}.js`, `dist/cjs/${entry}.d.ts`]),
     ]));
-    const unexpected = packed.files.filter((file) => !/^(package\.json|README\.md|LICENSE|dist\/.+\.(js|d\.ts))$/.test(file));
+    const unexpected = packed.files.filter((file) => !/^(package\.json|README\.md|LICENSE|dist\/cjs\/package\.json|dist\/.+\.(js|d\.ts))$/.test(file));
     expect(unexpected).toEqual([]);
+    expect(readFileSync(join(appDir, 'node_modules/nestjs-cognito-auth/LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 nestjs-cognito-auth contributors\n/);
+    expect(JSON.parse(readFileSync(join(appDir, 'node_modules/nestjs-cognito-auth/dist/cjs/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
   });
 
   it('type-checks a user app against the published types', () => {
@@ -95,12 +98,14 @@ describe('the published package in a fresh Nest app', () => {
     expect(() => execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: appDir, stdio: 'pipe' })).not.toThrow();
   }, 120_000);
 
-  it('can be required from CommonJS', () => {
-    const out = execFileSync(process.execPath, ['-e', 'const m = require("nestjs-cognito-auth"); console.log(typeof m.CognitoAuthModule.forRoot)'], {
-      cwd: appDir,
-      encoding: 'utf8',
-    });
-    expect(out.trim()).toBe('function');
+  it('can be required from CommonJS, which loads the CommonJS build of every entry', () => {
+    const script = [
+      'const m = require("nestjs-cognito-auth");',
+      'const entries = ["nestjs-cognito-auth", "nestjs-cognito-auth/testing", "nestjs-cognito-auth/swagger"];',
+      'console.log(typeof m.CognitoAuthModule.forRoot, entries.map((e) => require.resolve(e).replace(/^.*nestjs-cognito-auth\\//, "")).join(" "));',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: appDir, encoding: 'utf8' });
+    expect(out.trim()).toBe('function dist/cjs/index.js dist/cjs/testing/index.js dist/cjs/swagger/index.js');
   });
 
   it.each(['express', 'fastify'])('protects routes under %s with forRoot', async (adapter) => {
