@@ -1,8 +1,8 @@
 import type { DocumentBuilder, OpenAPIObject } from '@nestjs/swagger';
 import { COGNITO_OPENAPI_EXTENSION, type CognitoOpenApiInfo } from '../decorators/openapi-extension.js';
+import { COGNITO_SECURITY_SCHEME, isCognitoOnly } from './scheme-names.js';
 
-/** Name of the bearer security scheme in the OpenAPI document. */
-export const COGNITO_SECURITY_SCHEME = 'cognito';
+export { COGNITO_SECURITY_SCHEME } from './scheme-names.js';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
@@ -21,7 +21,9 @@ export interface ApplyCognitoSecurityOptions {
 
 /**
  * Makes the document say what the guard does: protected operations require the bearer scheme
- * (with 401, and 403 when `@Groups`/`@Scopes` apply), `@Public()` ones have `security: []`.
+ * (with 401, and 403 when `@Groups`/`@Scopes` apply), `@Public()` ones no Cognito scheme.
+ * Requirements a route declared itself (or inherits from the document) are kept: the bearer
+ * scheme is added next to them, never in their place.
  */
 export function applyCognitoSecurity(
   document: OpenAPIObject,
@@ -30,27 +32,35 @@ export function applyCognitoSecurity(
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
-      if (operation) describeOperation(operation as OperationLike, protectedByDefault);
+      if (operation) describeOperation(operation as OperationLike, protectedByDefault, document.security);
     }
   }
   return document;
 }
 
+type SecurityRequirement = Record<string, string[]>;
+
 interface OperationLike {
-  security?: Record<string, string[]>[];
+  security?: SecurityRequirement[];
   responses: Record<string, unknown>;
   [extension: string]: unknown;
 }
 
-function describeOperation(operation: OperationLike, protectedByDefault: boolean): void {
+function describeOperation(
+  operation: OperationLike,
+  protectedByDefault: boolean,
+  documentSecurity: SecurityRequirement[] | undefined,
+): void {
   const info = (operation[COGNITO_OPENAPI_EXTENSION] ?? {}) as CognitoOpenApiInfo;
   delete operation[COGNITO_OPENAPI_EXTENSION];
   const isProtected = info.public === undefined ? protectedByDefault : !info.public;
+  // The list written below replaces the document-wide one for this operation: start from what applied.
+  const own = operation.security ?? documentSecurity ?? [];
   if (!isProtected) {
-    operation.security = [];
+    operation.security = own.filter((requirement) => !isCognitoOnly(requirement));
     return;
   }
-  operation.security = [{ [COGNITO_SECURITY_SCHEME]: [] }];
+  operation.security = requiresCognito(own) ? [...own] : [...own, { [COGNITO_SECURITY_SCHEME]: [] }];
   operation.responses['401'] ??= { description: 'Missing or invalid bearer token' };
   if (info.groups?.length) {
     operation['x-required-groups'] = info.groups;
@@ -60,4 +70,8 @@ function describeOperation(operation: OperationLike, protectedByDefault: boolean
     operation['x-required-scopes'] = info.scopes;
     operation.responses['403'] ??= { description: `Requires the scopes: ${info.scopes.join(' ')}` };
   }
+}
+
+function requiresCognito(requirements: SecurityRequirement[]): boolean {
+  return requirements.some((requirement) => COGNITO_SECURITY_SCHEME in requirement);
 }
