@@ -1,6 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { DEFAULTS } from './cognito-auth.constants.js';
 import { CognitoAuthConfigError } from './errors/cognito-auth.errors.js';
+import { toRsaSigningKeys } from './jwks/rsa-signing-keys.js';
 import type {
   CognitoAuthOptions,
   CognitoCustomCheckContext,
@@ -18,6 +19,8 @@ export interface ResolvedUserPool {
   readonly tokenUse: CognitoTokenUse;
   readonly clientIds: ReadonlySet<string>;
   readonly resourceAudiences: ReadonlySet<string>;
+  /** The key set given in the options, if any: then nothing is downloaded. */
+  readonly jwks?: { readonly keys: readonly unknown[] };
 }
 
 /** The module's configuration after validation: what every other part reads. */
@@ -94,7 +97,8 @@ function resolvePool(pool: CognitoUserPoolOptions): ResolvedUserPool {
   const issuer = pool.issuer ?? defaultIssuer(pool, region, userPoolId);
   requireUrl(issuer, 'issuer', userPoolId);
   const jwksUri = pool.jwksUri ?? `${issuer}/.well-known/jwks.json`;
-  requireSafeJwksUri(jwksUri, userPoolId);
+  if (pool.jwks === undefined) requireSafeJwksUri(jwksUri, userPoolId);
+  else requireUsableKeySet(pool.jwks, userPoolId);
   return {
     userPoolId,
     region,
@@ -103,7 +107,16 @@ function resolvePool(pool: CognitoUserPoolOptions): ResolvedUserPool {
     tokenUse: readChoice(pool.tokenUse, TOKEN_USES, DEFAULTS.tokenUse, 'tokenUse'),
     clientIds: readClientIds(pool),
     resourceAudiences: new Set(readStrings(pool.resourceAudiences ?? [], 'resourceAudiences', userPoolId)),
+    jwks: pool.jwks,
   };
+}
+
+function requireUsableKeySet(jwks: unknown, userPoolId: string): void {
+  try {
+    toRsaSigningKeys((jwks as { keys?: unknown } | null)?.keys);
+  } catch (error) {
+    throw new CognitoAuthConfigError(`jwks is not a usable key set for pool ${userPoolId}: ${(error as Error).message}`);
+  }
 }
 
 function defaultIssuer(pool: CognitoUserPoolOptions, region: string, userPoolId: string): string {

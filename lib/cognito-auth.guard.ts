@@ -1,201 +1,131 @@
-import { type ExecutionContext, HttpException, Injectable, Logger } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, HttpException, Injectable, Logger } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
-import { VerifiedTokenCache } from './cache/verified-token.cache.js';
-import { COGNITO_JWT_STRATEGY, IS_PUBLIC_KEY, REQUIRED_GROUPS_KEY, REQUIRED_SCOPES_KEY } from './cognito-auth.constants.js';
-import { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
-import {
-  CognitoAuthError,
-  GroupNotAllowedError,
-  InsufficientScopeError,
-  MissingTokenError,
-} from './errors/cognito-auth.errors.js';
-import { toAuthFailureResponse } from './http/auth-failure.js';
-import { extractBearerToken } from './http/bearer-token.js';
-import { getRequestFromContext, getResponseFromContext, setResponseHeader } from './http/execution-context.js';
+import { CognitoTokenVerifier } from './cognito-token.verifier.js';
+import { contextAdapterOf } from './contexts/execution-context.js';
+import { CognitoAuthError, MissingTokenError } from './errors/cognito-auth.errors.js';
+import { toFailureAnswer } from './errors/failure-answer.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
-import { toCognitoAuthError } from './token/verification-failure.js';
+import { authorize } from './policies/authorize.js';
+import { type RoutePolicy, RoutePolicyReader } from './policies/route-policy.js';
+import { extractBearerToken } from './token/bearer-token.js';
 
-/** What a route asks for, from its decorators. */
-export interface RoutePolicy {
-  readonly isPublic: boolean;
-  readonly groups: readonly string[];
-  readonly scopes: readonly string[];
-}
+type Verdict = CognitoUser | Promise<CognitoUser>;
 
 /**
- * The fallback policy: every route needs a valid Cognito token unless it is `@Public()`.
- * On a public route a valid token still populates the user (optional authentication).
- * `@Groups()` and `@Scopes()` are checked once the user is known.
+ * The fallback policy: every route needs a valid Cognito token unless it is `@Public()`. On a
+ * public route a valid token still populates the user (optional authentication). `@Groups()`
+ * and `@Scopes()` are checked once the user is known.
+ *
+ * Extension points (see "Customising the guard" in the README); each runs on every request,
+ * whether the token was in the verified-token cache or not:
+ * - `getRequest(context)`: the object that carries the credentials and receives `user`;
+ * - `getToken(request, context)`: the token, or null when there is none;
+ * - `handleRequest(error, user, context)`: the verdict; return the user to admit, throw to refuse;
+ * - `handleFailure(error, context)`: the error that answers a refusal.
  */
 @Injectable()
-export class CognitoAuthGuard extends AuthGuard(COGNITO_JWT_STRATEGY) {
+export class CognitoAuthGuard implements CanActivate {
   private readonly logger = new Logger('CognitoAuth');
-  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+  private readonly routePolicies: RoutePolicyReader;
+  /** One GraphQL request runs the guard once per selected field; it is verified once. */
+  private readonly graphqlVerdicts = new WeakMap<object, { token: string; verdict: Promise<CognitoUser> }>();
 
   constructor(
     protected readonly reflector: Reflector,
-    protected readonly strategy: CognitoJwtStrategy,
-    protected readonly tokenCache: VerifiedTokenCache,
+    protected readonly verifier: CognitoTokenVerifier,
   ) {
-    super();
+    this.routePolicies = new RoutePolicyReader(reflector);
   }
 
-  /**
-   * Synchronous when it can be (a cached token, or a public route without one), so the common
-   * case costs no promise; a token seen for the first time goes through passport.
-   */
-  override canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const policy = this.routePolicies.of(context);
     const request = this.getRequest(context) ?? {};
-    if (this.isPublic(context)) return this.admitOptionally(context, request);
+    let verdict: Verdict;
     try {
-      const user = this.authenticate(context, request);
-      if (!(user instanceof Promise)) return this.admit(context, request, user);
-      return user
-        .then((verified) => this.admit(context, request, verified))
-        .catch((error: unknown) => {
-          throw this.toHttpException(error, context);
-        });
+      verdict = this.verify(request, context);
     } catch (error) {
-      throw this.toHttpException(error, context);
+      return this.settle(context, request, policy, error, undefined);
     }
-  }
-
-  override getRequest(context: ExecutionContext): any {
-    return getRequestFromContext(context);
-  }
-
-  getResponse(context: ExecutionContext): any {
-    return getResponseFromContext(context);
-  }
-
-  /** passport's verdict: the user, or the precise reason it failed. */
-  override handleRequest<TUser = CognitoUser>(
-    error: unknown,
-    user: unknown,
-    info: unknown,
-    _context?: ExecutionContext,
-    _status?: unknown,
-  ): TUser {
-    if (error) throw error;
-    if (!user) throw toCognitoAuthError(info);
-    return user as TUser;
-  }
-
-  protected isPublic(context: ExecutionContext): boolean {
-    return this.routePolicy(context).isPublic;
-  }
-
-  /** Puts the user on the request, then checks `@Groups` and `@Scopes` (throws on failure). */
-  protected admit(context: ExecutionContext, request: any, user: CognitoUser): true {
-    request.user = user;
-    this.authorize(context, user);
-    return true;
-  }
-
-  /** A public route always passes: the user of a valid token, null for no token or an invalid one. */
-  protected admitOptionally(context: ExecutionContext, request: any): true | Promise<true> {
-    let user: CognitoUser | Promise<CognitoUser> | null;
-    try {
-      const token = extractBearerToken(request);
-      user = token === null ? null : this.verify(context, request, token);
-    } catch {
-      user = null;
-    }
-    if (!(user instanceof Promise)) {
-      request.user = user;
-      return true;
-    }
-    return user.then(
-      (verified) => {
-        request.user = verified;
-        return true as const;
-      },
-      () => {
-        request.user = null;
-        return true as const;
-      },
+    if (!(verdict instanceof Promise)) return this.settle(context, request, policy, undefined, verdict);
+    return verdict.then(
+      (user) => this.settle(context, request, policy, undefined, user),
+      (error: unknown) => this.settle(context, request, policy, error, undefined),
     );
   }
 
-  protected authenticate(context: ExecutionContext, request: any): CognitoUser | Promise<CognitoUser> {
-    const token = extractBearerToken(request);
-    if (token === null) throw new MissingTokenError();
-    return this.verify(context, request, token);
+  /** The object that carries the credentials and receives `user`: the HTTP request, also in GraphQL resolvers. */
+  getRequest(context: ExecutionContext): any {
+    return contextAdapterOf(context).getRequest(context);
   }
 
-  /** A token verified before (and still within exp/nbf) skips passport; others go through it. */
-  protected verify(context: ExecutionContext, request: any, token: string): CognitoUser | Promise<CognitoUser> {
-    return this.tokenCache.get(token) ?? this.authenticateWithPassport(context, request);
-  }
-
-  /**
-   * Runs passport with the request's credentials only: passport decorates the object it is given
-   * (logIn, logOut, …), which on an Express request costs more than verifying a cached token.
-   */
-  protected async authenticateWithPassport(context: ExecutionContext, request: any): Promise<CognitoUser> {
-    const options = { session: false, ...(await this.getAuthenticateOptions(context)) };
-    const response = this.getResponse(context);
-    const credentials = { headers: request.headers, rawHeaders: request.rawHeaders ?? request.raw?.rawHeaders };
-    return new Promise<CognitoUser>((resolve, reject) => {
-      const middleware = this.strategy
-        .getPassportInstance()
-        .authenticate(COGNITO_JWT_STRATEGY, options, (error: unknown, user: unknown, info: unknown, status: unknown) => {
-          try {
-            resolve(this.handleRequest(error, user, info, context, status));
-          } catch (failure) {
-            reject(failure);
-          }
-        });
-      middleware(credentials, response, (error?: unknown) => reject(error ?? new Error('passport returned no result')));
-    });
-  }
-
-  protected authorize(context: ExecutionContext, user: CognitoUser): void {
-    const { groups, scopes } = this.routePolicy(context);
-    if (groups.length > 0 && !this.isInAnyGroup(user, groups)) throw new GroupNotAllowedError(groups);
-    if (scopes.length > 0 && !this.hasAllScopes(user, scopes)) throw new InsufficientScopeError(scopes);
+  /** The token of the request, or null when it has none. Throw a `CognitoAuthError` for a malformed request. */
+  getToken(request: any, _context: ExecutionContext): string | null {
+    return extractBearerToken(request);
   }
 
   /**
-   * `@Public`, `@Groups` and `@Scopes` of a route, read once per handler and class with
-   * `Reflector.getAllAndOverride` (handler first) and then kept: metadata does not change at run time.
+   * The verdict on a request: `error` is why the token was refused (or `MissingTokenError`),
+   * `user` the verified user. Return the user to admit, or throw to refuse. On a `@Public()`
+   * route a throw means "no user", never a refusal.
    */
-  protected routePolicy(context: ExecutionContext): RoutePolicy {
-    const handler = context.getHandler();
-    const controller = context.getClass();
-    let policies = this.policies.get(controller);
-    if (!policies) this.policies.set(controller, (policies = new WeakMap()));
-    let policy = policies.get(handler);
-    if (!policy) {
-      const targets = [handler, controller];
-      policy = {
-        isPublic: this.reflector.getAllAndOverride<boolean | undefined>(IS_PUBLIC_KEY, targets) === true,
-        groups: this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_GROUPS_KEY, targets) ?? [],
-        scopes: this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES_KEY, targets) ?? [],
-      };
-      policies.set(handler, policy);
-    }
-    return policy;
+  handleRequest(error: unknown, user: CognitoUser | undefined, _context: ExecutionContext): CognitoUser {
+    if (error) throw error;
+    if (!user) throw new MissingTokenError();
+    return user;
   }
 
-  protected isInAnyGroup(user: CognitoUser, groups: readonly string[]): boolean {
-    return groups.some((group) => user.groups.includes(group));
-  }
-
-  protected hasAllScopes(user: CognitoUser, scopes: readonly string[]): boolean {
-    return scopes.every((scope) => user.scopes.includes(scope));
-  }
-
-  /** Sets the RFC 6750 headers on the response and returns the exception Nest will render. */
-  protected toHttpException(error: unknown, context: ExecutionContext): HttpException {
+  /**
+   * The error that answers a refusal in this context: sets `WWW-Authenticate` / `Retry-After`
+   * where the transport has headers. An `HttpException` (from a custom check) is kept as is.
+   */
+  handleFailure(error: unknown, context: ExecutionContext): Error {
     if (error instanceof HttpException) return error;
     if (!(error instanceof CognitoAuthError)) {
       this.logger.error(`Unexpected ${(error as Error)?.name ?? 'error'} while authenticating; answering 401`);
     }
-    const { exception, headers } = toAuthFailureResponse(toCognitoAuthError(error));
-    const response = this.getResponse(context);
-    for (const [name, value] of Object.entries(headers)) setResponseHeader(response, name, value);
-    return exception;
+    return contextAdapterOf(context).refuse(toFailureAnswer(error), context);
+  }
+
+  private verify(request: any, context: ExecutionContext): Verdict {
+    const token = this.getToken(request, context);
+    if (token === null) throw new MissingTokenError();
+    if (context.getType<string>() !== 'graphql') return this.verifier.verifyNow(token);
+    const remembered = this.graphqlVerdicts.get(request);
+    if (remembered?.token === token) return remembered.verdict;
+    const verdict = this.verifier.verify(token);
+    this.graphqlVerdicts.set(request, { token, verdict });
+    return verdict;
+  }
+
+  private settle(
+    context: ExecutionContext,
+    request: any,
+    policy: RoutePolicy,
+    error: unknown,
+    verified: CognitoUser | undefined,
+  ): true {
+    let user: CognitoUser | null;
+    try {
+      user = this.handleRequest(error, verified, context);
+    } catch (refusal) {
+      if (!policy.isPublic) throw this.handleFailure(refusal, context);
+      user = null;
+    }
+    this.setUser(request, context, user);
+    if (user && !policy.isPublic) {
+      try {
+        authorize(policy, user);
+      } catch (refusal) {
+        throw this.handleFailure(refusal, context);
+      }
+    }
+    return true;
+  }
+
+  /** Puts the user where `getRequest` points and where `@CurrentUser()` reads it, if that differs. */
+  private setUser(request: any, context: ExecutionContext, user: CognitoUser | null): void {
+    request.user = user;
+    const contextRequest = contextAdapterOf(context).getRequest(context);
+    if (contextRequest && contextRequest !== request) contextRequest.user = user;
   }
 }

@@ -3,8 +3,9 @@ import { APP_GUARD } from '@nestjs/core';
 import { VerifiedTokenCache } from './cache/verified-token.cache.js';
 import { COGNITO_AUTH_CONFIG, COGNITO_AUTH_OPTIONS } from './cognito-auth.constants.js';
 import { resolveCognitoAuthConfig } from './cognito-auth.config.js';
-import { CognitoAuthGuard } from './cognito-auth.guard.js';
+import { CognitoFallbackGuard } from './cognito-fallback.guard.js';
 import { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
+import { CognitoTokenVerifier } from './cognito-token.verifier.js';
 import type {
   CognitoAuthAsyncOptions,
   CognitoAuthOptions,
@@ -13,8 +14,8 @@ import type {
 import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
 
 /**
- * Cognito authentication for the whole app: the Passport JWT strategy over the pool's key set
- * and, unless `globalGuard: false`, `CognitoAuthGuard` as the global fallback policy.
+ * Cognito authentication for the whole app: the token verifier, the Passport strategy
+ * `cognito-jwt` and, unless `globalGuard: false`, `CognitoAuthGuard` as the global fallback policy.
  */
 @Global()
 @Module({})
@@ -38,8 +39,10 @@ export class CognitoAuthModule {
       useFactory: resolveCognitoAuthConfig,
       inject: [COGNITO_AUTH_OPTIONS],
     };
-    const services = [VerifiedTokenCache, CognitoJwksService, CognitoJwtStrategy, CognitoAuthGuard];
-    const appGuard: Provider[] = globalGuard ? [{ provide: APP_GUARD, useExisting: CognitoAuthGuard }] : [];
+    const services = [VerifiedTokenCache, CognitoJwksService, CognitoTokenVerifier, CognitoJwtStrategy];
+    const appGuard: Provider[] = globalGuard
+      ? [CognitoFallbackGuard, { provide: APP_GUARD, useExisting: CognitoFallbackGuard }]
+      : [];
     return {
       module: CognitoAuthModule,
       imports,

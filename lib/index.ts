@@ -1,6 +1,10 @@
 export { CognitoAuthModule } from './cognito-auth.module.js';
 export { CognitoAuthGuard } from './cognito-auth.guard.js';
 export { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
+export { CognitoTokenVerifier } from './cognito-token.verifier.js';
+export { CognitoGraphQLError } from './contexts/graphql.context.js';
+export { type FailureAnswer, toFailureAnswer } from './errors/failure-answer.js';
+export type { RoutePolicy } from './policies/route-policy.js';
 export { COGNITO_AUTH_OPTIONS, COGNITO_JWT_STRATEGY, IS_PUBLIC_KEY, REQUIRED_GROUPS_KEY, REQUIRED_SCOPES_KEY } from './cognito-auth.constants.js';
 export * from './decorators/index.js';
 export * from './errors/index.js';

@@ -78,7 +78,7 @@ describe('verified-token cache', () => {
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toContain('The token signature is invalid');
     expect(cacheOf().get(forged)).toBeUndefined();
-    expect(cacheOf().get(victim)?.username).toBe('alice');
+    expect(cacheOf().get(victim)?.user.username).toBe('alice');
     kit.setJwksBehaviour('error-500');
     const again = await me(victim);
     expect(again.status).toBe(200);

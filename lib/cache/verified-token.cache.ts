@@ -1,28 +1,30 @@
+import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import { COGNITO_AUTH_CONFIG } from '../cognito-auth.constants.js';
 import type { CognitoAuthConfig } from '../cognito-auth.config.js';
+import type { CognitoJwtHeader } from '../interfaces/cognito-jwt.interface.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
-import { assertTimeWindow } from '../token/token-checks.js';
 
-interface VerifiedToken {
+/** What a cache hit needs to admit a token again without its parse and signature check. */
+export interface VerifiedToken {
+  readonly token: string;
+  /** Deeply frozen: every request that hits this entry gets the same, unchangeable user. */
   readonly user: CognitoUser;
+  readonly header: CognitoJwtHeader;
   readonly exp: number;
   readonly nbf?: number;
   readonly issuer: string;
   readonly kid: string;
-}
-
-interface CacheEntry extends VerifiedToken {
-  readonly token: string;
+  /** The key that verified the signature; the entry is only good while it is still published. */
+  readonly key: KeyObject;
 }
 
 /**
  * Entries are looked up by the token's last characters (the end of its signature), and a hit
- * needs the whole token to be equal as well. Why not the whole token as the map key: every
- * request brings a new ~1 KB string, and hashing it for the lookup costs about 1.8 µs; 32
- * characters and one string comparison cost about 0.45 µs. A different token that ends the
- * same way is a miss, never a hit.
+ * needs the whole token to be equal as well: hashing a new ~1 KB string on every request costs
+ * more than a short key and one string comparison. A different token that ends the same way is
+ * a miss, never a hit.
  */
 const LOOKUP_SUFFIX_LENGTH = 32;
 
@@ -31,17 +33,15 @@ function lookupKeyOf(token: string): string {
 }
 
 /**
- * Tokens that passed every check, matched on the whole token string, so a hit skips the
- * signature check. `exp`/`nbf` are checked against the clock on every hit, and the entries
- * of a key that leaves its refreshed key set are dropped.
+ * Tokens that passed every check, matched on the whole token string. The verifier re-checks
+ * `exp`/`nbf`, the key, revocation and the custom check on every hit; only the parse and the
+ * signature are skipped.
  */
 @Injectable()
 export class VerifiedTokenCache {
-  private readonly entries?: LRUCache<string, CacheEntry>;
-  private readonly toleranceSeconds: number;
+  private readonly entries?: LRUCache<string, VerifiedToken>;
 
   constructor(@Inject(COGNITO_AUTH_CONFIG) config: CognitoAuthConfig) {
-    this.toleranceSeconds = config.clockToleranceSeconds;
     if (config.tokenCacheMaxEntries > 0) {
       this.entries = new LRUCache({ max: config.tokenCacheMaxEntries });
     }
@@ -51,30 +51,17 @@ export class VerifiedTokenCache {
     return this.entries?.size ?? 0;
   }
 
-  /** The user of a verified, still valid token; undefined on a miss or an expired entry. */
-  get(token: string, nowSeconds = Date.now() / 1000): CognitoUser | undefined {
-    if (!this.entries) return undefined;
-    const lookupKey = lookupKeyOf(token);
-    const entry = this.entries.get(lookupKey);
-    if (entry === undefined || entry.token !== token) return undefined;
-    try {
-      assertTimeWindow(entry, this.toleranceSeconds, nowSeconds);
-    } catch {
-      this.entries.delete(lookupKey);
-      return undefined;
-    }
-    return entry.user;
+  /** The entry of exactly this token, if any. */
+  get(token: string): VerifiedToken | undefined {
+    const entry = this.entries?.get(lookupKeyOf(token));
+    return entry !== undefined && entry.token === token ? entry : undefined;
   }
 
-  set(token: string, verified: VerifiedToken): void {
-    this.entries?.set(lookupKeyOf(token), { ...verified, token });
+  set(entry: VerifiedToken): void {
+    this.entries?.set(lookupKeyOf(entry.token), entry);
   }
 
-  dropKeys(issuer: string, kids: readonly string[]): void {
-    if (!this.entries) return;
-    const removed = new Set(kids);
-    for (const [lookupKey, entry] of this.entries.entries()) {
-      if (entry.issuer === issuer && removed.has(entry.kid)) this.entries.delete(lookupKey);
-    }
+  delete(token: string): void {
+    if (this.get(token)) this.entries?.delete(lookupKeyOf(token));
   }
 }

@@ -1,10 +1,11 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { getRequestFromContext } from '../http/execution-context.js';
+import { getRequestFromContext } from '../contexts/execution-context.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 
 /**
  * The verified user (`@CurrentUser()`), or one of its fields (`@CurrentUser('email')`).
- * null when nobody is signed in, which only happens on `@Public()` routes.
+ * null when nobody is signed in, which only happens on `@Public()` routes. It reads what the
+ * guard wrote, through the same request accessor.
  */
 export const CurrentUser = createParamDecorator(
   (field: keyof CognitoUser | undefined, context: ExecutionContext): unknown => {

@@ -1,10 +1,4 @@
-import {
-  BadRequestException,
-  ForbiddenException,
-  HttpException,
-  ServiceUnavailableException,
-  UnauthorizedException,
-} from '@nestjs/common';
+import { HttpException } from '@nestjs/common';
 import {
   CognitoAuthError,
   GroupNotAllowedError,
@@ -13,48 +7,78 @@ import {
   InvalidTokenError,
   KeySetUnavailableError,
   MissingTokenError,
-} from '../errors/cognito-auth.errors.js';
+} from './cognito-auth.errors.js';
 
-/** The answer to a failure: the exception Nest renders and the headers to set first (SPEC §3). */
-export interface AuthFailureResponse {
-  exception: HttpException;
-  headers: Record<string, string>;
+/**
+ * How a refusal is answered, whatever the transport: the HTTP status, the RFC 6750 error code,
+ * a message safe to show the client, and the headers to send
+ * (https://www.rfc-editor.org/rfc/rfc6750#section-3).
+ */
+export interface FailureAnswer {
+  readonly status: number;
+  /** `invalid_token`, `invalid_request`, `insufficient_scope`, `forbidden`, `unauthorized` or `unavailable`. */
+  readonly code: string;
+  readonly message: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Seconds to wait before retrying, when the key set is unavailable. */
+  readonly retryAfterSeconds?: number;
 }
 
-export function toAuthFailureResponse(error: CognitoAuthError): AuthFailureResponse {
-  if (error instanceof InvalidTokenError) {
+/** Anything that is not one of the module's own errors gets this answer; it never repeats what was thrown. */
+const UNKNOWN_FAILURE = new InvalidTokenError('malformed', 'The token could not be verified');
+
+/** The one mapping from a failure to its answer. */
+export function toFailureAnswer(error: unknown): FailureAnswer {
+  const failure = error instanceof CognitoAuthError ? error : UNKNOWN_FAILURE;
+  if (failure instanceof MissingTokenError) {
+    return answer(401, 'unauthorized', 'A bearer token is required', { 'WWW-Authenticate': 'Bearer' });
+  }
+  if (failure instanceof InvalidTokenError) {
+    const challenge = bearerChallenge({ error: 'invalid_token', error_description: failure.description });
+    return answer(401, 'invalid_token', failure.description, { 'WWW-Authenticate': challenge });
+  }
+  if (failure instanceof InvalidRequestError) {
+    const challenge = bearerChallenge({ error: 'invalid_request', error_description: failure.description });
+    return answer(400, 'invalid_request', failure.description, { 'WWW-Authenticate': challenge });
+  }
+  if (failure instanceof KeySetUnavailableError) {
+    const retryAfterSeconds = failure.retryAfterSeconds;
     return {
-      exception: new UnauthorizedException(error.description),
-      headers: { 'WWW-Authenticate': bearerChallenge({ error: 'invalid_token', error_description: error.description }) },
+      ...answer(503, 'unavailable', 'Token verification is temporarily unavailable', {
+        'Retry-After': String(retryAfterSeconds),
+      }),
+      retryAfterSeconds,
     };
   }
-  if (error instanceof InvalidRequestError) {
-    return {
-      exception: new BadRequestException(error.description),
-      headers: { 'WWW-Authenticate': bearerChallenge({ error: 'invalid_request', error_description: error.description }) },
-    };
+  if (failure instanceof InsufficientScopeError) {
+    const scope = failure.requiredScopes.join(' ');
+    return answer(403, 'insufficient_scope', `This route requires the scopes: ${scope}`, {
+      'WWW-Authenticate': bearerChallenge({ error: 'insufficient_scope', scope }),
+    });
   }
-  if (error instanceof KeySetUnavailableError) {
-    return {
-      exception: new ServiceUnavailableException('Token verification is temporarily unavailable'),
-      headers: { 'Retry-After': String(error.retryAfterSeconds) },
-    };
+  if (failure instanceof GroupNotAllowedError) {
+    return answer(403, 'forbidden', 'The user is not in a group allowed here', {});
   }
-  if (error instanceof InsufficientScopeError) {
-    return {
-      exception: new ForbiddenException(`This route requires the scopes: ${error.requiredScopes.join(' ')}`),
-      headers: {
-        'WWW-Authenticate': bearerChallenge({ error: 'insufficient_scope', scope: error.requiredScopes.join(' ') }),
-      },
-    };
-  }
-  if (error instanceof GroupNotAllowedError) {
-    return { exception: new ForbiddenException('The user is not in a group allowed here'), headers: {} };
-  }
-  if (!(error instanceof MissingTokenError)) {
-    return toAuthFailureResponse(new InvalidTokenError('malformed', 'The token could not be verified'));
-  }
-  return { exception: new UnauthorizedException('A bearer token is required'), headers: { 'WWW-Authenticate': 'Bearer' } };
+  return toFailureAnswer(UNKNOWN_FAILURE);
+}
+
+/** The exception Nest renders for an answer over HTTP (its body is Nest's usual error body). */
+export function toHttpException(failure: FailureAnswer): HttpException {
+  return new HttpException(
+    { statusCode: failure.status, message: failure.message, error: HTTP_REASONS[failure.status] },
+    failure.status,
+  );
+}
+
+const HTTP_REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  503: 'Service Unavailable',
+};
+
+function answer(status: number, code: string, message: string, headers: Record<string, string>): FailureAnswer {
+  return { status, code, message, headers };
 }
 
 /** `Bearer k="v", …` with each value reduced to the characters RFC 6750 allows in quotes. */

@@ -34,6 +34,11 @@ export interface CognitoUserPoolOptions {
   issuer?: string;
   /** Overrides the JWKS URL. Default `{issuer}/.well-known/jwks.json`. Must be https unless loopback. */
   jwksUri?: string;
+  /**
+   * The pool's key set itself (`{ keys: [...] }`, as the JWKS URL serves it). Nothing is then
+   * downloaded: for air-gapped apps and for tests. Keys rotated by Cognito must be added here.
+   */
+  jwks?: { keys: object[] };
 }
 
 /** What the optional custom check receives, after every built-in check passed. */

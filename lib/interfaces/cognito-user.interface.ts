@@ -2,23 +2,24 @@ import type { CognitoJwtPayload } from './cognito-jwt.interface.js';
 
 /**
  * What `@CurrentUser()` returns and what the guard puts on `request.user`: the raw verified
- * claims, plus derived fields that read the same for access, ID and machine tokens.
+ * claims, plus derived fields that read the same for access, ID and machine tokens. The object
+ * is deeply frozen: copy it (`{ ...user }`) to build something of your own.
  */
 export interface CognitoUser {
-  [claim: string]: unknown;
-  sub: string;
+  readonly [claim: string]: unknown;
+  readonly sub: string;
   /** `username` (access) or `cognito:username` (ID); null for machine-to-machine tokens. */
-  username: string | null;
-  /** `client_id` (access) or `aud` (ID). */
-  clientId: string | null;
-  tokenUse: 'access' | 'id';
+  readonly username: string | null;
+  /** The configured app client the token was issued to: `client_id` (access) or the matching `aud` (ID). */
+  readonly clientId: string;
+  readonly tokenUse: 'access' | 'id';
   /** `cognito:groups`, `[]` when none. */
-  groups: string[];
+  readonly groups: readonly string[];
   /** `scope` split on spaces, `[]` when none. */
-  scopes: string[];
+  readonly scopes: readonly string[];
   /** The pool the token came from. */
-  userPoolId: string;
-  issuer: string;
+  readonly userPoolId: string;
+  readonly issuer: string;
   /** The raw verified payload. */
-  claims: CognitoJwtPayload;
+  readonly claims: Readonly<CognitoJwtPayload>;
 }

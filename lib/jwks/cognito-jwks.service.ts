@@ -2,7 +2,6 @@ import type { KeyObject } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { COGNITO_AUTH_CONFIG } from '../cognito-auth.constants.js';
 import type { CognitoAuthConfig, ResolvedUserPool } from '../cognito-auth.config.js';
-import { VerifiedTokenCache } from '../cache/verified-token.cache.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 
 /** One key store per issuer, so a token's key always comes from its own pool's key set. */
@@ -11,10 +10,7 @@ export class CognitoJwksService implements OnModuleInit {
   private readonly logger = new Logger('CognitoAuth');
   private readonly stores = new Map<string, JwksKeyStore>();
 
-  constructor(
-    @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
-    private readonly tokenCache: VerifiedTokenCache,
-  ) {
+  constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
     for (const pool of config.poolsByIssuer.values()) {
       this.stores.set(pool.issuer, this.createStore(pool));
     }
@@ -32,25 +28,30 @@ export class CognitoJwksService implements OnModuleInit {
 
   /** The cached key, without waiting: the fast path of every request after the first. */
   peekSigningKey(pool: ResolvedUserPool, kid: string): KeyObject | undefined {
-    return this.storeOf(pool).peekKey(kid);
+    return this.storeOf(pool.issuer).peekKey(kid);
   }
 
   getSigningKey(pool: ResolvedUserPool, kid: string): Promise<KeyObject> {
-    return this.storeOf(pool).getKey(kid);
+    return this.storeOf(pool.issuer).getKey(kid);
   }
 
-  private storeOf(pool: ResolvedUserPool): JwksKeyStore {
-    return this.stores.get(pool.issuer)!;
+  /** Whether `key` is still what the issuer's key set publishes under `kid`. */
+  isCurrentKey(issuer: string, kid: string, key: KeyObject): boolean {
+    return this.storeOf(issuer).isCurrent(kid, key);
+  }
+
+  private storeOf(issuer: string): JwksKeyStore {
+    return this.stores.get(issuer)!;
   }
 
   private createStore(pool: ResolvedUserPool): JwksKeyStore {
     return new JwksKeyStore({
       jwksUri: pool.jwksUri,
+      keys: pool.jwks,
       timeoutMs: this.config.jwksTimeoutMs,
       refetchIntervalMs: this.config.jwksRefetchIntervalMs,
       maxAgeMs: this.config.jwksMaxAgeMs,
       logger: this.logger,
-      onKeysRemoved: (kids) => this.tokenCache.dropKeys(pool.issuer, kids),
     });
   }
 }

@@ -1,18 +1,21 @@
 import type { KeyObject } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
-import { JwksClient } from 'jwks-rsa';
 import { InvalidTokenError, KeySetUnavailableError } from '../errors/cognito-auth.errors.js';
+import { fetchKeySet } from './fetch-key-set.js';
 import { toRsaSigningKeys } from './rsa-signing-keys.js';
 
 export interface JwksKeyStoreOptions {
+  /** Where the key set is downloaded from; ignored when `keys` is given. */
   jwksUri: string;
+  /** A key set given directly (`{ keys: [...] }`): nothing is ever downloaded. */
+  keys?: unknown;
   timeoutMs: number;
   refetchIntervalMs: number;
   maxAgeMs: number;
   logger: LoggerService;
-  /** Called with the kids a refreshed key set no longer has. */
-  onKeysRemoved: (kids: string[]) => void;
 }
+
+type KeySetDownloader = () => Promise<unknown>;
 
 /**
  * The signing keys of one issuer. Downloads go through jwks-rsa; the policy is here:
@@ -27,15 +30,13 @@ export class JwksKeyStore {
   /** Unknown-kid refetches and retries after a failure wait until then. */
   private nextFetchAllowedAt = 0;
   private lastFetchFailed = false;
-  private readonly client: JwksClient;
+  private downloader?: Promise<KeySetDownloader>;
 
   constructor(private readonly options: JwksKeyStoreOptions) {
-    this.client = new JwksClient({
-      jwksUri: options.jwksUri,
-      timeout: options.timeoutMs,
-      cache: false,
-      rateLimit: false,
-    });
+    if (options.keys !== undefined) {
+      this.keys = toRsaSigningKeys((options.keys as { keys?: unknown })?.keys);
+      this.loadedAt = Infinity;
+    }
   }
 
   /** The key if it is already cached: the synchronous fast path. */
@@ -43,6 +44,14 @@ export class JwksKeyStore {
     const key = this.keys.get(kid);
     if (key && Date.now() - this.loadedAt >= this.options.maxAgeMs) this.refreshInBackground();
     return key;
+  }
+
+  /**
+   * Whether `key` is still the key published under `kid`. A verified token is only reused
+   * while this holds: not after its key left the set or was republished with other material.
+   */
+  isCurrent(kid: string, key: KeyObject): boolean {
+    return this.keys.get(kid) === key;
   }
 
   async getKey(kid: string): Promise<KeyObject> {
@@ -63,8 +72,12 @@ export class JwksKeyStore {
     }
   }
 
+  private get isStatic(): boolean {
+    return this.options.keys !== undefined;
+  }
+
   private mayFetchNow(): boolean {
-    return Date.now() >= this.nextFetchAllowedAt;
+    return !this.isStatic && Date.now() >= this.nextFetchAllowedAt;
   }
 
   private refetchForUnknownKid(): Promise<void> {
@@ -78,6 +91,7 @@ export class JwksKeyStore {
   }
 
   private fetch(): Promise<void> {
+    if (this.isStatic) return Promise.resolve();
     this.inFlight = this.download()
       .then(
         (keys) => this.replaceKeys(keys),
@@ -90,24 +104,40 @@ export class JwksKeyStore {
   }
 
   private async download(): Promise<Map<string, KeyObject>> {
+    const download = await (this.downloader ??= this.createDownloader());
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`timed out after ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
       timer.unref();
     });
     try {
-      return toRsaSigningKeys(await Promise.race([this.client.getKeys(), timeout]));
+      return toRsaSigningKeys(await Promise.race([download(), timeout]), this.keys);
     } finally {
       clearTimeout(timer);
     }
   }
 
+  /**
+   * jwks-rsa is loaded on the first download, not when the module loads: apps whose key sets
+   * are given in the options (air-gapped apps, unit tests under jest) never load it or jose.
+   */
+  private async createDownloader(): Promise<KeySetDownloader> {
+    const { JwksClient } = await import('jwks-rsa');
+    const { jwksUri, timeoutMs } = this.options;
+    const client = new JwksClient({
+      jwksUri,
+      timeout: timeoutMs,
+      cache: false,
+      rateLimit: false,
+      fetcher: (uri) => fetchKeySet(uri, timeoutMs) as Promise<never>,
+    });
+    return () => client.getKeys();
+  }
+
   private replaceKeys(keys: Map<string, KeyObject>): void {
-    const removed = [...this.keys.keys()].filter((kid) => !keys.has(kid));
     this.keys = keys;
     this.loadedAt = Date.now();
     this.lastFetchFailed = false;
-    if (removed.length > 0) this.options.onKeysRemoved(removed);
   }
 
   private recordFailure(error: unknown): void {

@@ -1,16 +1,25 @@
 import { InvalidRequestError } from '../errors/cognito-auth.errors.js';
 
-interface RequestLike {
+/** What the token extraction reads of a Node/Express request or a Fastify request. */
+export interface RequestLike {
   headers?: Record<string, string | string[] | undefined>;
   rawHeaders?: string[];
-  raw?: { rawHeaders?: string[] };
+  socket?: { server?: { maxHeadersCount?: number | null } };
+  raw?: RequestLike;
 }
+
+/** Node keeps at most this many raw header entries (name, value, …) unless `maxHeadersCount` says otherwise. */
+const NODE_DEFAULT_MAX_HEADER_ENTRIES = 2000;
+
+/** RFC 6750 §2.1: `Bearer` and the token, separated by spaces; only spaces and tabs are trimmed. */
+const OPTIONAL_WHITESPACE = /^[ \t]+|[ \t]+$/g;
 
 /**
  * The bearer token of the `Authorization` header, or null when there are no bearer
  * credentials (no header, another scheme, an empty token). The scheme is case-insensitive;
- * the query string is never read. Throws `InvalidRequestError` on duplicate headers, which
- * Node would otherwise fold into the first one silently.
+ * the query string is never read. Throws `InvalidRequestError` when a second `Authorization`
+ * header was sent or may have been dropped: Node folds duplicates into the first one, and
+ * silently drops header lines past its limit.
  */
 export function extractBearerToken(request: RequestLike): string | null {
   const value = request.headers?.authorization;
@@ -18,10 +27,13 @@ export function extractBearerToken(request: RequestLike): string | null {
   if (typeof value !== 'string' || countAuthorizationHeaders(request) > 1) {
     throw new InvalidRequestError('The request has more than one Authorization header');
   }
+  if (reachedHeaderLimit(request)) {
+    throw new InvalidRequestError('The request has too many header lines');
+  }
   const space = value.indexOf(' ');
   const scheme = space === -1 ? value : value.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer') return null;
-  const token = space === -1 ? '' : value.slice(space + 1).trim();
+  const token = space === -1 ? '' : value.slice(space + 1).replace(OPTIONAL_WHITESPACE, '');
   return token === '' ? null : token;
 }
 
@@ -34,11 +46,21 @@ export function extractBearerTokenOrNull(request: RequestLike): string | null {
   }
 }
 
+function rawHeadersOf(request: RequestLike): string[] {
+  return request.rawHeaders ?? request.raw?.rawHeaders ?? [];
+}
+
 function countAuthorizationHeaders(request: RequestLike): number {
-  const rawHeaders = request.rawHeaders ?? request.raw?.rawHeaders ?? [];
+  const rawHeaders = rawHeadersOf(request);
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
     if (rawHeaders[i].length === 13 && rawHeaders[i].toLowerCase() === 'authorization') count += 1;
   }
   return count;
+}
+
+function reachedHeaderLimit(request: RequestLike): boolean {
+  const maxHeadersCount = (request.socket ?? request.raw?.socket)?.server?.maxHeadersCount;
+  const limit = typeof maxHeadersCount === 'number' ? maxHeadersCount * 2 : NODE_DEFAULT_MAX_HEADER_ENTRIES;
+  return limit > 0 && rawHeadersOf(request).length >= limit;
 }

@@ -16,11 +16,13 @@ export interface InspectedToken {
   readonly header: CognitoJwtHeader;
   readonly payload: CognitoJwtPayload;
   readonly pool: ResolvedUserPool;
+  /** The configured client the token was issued to (`client_id`, or the matching `aud`). */
+  readonly clientId: string;
 }
 
 /**
- * Runs every check of SPEC §2 that does not need the key, cheapest first, so junk never
- * reaches the key set. Throws an `InvalidTokenError` naming the first failed check.
+ * Runs every check that does not need the key, cheapest first, so junk never reaches the key
+ * set. Throws an `InvalidTokenError` naming the first failed check.
  */
 export function inspectToken(token: string, config: CognitoAuthConfig, nowSeconds: number): InspectedToken {
   assertTokenLength(token, config.maxTokenLength);
@@ -30,6 +32,6 @@ export function inspectToken(token: string, config: CognitoAuthConfig, nowSecond
   const pool = findPool(payload, config.poolsByIssuer);
   assertTimeWindow(payload, config.clockToleranceSeconds, nowSeconds);
   assertTokenUse(payload, pool);
-  assertClient(payload, pool);
-  return { header, payload, pool };
+  const clientId = assertClient(payload, pool);
+  return { header, payload, pool, clientId };
 }

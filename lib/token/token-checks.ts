@@ -20,6 +20,10 @@ const CLAIM_TYPES: ReadonlyArray<readonly [string, ClaimType]> = [
   ['cognito:username', 'string'],
   ['cognito:groups', 'string[]'],
   ['scope', 'string'],
+  ['jti', 'string'],
+  ['origin_jti', 'string'],
+  ['event_id', 'string'],
+  ['version', 'number'],
 ];
 const REQUIRED_CLAIMS = ['iss', 'sub', 'token_use', 'exp'];
 const MAX_KID_LENGTH = 256;
@@ -106,23 +110,33 @@ export function assertTokenUse(payload: CognitoJwtPayload, pool: ResolvedUserPoo
   }
 }
 
-/** Access tokens name their client in `client_id`, ID tokens in `aud` (SPEC §1). */
-export function assertClient(payload: CognitoJwtPayload, pool: ResolvedUserPool): void {
+/**
+ * Access tokens name their client in `client_id`, ID tokens in `aud`: checking `aud` on an
+ * access token is the classic mistake (Cognito access tokens usually have none). Returns the
+ * configured client the token matched, which becomes the user's `clientId`.
+ */
+export function assertClient(payload: CognitoJwtPayload, pool: ResolvedUserPool): string {
   if (payload.token_use === 'id') {
-    if (!audienceMatches(payload.aud, pool.clientIds)) {
+    const client = firstAccepted(payload.aud, pool.clientIds);
+    if (client === undefined) {
       throw new InvalidTokenError('wrong_audience', 'The token audience is not an accepted client');
     }
-    return;
+    return client;
   }
   if (payload.client_id === undefined || !pool.clientIds.has(payload.client_id)) {
     throw new InvalidTokenError('wrong_client', 'The token client_id is not an accepted client');
   }
-  if (payload.aud !== undefined && !audienceMatches(payload.aud, pool.clientIds, pool.resourceAudiences)) {
+  if (
+    payload.aud !== undefined &&
+    firstAccepted(payload.aud, pool.clientIds) === undefined &&
+    firstAccepted(payload.aud, pool.resourceAudiences) === undefined
+  ) {
     throw new InvalidTokenError('wrong_audience', 'The token audience is not accepted');
   }
+  return payload.client_id;
 }
 
-function audienceMatches(aud: string | string[] | undefined, ...accepted: ReadonlySet<string>[]): boolean {
-  const audiences = typeof aud === 'string' ? [aud] : (aud ?? []);
-  return audiences.some((value) => accepted.some((set) => set.has(value)));
+function firstAccepted(aud: string | string[] | undefined, accepted: ReadonlySet<string>): string | undefined {
+  if (typeof aud === 'string') return accepted.has(aud) ? aud : undefined;
+  return aud?.find((value) => accepted.has(value));
 }

@@ -12,6 +12,8 @@ export function sampleGraphqlModule(adapter: HttpAdapterName): DynamicModule {
     driver: ApolloDriver,
     autoSchemaFile: true,
     path: '/graphql',
+    // Apollo adds stack traces unless NODE_ENV is production or test: never send them to clients.
+    includeStacktraceInErrorResponses: false,
     context:
       adapter === 'fastify'
         ? (request: unknown, reply: unknown) => ({ request, reply })

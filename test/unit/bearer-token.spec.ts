@@ -1,6 +1,6 @@
 import { InvalidRequestError } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
-import { extractBearerToken, extractBearerTokenOrNull } from '../../lib/http/bearer-token.js';
+import { extractBearerToken, extractBearerTokenOrNull } from '../../lib/token/bearer-token.js';
 
 /** An Express-like request (Node's IncomingMessage: folded `headers`, every line in `rawHeaders`). */
 function expressRequest(...authorization: string[]) {

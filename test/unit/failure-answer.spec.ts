@@ -11,7 +11,7 @@ import {
   MissingTokenError,
 } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
-import { bearerChallenge, toAuthFailureResponse } from '../../lib/http/auth-failure.js';
+import { bearerChallenge, toFailureAnswer, toHttpException } from '../../lib/errors/failure-answer.js';
 
 /** RFC 7235 challenge: `Bearer` [ auth-param *( ", " auth-param ) ], values as quoted-strings without quoted-pairs. */
 const QDTEXT = '[\\t \\x21\\x23-\\x5B\\x5D-\\x7E]';
@@ -24,8 +24,9 @@ function expectWellFormed(header: string): void {
 }
 
 const answer = (error: CognitoAuthError) => {
-  const { exception, headers } = toAuthFailureResponse(error);
-  return { status: exception.getStatus(), body: exception.getResponse(), headers };
+  const failure = toFailureAnswer(error);
+  const exception = toHttpException(failure);
+  return { status: exception.getStatus(), body: exception.getResponse(), headers: failure.headers };
 };
 
 /** Strings over U+0000-U+017F: control characters, quotes, backslashes, DEL, Latin-1 and beyond. */
@@ -78,7 +79,7 @@ describe('bearerChallenge', () => {
   });
 });
 
-describe('toAuthFailureResponse', () => {
+describe('toFailureAnswer', () => {
   it('MissingTokenError → 401, WWW-Authenticate: Bearer (no error)', () => {
     expect(answer(new MissingTokenError())).toEqual({
       status: 401,
@@ -146,7 +147,18 @@ describe('toAuthFailureResponse', () => {
 
   it('always answers a Nest HttpException', () => {
     for (const error of [new MissingTokenError(), new KeySetUnavailableError(1), new GroupNotAllowedError([])]) {
-      expect(toAuthFailureResponse(error).exception).toBeInstanceOf(HttpException);
+      expect(toHttpException(toFailureAnswer(error))).toBeInstanceOf(HttpException);
     }
+  });
+});
+
+describe('a failure that is not one of the module errors', () => {
+  it.each<[string, unknown]>([
+    ['passport-jwt "No auth token"', new Error('No auth token')],
+    ['an error whose message holds markup', new Error('jwt malformed <script>')],
+    ['nothing', undefined],
+    ['a string', 'weird'],
+  ])('%s → a generic invalid_token that does not repeat it', (_name, info) => {
+    expect(toFailureAnswer(info)).toMatchObject({ status: 401, code: 'invalid_token', message: 'The token could not be verified' });
   });
 });

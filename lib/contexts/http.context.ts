@@ -1,0 +1,24 @@
+import type { ExecutionContext } from '@nestjs/common';
+import { type FailureAnswer, toHttpException } from '../errors/failure-answer.js';
+import type { ContextAdapter } from './context-adapter.interface.js';
+
+/** Express and Fastify: the request and response are the handler's first two arguments. */
+export const httpContext: ContextAdapter = {
+  // What switchToHttp().getRequest() returns, without the closures switchToHttp() allocates.
+  getRequest: (context) => context.getArgByIndex(0),
+  refuse(failure: FailureAnswer, context: ExecutionContext): Error {
+    setResponseHeaders(context.getArgByIndex(1), failure.headers);
+    return toHttpException(failure);
+  },
+};
+
+/** Sets headers on an Express/Node response or a Fastify reply; ignores anything else. */
+export function setResponseHeaders(response: any, headers: Readonly<Record<string, string>>): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (response?.raw && typeof response.header === 'function') {
+      response.header(name, value);
+    } else if (typeof response?.setHeader === 'function' && !response.headersSent) {
+      response.setHeader(name, value);
+    }
+  }
+}
