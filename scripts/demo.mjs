@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm start`: a local Cognito emulator, a pool with alice (group admin) and bob (no group),
-// and the sample app wired to it (SPEC section 6). Prints tokens and curl commands; Ctrl-C
+// and the sample app wired to it. Prints tokens and curl commands; Ctrl-C
 // stops everything. `--smoke` (or DEMO_SMOKE=1) checks a few routes, stops, exits 0 or 1.
 //
 // Environment: PORT (sample app port, default 3000); COGNITO_TOKEN_USE and HTTP_ADAPTER are

@@ -1,6 +1,6 @@
 // End to end against the REAL `cognito-local` emulator (one child process for the whole file,
 // loopback only): tokens issued by InitiateAuth, verified by the sample app in process on both
-// HTTP adapters, configured the SPEC §6 way (COGNITO_* variables).
+// HTTP adapters, configured through the COGNITO_* variables.
 import { CreateUserPoolClientCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,5 @@
 /**
- * SPEC §5: the public API. Decorators on real controllers, the module's configuration paths
+ * The public API. Decorators on real controllers, the module's configuration paths
  * (forRoot, forRootAsync with useFactory / useClass / useExisting, globalGuard: false), boot-time
  * validation of the options, and isolation of two apps in one process.
  */

@@ -1,4 +1,4 @@
-// The `npm start` contract (SPEC §6): build once, then run scripts/demo.mjs as a real child
+// The `npm start` demo: build once, then run scripts/demo.mjs as a real child
 // process on loopback. Checks what it prints, that its tokens work against the running sample
 // app, and that it leaves no process, port or temporary folder behind however it is stopped.
 //

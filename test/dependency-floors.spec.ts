@@ -1,5 +1,5 @@
 /**
- * SPEC §7: dependency floors, read from package-lock.json (npm audit has no endpoint here).
+ * Dependency floors, read from package-lock.json (npm audit has no endpoint here).
  * Every copy of each package in the lockfile's `packages` map is checked, nested ones included.
  */
 import { readFileSync } from 'node:fs';
@@ -86,7 +86,7 @@ describe('the version comparison', () => {
   });
 });
 
-describe('dependency floors in package-lock.json (SPEC §7)', () => {
+describe('dependency floors in package-lock.json', () => {
   it('is a lockfile v2/v3 with a packages map', () => {
     expect(lock.lockfileVersion).toBeGreaterThanOrEqual(2);
     expect(Object.keys(lock.packages).length).toBeGreaterThan(10);

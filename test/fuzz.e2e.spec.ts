@@ -175,7 +175,7 @@ const TYPED_CLAIMS: Record<string, (v: unknown) => boolean> = {
 };
 const KNOWN_HEADER = new Set(['alg', 'kid', 'crit']);
 
-/** A change that makes a genuine token invalid under SPEC §2, whatever noise comes with it. */
+/** A change that makes a genuine token invalid, whatever noise comes with it. */
 type Breaker =
   | { kind: 'wrongType'; claim: string; value: unknown }
   | { kind: 'remove'; claim: 'iss' | 'sub' | 'token_use' | 'exp' | 'client_id' }
@@ -218,7 +218,7 @@ function breakerArb(kit: CognitoTestKit): fc.Arbitrary<Breaker> {
   );
 }
 
-/** Extra claims and header fields the module must not care about (SPEC §1: never reject for them). */
+/** Extra claims and header fields the module must not care about (Cognito adds claims over time: never reject for them). */
 const noiseKey = fc.string({ maxLength: 12 }).filter((key) => !(key in TYPED_CLAIMS) && !KNOWN_HEADER.has(key));
 const noise = fc.dictionary(noiseKey, jsonValue, { maxKeys: 4 });
 

@@ -1,5 +1,5 @@
 /**
- * Classic JWT attacks and malformed inputs, over real HTTP, on both adapters (SPEC §2, §3).
+ * Classic JWT attacks and malformed inputs, over real HTTP, on both adapters.
  *
  * One table (`CASES`); every case asserts the status AND the challenge header, and that the
  * answer does not echo the token. Refused tokens are also sent to the sample app's public
@@ -51,7 +51,7 @@ type Expectation =
   | 'invalid_token' // 401, Bearer error="invalid_token", error_description="…"
   | 'no_credentials' // 401, bare Bearer challenge
   | 'unauthenticated' // 401, bare or invalid_token (the request is ambiguous: e.g. a tab separator)
-  | 'invalid_request' // 400 invalid_request or 401 invalid_token (SPEC §3)
+  | 'invalid_request' // 400 invalid_request or 401 invalid_token
   | 'ok' // 200, user populated, no challenge (controls)
   | 'forbidden' // 403, no challenge
   | 'too_large'; // Node's own 431, or 401 invalid_token; never 500
@@ -274,7 +274,7 @@ tokenCase('another pool, with our client id', (ctx) => ctx.otherKit.accessToken(
 tokenCase("our iss, signed by the other pool's key", (ctx) => ctx.kit.accessToken({}, { key: ctx.otherKit.currentKey }));
 tokenCase('an ID token of our pool (access tokens only)', (ctx) => ctx.kit.idToken(), CLAIM_WORDS);
 
-// --- claims (SPEC §2.4-2.7), all genuinely signed -----------------------------------------------
+// --- claims (issuer, token_use, client, time window), all genuinely signed -----------------------------------------------
 
 const claimCases: Array<[string, Record<string, unknown> | ((ctx: Ctx) => Record<string, unknown>)]> = [
   ['iss another issuer', { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Attacker' }],

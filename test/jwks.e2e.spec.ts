@@ -1,5 +1,5 @@
 /**
- * SPEC §4 end to end: the key-set policy seen from outside, against the kit's real loopback
+ * The key-set policy end to end: seen from outside, against the kit's real loopback
  * JWKS server (nothing mocked: passport-jwt, jwks-rsa and the HTTP fetch are the real ones).
  * Fetches are counted on the server side (`kit.jwksRequestCount`).
  */
@@ -75,7 +75,7 @@ const ecJwk = { ...ecPair.publicKey.export({ format: 'jwk' }), kid: 'ec-p256-key
 const octSecret = Buffer.from('an-hmac-secret-that-is-published-as-an-oct-key');
 const octJwk = { kty: 'oct', kid: 'oct-key', k: octSecret.toString('base64url'), alg: 'HS256', use: 'sig' };
 
-/** The faults of SPEC §4 ("5xx, timeout, bad JSON") and a few more ways a key set can be useless. */
+/** The faults a key-set endpoint can have (5xx, timeout, bad JSON) and a few more ways a key set can be useless. */
 const FAULTS: ReadonlyArray<readonly [string, JwksBehaviour | 'unusable-keys']> = [
   ['HTTP 500', 'error-500'],
   ['HTTP 503 with Retry-After', { status: 503, body: '{"message":"busy"}', headers: { 'retry-after': '120' } }],
@@ -240,7 +240,7 @@ describe.each(ADAPTERS)('slow or hung endpoint, no cached key (%s)', (adapter) =
 });
 
 describe('default timeout', () => {
-  it('with jwksTimeoutMs left at its default, a hung key set gets its 503 within 10 s (SPEC §4: ≤ 10 s, 503 within 15 s)', { timeout: 20_000 }, async () => {
+  it('with jwksTimeoutMs left at its default, a hung key set gets its 503 within 10 s (the default timeout is at most 10 s)', { timeout: 20_000 }, async () => {
     const { kit, app } = await setUp({ jwksTimeoutMs: undefined, jwksRefetchIntervalMs: undefined });
     kit.setJwksBehaviour('hang');
     const started = Date.now();

@@ -1,5 +1,5 @@
 /**
- * SPEC §3: "Tokens are never logged", and descriptions never contain the token or keys.
+ * Tokens are never logged, and descriptions never contain the token or keys.
  *
  * Runs a representative mix (genuine, invalid, hostile tokens, key-set failures with and
  * without cached keys, a careless custom check) through apps whose logger keeps every line,

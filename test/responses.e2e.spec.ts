@@ -1,5 +1,5 @@
 /**
- * SPEC §3: every row of the responses table and its bullet points, on the sample app, under
+ * Every row of the README's Errors table and its bullet points, on the sample app, under
  * both HTTP adapters. Status, `WWW-Authenticate` (exact), other headers and Nest's JSON body.
  */
 import { CognitoAuthModule } from 'nestjs-cognito-auth';

@@ -1,5 +1,5 @@
 /**
- * SPEC §2: every validation check, over real HTTP, against apps on 127.0.0.1 that verify real
+ * Every validation check, over real HTTP, against apps on 127.0.0.1 that verify real
  * RS256 tokens with keys fetched from the test kit's loopback JWKS. Each refusal asserts the
  * status and the exact `WWW-Authenticate` challenge.
  */

@@ -8,7 +8,7 @@ import type { HttpResult } from './http.js';
 import { type RunningApp, startApp } from './test-app.js';
 import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
 
-/** The exact RFC 6750 challenge of a refused token (SPEC §3). */
+/** The exact RFC 6750 challenge of a refused token. */
 export const invalidToken = (description: string) =>
   `Bearer error="invalid_token", error_description="${description}"`;
 

@@ -9,7 +9,7 @@ import { createSampleApp } from '../../sample-app/src/create-sample-app.js';
 import { type HttpAdapterName, readSampleConfig } from '../../sample-app/src/sample-config.js';
 import { CapturedLogger, type RunningApp } from './test-app.js';
 
-/** The SPEC §6 variables that point the sample app at an emulator pool. */
+/** The sample app's COGNITO_* variables that point the sample app at an emulator pool. */
 export function emulatorEnv(pool: CreatedPool, env: Record<string, string> = {}): Record<string, string> {
   return {
     COGNITO_REGION: pool.region,

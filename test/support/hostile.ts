@@ -1,5 +1,5 @@
 /**
- * Helpers of the hardening suites (issue 4): hand-made JWS tokens with any algorithm, a probe
+ * Helpers of the hostile-input suites: hand-made JWS tokens with any algorithm, a probe
  * app, a request-counting loopback server, a boot helper that lets start-up errors reject, and
  * the assertions on RFC 6750 challenges.
  */
@@ -149,7 +149,7 @@ export async function deadUrl(path = '/jwks.json'): Promise<string> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Assertions on answers (SPEC §3)
+// Assertions on answers
 // ---------------------------------------------------------------------------------------------
 
 /** `Bearer error="invalid_token", error_description="…"` with a non-empty, well-formed description. */
@@ -179,7 +179,7 @@ export function expectNoCredentials(res: HttpResult): void {
   });
 }
 
-/** SPEC §3: a malformed request is 400 invalid_request or 401 invalid_token, as the status says. */
+/** A malformed request is 400 invalid_request or 401 invalid_token, as the status says. */
 export function expectInvalidRequest(res: HttpResult): void {
   const challenge = challengeOf(res);
   if (res.status === 400) expect(challenge).toMatch(INVALID_REQUEST_CHALLENGE);
@@ -189,7 +189,7 @@ export function expectInvalidRequest(res: HttpResult): void {
   }
 }
 
-/** 503 with a positive integer Retry-After and no challenge (SPEC §3). */
+/** 503 with a positive integer Retry-After and no challenge. */
 export function expectKeySetUnavailable(res: HttpResult): void {
   expect({ status: res.status, retryAfter: res.headers['retry-after'], challenge: challengeOf(res) }).toEqual({
     status: 503,

@@ -29,7 +29,7 @@ export class CapturedLogger implements LoggerService {
   }
 }
 
-/** Environment variables that point the sample app at a test kit (SPEC §6). */
+/** Environment variables that point the sample app at a test kit. */
 export function sampleEnv(kit: CognitoTestKit, env: Record<string, string> = {}): Record<string, string> {
   return {
     COGNITO_REGION: kit.region,

@@ -36,7 +36,7 @@ describe('resolveCognitoAuthConfig: defaults', () => {
     expect(config.customCheck).toBeUndefined();
   });
 
-  it('the JWKS fetch timeout default is at most 10 s (SPEC §4)', () => {
+  it('the JWKS fetch timeout default is at most 10 s', () => {
     expect(resolveCognitoAuthConfig(POOL).jwksTimeoutMs).toBeLessThanOrEqual(10_000);
   });
 
