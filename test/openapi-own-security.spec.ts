@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { ApiBearerAuth, ApiSecurity, DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Public } from 'nestjs-cognito-auth';
 import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 @Controller('own')
 class OwnSecurityController {
@@ -60,10 +60,17 @@ class DeclaredCognitoController {
 class OwnSecurityModule {}
 
 /** The document only needs the routes' metadata: the app is built but never listens. */
-async function buildDocument(configure: (builder: DocumentBuilder) => DocumentBuilder = (b) => b): Promise<OpenAPIObject> {
+async function buildDocument(
+  configure: (builder: DocumentBuilder) => DocumentBuilder = (b) => b,
+): Promise<OpenAPIObject> {
   const app: INestApplication = await NestFactory.create(OwnSecurityModule, { logger: false, abortOnError: false });
   try {
-    const builder = configure(addCognitoBearerAuth(new DocumentBuilder()).addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key'));
+    const builder = configure(
+      addCognitoBearerAuth(new DocumentBuilder()).addApiKey(
+        { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        'api-key',
+      ),
+    );
     return applyCognitoSecurity(SwaggerModule.createDocument(app, builder.build()));
   } finally {
     await app.close();

@@ -7,6 +7,13 @@ export interface SampleConfig {
   host: string;
   adapter: HttpAdapterName;
   cognito: CognitoAuthOptions;
+  /** Set when COGNITO_DOMAIN is: Swagger UI at /docs offers sign-in with the hosted UI. */
+  swaggerSignIn?: SwaggerSignInConfig;
+}
+
+export interface SwaggerSignInConfig {
+  domain: string;
+  scopes: string[];
 }
 
 /** Reads the sample app's settings from environment variables (SPEC §6). */
@@ -23,7 +30,19 @@ export function readSampleConfig(env: Record<string, string | undefined>): Sampl
       issuer: env.COGNITO_ISSUER || undefined,
       jwksUri: env.COGNITO_JWKS_URI || undefined,
     },
+    swaggerSignIn: readSwaggerSignIn(env),
   };
+}
+
+// `openid` alone by default: the access token that Swagger UI sends gets nothing from `email`
+// or `profile` (they shape the ID token and userInfo), and an app client that does not allow a
+// requested scope refuses the whole sign-in. Add resource-server scopes (`orders/read`) to try
+// routes that require them.
+function readSwaggerSignIn(env: Record<string, string | undefined>): SwaggerSignInConfig | undefined {
+  const domain = env.COGNITO_DOMAIN?.trim();
+  if (!domain) return undefined;
+  const scopes = (env.COGNITO_OAUTH_SCOPES ?? '').split(/\s+/).filter(Boolean);
+  return { domain, scopes: scopes.length > 0 ? scopes : ['openid'] };
 }
 
 function readAdapter(value: string | undefined): HttpAdapterName {
