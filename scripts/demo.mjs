@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { sampleAppEnv } from './lib/sample-env.mjs';
 import {
   createPoolWithUsers,
   HOST,
@@ -114,11 +115,7 @@ function startSampleApp(pool) {
     ...process.env,
     HOST,
     PORT: String(APP_PORT),
-    COGNITO_REGION: pool.region,
-    COGNITO_USER_POOL_ID: pool.userPoolId,
-    COGNITO_CLIENT_ID: pool.clientId,
-    COGNITO_ISSUER: pool.issuer,
-    COGNITO_JWKS_URI: pool.jwksUri,
+    ...sampleAppEnv(pool),
   };
   // `node -e` imports the app's main in-process and exits when our pipe closes, so the app
   // cannot outlive this script even if it is killed with SIGKILL.
@@ -198,7 +195,11 @@ ${curl}/admin ${bearer('ACCESS_TOKEN')}
 curl -si ${BASE_URL}/admin ${bearer('BOB_ACCESS_TOKEN')}  # 403: bob is not in group admin
 curl -si ${BASE_URL}/me  # 401: no token
 curl -si ${BASE_URL}/orders ${bearer('ACCESS_TOKEN')}  # 403: the emulator only issues scope aws.cognito.signin.user.admin
-# ID_TOKEN is refused while COGNITO_TOKEN_USE is "access" (default); run COGNITO_TOKEN_USE=any npm start to accept it.`);
+# ID_TOKEN is refused while COGNITO_TOKEN_USE is "access" (default); run COGNITO_TOKEN_USE=any npm start to accept it.
+
+# Swagger UI: ${BASE_URL}/docs  (Authorize, then paste $ACCESS_TOKEN as the "cognito" value)
+# GraphQL:    ${BASE_URL}/graphql
+${curl}/graphql ${bearer('ACCESS_TOKEN')} -H 'content-type: application/json' -d '{"query":"{ me { sub username groups } }"}'`);
 }
 
 function print(text) {

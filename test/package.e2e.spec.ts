@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, get } from './support/http.js';
+import { sampleAppEnv } from '../scripts/lib/sample-env.mjs';
 
 const root = join(import.meta.dirname, '..');
 const lockfile = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
@@ -34,12 +35,7 @@ function createFreshApp(dir: string, tarball: string): void {
 function startFreshApp(dir: string, kit: CognitoTestKit, adapter: string): Promise<{ child: ChildProcess; url: string }> {
   const env = {
     ...process.env,
-    HTTP_ADAPTER: adapter,
-    COGNITO_REGION: kit.region,
-    COGNITO_USER_POOL_ID: kit.userPoolId,
-    COGNITO_CLIENT_ID: kit.clientId,
-    COGNITO_ISSUER: kit.issuer,
-    COGNITO_JWKS_URI: kit.jwksUri,
+    ...sampleAppEnv(kit, { HTTP_ADAPTER: adapter }),
   };
   const child = spawn(process.execPath, ['dist/main.js'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {

@@ -7,24 +7,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
-/** The smallest Passport strategy: a fixed API key in `X-Api-Key`. */
+/** The smallest Passport strategy: a fixed API key in `X-Api-Key`, checked by `validate`. */
 class ApiKeyStrategyBase extends passport.Strategy {
-  constructor(private readonly verify: (key: string) => unknown) {
+  constructor(private readonly verify: (key: string, done: (error: unknown, user?: unknown) => void) => void) {
     super();
   }
-  override authenticate(request: { headers: Record<string, string | undefined> }) {
-    const user = this.verify(request.headers['x-api-key'] ?? '');
-    return user ? this.success(user) : this.fail('Bad API key', 401);
+  override authenticate(request: { headers: Record<string, string | string[] | undefined> }) {
+    this.verify(String(request.headers['x-api-key'] ?? ''), (error, user) => {
+      if (error) return this.error(error as Error);
+      return user ? this.success(user) : this.fail('Bad API key', 401);
+    });
   }
 }
 
 @Injectable()
 class ApiKeyStrategy extends PassportStrategy(ApiKeyStrategyBase, 'api-key') {
-  constructor() {
-    super((key: string) => (key === 'let-me-in' ? { sub: 'api-client' } : null));
-  }
-  validate(user: unknown) {
-    return user;
+  validate(key: string) {
+    return key === 'let-me-in' ? { sub: 'api-client' } : null;
   }
 }
 

@@ -5,20 +5,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import type { CreatedPool } from '../../scripts/lib/cognito-local.mjs';
+import { sampleAppEnv } from '../../scripts/lib/sample-env.mjs';
 import { createSampleApp } from '../../sample-app/src/create-sample-app.js';
 import { type HttpAdapterName, readSampleConfig } from '../../sample-app/src/sample-config.js';
 import { CapturedLogger, type RunningApp } from './test-app.js';
 
 /** The sample app's COGNITO_* variables that point the sample app at an emulator pool. */
 export function emulatorEnv(pool: CreatedPool, env: Record<string, string> = {}): Record<string, string> {
-  return {
-    COGNITO_REGION: pool.region,
-    COGNITO_USER_POOL_ID: pool.userPoolId,
-    COGNITO_CLIENT_ID: pool.clientId,
-    COGNITO_ISSUER: pool.issuer,
-    COGNITO_JWKS_URI: pool.jwksUri,
-    ...env,
-  };
+  return sampleAppEnv(pool, env);
 }
 
 /** The sample app, in process, configured only from `env` (as `main.ts` does), on 127.0.0.1 port 0. */

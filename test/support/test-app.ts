@@ -2,6 +2,7 @@ import type { INestApplication, LoggerService, ModuleMetadata } from '@nestjs/co
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { sampleAppEnv } from '../../scripts/lib/sample-env.mjs';
 import { createSampleApp } from '../../sample-app/src/create-sample-app.js';
 import { type HttpAdapterName, readSampleConfig } from '../../sample-app/src/sample-config.js';
 
@@ -31,14 +32,7 @@ export class CapturedLogger implements LoggerService {
 
 /** Environment variables that point the sample app at a test kit. */
 export function sampleEnv(kit: CognitoTestKit, env: Record<string, string> = {}): Record<string, string> {
-  return {
-    COGNITO_REGION: kit.region,
-    COGNITO_USER_POOL_ID: kit.userPoolId,
-    COGNITO_CLIENT_ID: kit.clientId,
-    COGNITO_ISSUER: kit.issuer,
-    COGNITO_JWKS_URI: kit.jwksUri,
-    ...env,
-  };
+  return sampleAppEnv(kit, env);
 }
 
 /** The sample app, in process, listening on 127.0.0.1 port 0. */
