@@ -1,0 +1,290 @@
+/**
+ * Requests shaped to slip past the guard: an `Authorization` header hidden behind the server's
+ * header-count limit, an empty `@Groups()` / `@Scopes()` list, and a token wrapped in no-break
+ * spaces. Real apps on 127.0.0.1 under both adapters, real HTTP (raw sockets where a client
+ * library would tidy the request up).
+ */
+import { connect } from 'node:net';
+import { Controller, Get, type Type } from '@nestjs/common';
+import { CognitoAuthModule, type CognitoUser, CurrentUser, Groups, Public, Scopes } from 'nestjs-cognito-auth';
+import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { expectInvalidToken, ProbeController } from './support/hostile.js';
+import { bearer, get } from './support/http.js';
+import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+
+interface RawAnswer {
+  status: number;
+  head: string;
+  body: string;
+}
+
+/**
+ * Sends `GET path` over a plain TCP socket with exactly these header lines, in this order (no
+ * client library to merge, drop or reorder them), and reads the answer until the server closes.
+ * A connection closed without an answer gives status 0.
+ */
+function rawGet(url: string, path: string, headerLines: readonly string[]): Promise<RawAnswer> {
+  const { hostname, port } = new URL(url);
+  const request = [`GET ${path} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: close', ...headerLines, '', ''].join('\r\n');
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer within 10 s')));
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ECONNRESET' || error.code === 'EPIPE') resolve({ status: 0, head: '', body: '' });
+      else reject(error);
+    });
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const end = text.indexOf('\r\n\r\n');
+      const head = end === -1 ? text : text.slice(0, end);
+      const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? 0);
+      resolve({ status, head, body: end === -1 ? '' : text.slice(end + 4) });
+    });
+    socket.write(request, 'latin1');
+  });
+}
+
+/** `count` tiny header lines (short, so the request stays far below the 16 KiB header size limit). */
+const filler = (count: number) => Array.from({ length: count }, () => 'x:1');
+
+describe.each(ADAPTERS)('a request whose header list reached the server limit is refused on protected routes (%s)', (adapter) => {
+  let kit: CognitoTestKit;
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+    app = await startApp({ imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ProbeController] }, { adapter });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await kit?.close();
+  });
+
+  it('two Authorization headers next to each other: refused (the duplicate check itself)', async () => {
+    const res = await rawGet(app.url, '/protected', [
+      `Authorization: Bearer ${kit.accessToken({ username: 'alice' })}`,
+      `Authorization: Bearer ${kit.accessToken({ username: 'mallory' })}`,
+    ]);
+    expect([400, 401]).toContain(res.status);
+  });
+
+  it('a second Authorization header after 1,200 other header lines: never 200', async () => {
+    const res = await rawGet(app.url, '/protected', [
+      `Authorization: Bearer ${kit.accessToken({ username: 'alice' })}`,
+      ...filler(1_200),
+      `Authorization: Bearer ${kit.accessToken({ username: 'mallory' })}`,
+    ]);
+    expect(res.status, res.head).not.toBe(200);
+    expect([400, 401, 431]).toContain(res.status);
+  });
+
+  it('a single Authorization header followed by 1,200 other header lines: refused, the list may have been cut', async () => {
+    const res = await rawGet(app.url, '/protected', [`Authorization: Bearer ${kit.accessToken()}`, ...filler(1_200)]);
+    expect(res.status, res.head).not.toBe(200);
+    expect([400, 401, 431]).toContain(res.status);
+  });
+
+  it('a valid token with 300 other header lines (far below the limit) still gets 200', async () => {
+    const res = await rawGet(app.url, '/protected', [`Authorization: Bearer ${kit.accessToken({ username: 'alice' })}`, ...filler(300)]);
+    expect(res.status, res.head).toBe(200);
+    expect(JSON.parse(res.body).username).toBe('alice');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+/** Runs `define` (which applies the decorators) and boots an app with its controller. */
+async function defineAndBoot(
+  kit: CognitoTestKit,
+  adapter: (typeof ADAPTERS)[number],
+  define: () => Type,
+): Promise<{ error?: Error; app?: RunningApp }> {
+  try {
+    const controller = define();
+    const app = await startApp({ imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [controller] }, { adapter });
+    return { app };
+  } catch (error) {
+    return { error: error as Error };
+  }
+}
+
+/** Group and scope names "from configuration" that turned out empty. */
+const namesFromConfig: string[] = [];
+
+describe.each(ADAPTERS)('an empty @Groups() or @Scopes() list is a programming error, never "allow everyone" (%s)', (adapter) => {
+  let kit: CognitoTestKit;
+  let app: RunningApp | undefined;
+
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+  });
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+  afterAll(async () => {
+    await kit?.close();
+  });
+
+  it('@Groups() with no group fails when the decorator runs or when the app starts', async () => {
+    const booted = await defineAndBoot(kit, adapter, () => {
+      @Controller('empty-groups')
+      class EmptyGroupsController {
+        @Groups(...namesFromConfig)
+        @Get()
+        open() {
+          return { ok: true };
+        }
+      }
+      return EmptyGroupsController;
+    });
+    app = booted.app;
+    expect(booted.error, 'the app started with an empty @Groups()').toBeInstanceOf(Error);
+    expect(booted.error!.message).toMatch(/group/i);
+  });
+
+  it('@Scopes() with no scope fails when the decorator runs or when the app starts', async () => {
+    const booted = await defineAndBoot(kit, adapter, () => {
+      @Controller('empty-scopes')
+      class EmptyScopesController {
+        @Scopes(...namesFromConfig)
+        @Get()
+        open() {
+          return { ok: true };
+        }
+      }
+      return EmptyScopesController;
+    });
+    app = booted.app;
+    expect(booted.error, 'the app started with an empty @Scopes()').toBeInstanceOf(Error);
+    expect(booted.error!.message).toMatch(/scope/i);
+  });
+
+  it('an empty class-level @Groups() fails too', async () => {
+    const booted = await defineAndBoot(kit, adapter, () => {
+      @Groups(...namesFromConfig)
+      @Controller('empty-class-groups')
+      class EmptyClassGroupsController {
+        @Get()
+        open() {
+          return { ok: true };
+        }
+      }
+      return EmptyClassGroupsController;
+    });
+    app = booted.app;
+    expect(booted.error, 'the app started with an empty class-level @Groups()').toBeInstanceOf(Error);
+  });
+
+  it('an empty handler-level @Groups() never lets a non-admin past a class-level @Groups("admin")', async () => {
+    const booted = await defineAndBoot(kit, adapter, () => {
+      @Groups('admin')
+      @Controller('admin-area')
+      class AdminAreaController {
+        @Groups(...namesFromConfig)
+        @Get('report')
+        report(@CurrentUser() user: CognitoUser) {
+          return { username: user.username };
+        }
+      }
+      return AdminAreaController;
+    });
+    app = booted.app;
+    if (booted.app) {
+      const res = await get(`${booted.app.url}/admin-area/report`, bearer(kit.accessToken({ 'cognito:groups': ['reader'] })));
+      expect(res.status, 'a reader reached an admin-only route').toBe(403);
+    }
+    expect(booted.error, 'the app started with an empty handler-level @Groups()').toBeInstanceOf(Error);
+  });
+
+  it('an empty handler-level @Scopes() never lets a token past a class-level @Scopes("orders/write")', async () => {
+    const booted = await defineAndBoot(kit, adapter, () => {
+      @Scopes('orders/write')
+      @Controller('orders-area')
+      class OrdersAreaController {
+        @Scopes(...namesFromConfig)
+        @Get('write')
+        write() {
+          return { ok: true };
+        }
+      }
+      return OrdersAreaController;
+    });
+    app = booted.app;
+    if (booted.app) {
+      const res = await get(`${booted.app.url}/orders-area/write`, bearer(kit.accessToken({ scope: 'orders/read' })));
+      expect(res.status, 'a token without orders/write reached the route').toBe(403);
+    }
+    expect(booted.error, 'the app started with an empty handler-level @Scopes()').toBeInstanceOf(Error);
+  });
+
+  it('non-empty lists still work: a handler list overrides the class list, a member passes, others get 403', async () => {
+    const booted = await defineAndBoot(kit, adapter, () => {
+      @Groups('admin')
+      @Controller('area')
+      class AreaController {
+        @Groups('editors')
+        @Get('edit')
+        edit() {
+          return { ok: true };
+        }
+
+        @Public()
+        @Get('open')
+        open() {
+          return { ok: true };
+        }
+      }
+      return AreaController;
+    });
+    app = booted.app;
+    expect(booted.error).toBeUndefined();
+    const url = `${booted.app!.url}/area/edit`;
+    expect((await get(url, bearer(kit.accessToken({ 'cognito:groups': ['editors'] })))).status).toBe(200);
+    expect((await get(url, bearer(kit.accessToken({ 'cognito:groups': ['reader'] })))).status).toBe(403);
+    expect((await get(`${booted.app!.url}/area/open`)).status).toBe(200);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe.each(ADAPTERS)('only spaces and tabs are trimmed around the bearer token (%s)', (adapter) => {
+  const NBSP = '\u00A0';
+  let kit: CognitoTestKit;
+  let app: RunningApp;
+  const protectedRoute = (authorization: string) => get(`${app.url}/protected`, { authorization });
+
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+    app = await startApp({ imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ProbeController] }, { adapter });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await kit?.close();
+  });
+
+  it('spaces and tabs around the token are trimmed: 200', async () => {
+    const token = kit.accessToken({ username: 'alice' });
+    const res = await protectedRoute(`Bearer  \t ${token} \t `);
+    expect(res.status).toBe(200);
+    expect(res.json().username).toBe('alice');
+  });
+
+  it('a no-break space before the token is not trimmed: 401 invalid_token', async () => {
+    const token = kit.accessToken();
+    expectInvalidToken(await protectedRoute(`Bearer ${NBSP}${token}`), token);
+  });
+
+  it('a no-break space after the token is not trimmed: 401 invalid_token', async () => {
+    const token = kit.accessToken();
+    expectInvalidToken(await protectedRoute(`Bearer ${token}${NBSP}`), token);
+  });
+
+  it('no-break spaces on both sides, next to ordinary spaces, are not trimmed: 401 invalid_token', async () => {
+    const token = kit.accessToken();
+    expectInvalidToken(await protectedRoute(`Bearer  ${NBSP}${NBSP}${token}${NBSP} `), token);
+  });
+});
