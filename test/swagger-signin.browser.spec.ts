@@ -49,7 +49,7 @@ describe.each(ADAPTERS)('Swagger UI signs in with the Cognito hosted UI and trie
     await kit?.close();
   });
 
-  it('gets a code with PKCE, redeems it with the verifier, and "Try it out" sends the access token', async () => {
+  it('gets a code with PKCE, redeems it with the verifier, "Try it out" sends the access token, a reload stays signed in', async () => {
     // Checked here rather than in a hook, so that a machine without the browser fails this test.
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} is missing: this test needs a real browser (apt-get install -y chromium)`);
@@ -96,6 +96,11 @@ describe.each(ADAPTERS)('Swagger UI signs in with the Cognito hosted UI and trie
     expect(shown.status).toBe('200');
     expect(JSON.parse(shown.body)).toMatchObject({ sub: USER.sub, username: USER.username, tokenUse: 'access' });
     if (adapter === 'express' && UPDATE_SCREENSHOT) await takeScreenshot(page);
+
+    // The page now lives at /docs/ and the sign-in is persisted: a reload stays signed in.
+    expect(new URL(page.url()).pathname).toBe('/docs/');
+    await page.reload();
+    await page.locator('.auth-wrapper button.authorize.locked').waitFor();
   });
 });
 
