@@ -2,10 +2,12 @@ import { isIPv4 } from 'node:net';
 import { DEFAULTS } from './cognito-auth.constants.js';
 import { CognitoAuthConfigError } from './errors/cognito-auth.errors.js';
 import { toRsaSigningKeys } from './jwks/rsa-signing-keys.js';
+import { COOKIE_NAME } from './token/token-sources.js';
 import type {
   CognitoAuthOptions,
   CognitoCustomCheckContext,
   CognitoPreloadKeys,
+  CognitoTokenExtractor,
   CognitoTokenUse,
   CognitoUserPoolOptions,
 } from './interfaces/cognito-auth-options.interface.js';
@@ -35,6 +37,10 @@ export interface CognitoAuthConfig {
   readonly preloadKeys: CognitoPreloadKeys;
   readonly tokenCacheMaxEntries: number;
   readonly customCheck?: (context: CognitoCustomCheckContext) => void | Promise<void>;
+  /** Also read the token from this cookie; the header wins. */
+  readonly tokenCookie?: string;
+  /** Replaces the built-in token sources. */
+  readonly tokenExtractor?: CognitoTokenExtractor;
 }
 
 const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id', 'any'];
@@ -67,7 +73,24 @@ export function resolveCognitoAuthConfig(options: CognitoAuthOptions): CognitoAu
     preloadKeys: readChoice(options.preloadKeys, PRELOAD_MODES, DEFAULTS.preloadKeys, 'preloadKeys'),
     tokenCacheMaxEntries: readNumber(options, 'tokenCacheMaxEntries', DEFAULTS.tokenCacheMaxEntries, 0),
     customCheck: options.customCheck,
+    ...readTokenSources(options),
   };
+}
+
+function readTokenSources(options: CognitoAuthOptions): Pick<CognitoAuthConfig, 'tokenCookie' | 'tokenExtractor'> {
+  const { tokenCookie, tokenExtractor } = options;
+  if (tokenCookie !== undefined && (typeof tokenCookie !== 'string' || !COOKIE_NAME.test(tokenCookie))) {
+    throw new CognitoAuthConfigError('tokenCookie must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~)');
+  }
+  if (tokenExtractor !== undefined && typeof tokenExtractor !== 'function') {
+    throw new CognitoAuthConfigError('tokenExtractor must be a function');
+  }
+  if (tokenCookie !== undefined && tokenExtractor !== undefined) {
+    throw new CognitoAuthConfigError(
+      'give either tokenCookie or tokenExtractor: a custom extractor replaces the built-in sources (call tokenFromRequest(request, { cookie }) in it to keep them)',
+    );
+  }
+  return { tokenCookie, tokenExtractor };
 }
 
 function listPools(options: CognitoAuthOptions): CognitoUserPoolOptions[] {

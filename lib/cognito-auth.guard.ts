@@ -7,7 +7,7 @@ import { toFailureAnswer } from './errors/failure-answer.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { authorize } from './policies/authorize.js';
 import { type RoutePolicy, RoutePolicyReader } from './policies/route-policy.js';
-import { extractBearerToken } from './token/bearer-token.js';
+import { extractToken } from './token/token-sources.js';
 
 type Verdict = CognitoUser | Promise<CognitoUser>;
 
@@ -59,8 +59,8 @@ export class CognitoAuthGuard implements CanActivate {
   }
 
   /** The token of the request, or null when it has none. Throw a `CognitoAuthError` for a malformed request. */
-  getToken(request: any, _context: ExecutionContext): string | null {
-    return extractBearerToken(request);
+  getToken(request: any, context: ExecutionContext): string | null {
+    return extractToken(request, this.verifier.config, context);
   }
 
   /**

@@ -5,7 +5,8 @@ import { Strategy } from 'passport-jwt';
 import { COGNITO_JWT_STRATEGY } from './cognito-auth.constants.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
 import { KeySetUnavailableError, MissingTokenError } from './errors/cognito-auth.errors.js';
-import { extractBearerToken, extractBearerTokenOrNull, type RequestLike } from './token/bearer-token.js';
+import { extractBearerTokenOrNull, type RequestLike } from './token/bearer-token.js';
+import { extractToken } from './token/token-sources.js';
 
 /**
  * Passport keeps one strategy per name for the whole process, so with two Nest apps in one
@@ -41,14 +42,15 @@ export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_S
 
   /** Passport's entry point: `success(user)`, `fail(reason, status)` or, when no key can be had, `error`. */
   override authenticate(request: any): void {
+    const verifier = verifierOf(request, this.verifier);
     let token: string | null;
     try {
-      token = extractBearerToken(request);
+      token = extractToken(request, verifier.config);
     } catch (error) {
       return this.fail(error, 400);
     }
     if (token === null) return this.fail(new MissingTokenError(), 401);
-    verifierOf(request, this.verifier)
+    verifier
       .verify(token)
       .then(
         (user) => this.success(user),

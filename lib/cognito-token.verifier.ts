@@ -22,7 +22,8 @@ import { hasValidRs256Signature } from './token/verify-signature.js';
 @Injectable()
 export class CognitoTokenVerifier {
   constructor(
-    @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
+    /** The validated module options; the guard and `cognitoHandshake` read the token sources here. */
+    @Inject(COGNITO_AUTH_CONFIG) readonly config: CognitoAuthConfig,
     private readonly jwks: CognitoJwksService,
     private readonly cache: VerifiedTokenCache,
   ) {}

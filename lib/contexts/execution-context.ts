@@ -2,12 +2,22 @@ import type { ExecutionContext } from '@nestjs/common';
 import type { ContextAdapter } from './context-adapter.interface.js';
 import { graphqlContext } from './graphql.context.js';
 import { httpContext } from './http.context.js';
+import { rpcContext } from './rpc.context.js';
+import { websocketContext } from './websocket.context.js';
 
-const adapters: Record<string, ContextAdapter> = { http: httpContext, graphql: graphqlContext };
+const adapters: Record<string, ContextAdapter> = {
+  http: httpContext,
+  graphql: graphqlContext,
+  ws: websocketContext,
+  rpc: rpcContext,
+};
 
-/** The adapter of a context's type; unknown types are handled as HTTP, which fails closed (no headers, no token). */
+/**
+ * The adapter of a context's type. Unknown types get the microservice adapter, which fails
+ * closed: it reads no headers, so only a custom token extractor can admit anyone.
+ */
 export function contextAdapterOf(context: ExecutionContext): ContextAdapter {
-  return adapters[context.getType<string>()] ?? httpContext;
+  return adapters[context.getType<string>()] ?? rpcContext;
 }
 
 /** The request of any supported context: where the guard put the user, and where `@CurrentUser()` reads it. */

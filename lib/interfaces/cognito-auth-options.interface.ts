@@ -1,4 +1,4 @@
-import type { ModuleMetadata, Type } from '@nestjs/common';
+import type { ExecutionContext, ModuleMetadata, Type } from '@nestjs/common';
 import type { CognitoJwtHeader, CognitoJwtPayload } from './cognito-jwt.interface.js';
 import type { CognitoUser } from './cognito-user.interface.js';
 
@@ -41,6 +41,14 @@ export interface CognitoUserPoolOptions {
   jwks?: { keys: object[] };
 }
 
+/**
+ * Finds the token of a request: returns it, or null when there is none (throw a
+ * `CognitoAuthError` to refuse a malformed request). `request` is the HTTP request, a
+ * `CognitoSocketRequest` in WebSocket gateways (also at the handshake, where `context` is
+ * undefined), or a `CognitoMessageRequest` (`data`, `context`) in microservice handlers.
+ */
+export type CognitoTokenExtractor = (request: any, context?: ExecutionContext) => string | null | undefined;
+
 /** What the optional custom check receives, after every built-in check passed. */
 export interface CognitoCustomCheckContext {
   header: CognitoJwtHeader;
@@ -72,6 +80,17 @@ export interface CognitoAuthOptions extends Partial<CognitoUserPoolOptions> {
   preloadKeys?: CognitoPreloadKeys;
   /** Verified-token cache size (entries); 0 turns the cache off. Default 10000. */
   tokenCacheMaxEntries?: number;
+  /**
+   * Also read the token from this cookie (back-ends-for-front-ends). The `Authorization`
+   * header wins when both are sent. Protect state-changing routes against CSRF (see README).
+   */
+  tokenCookie?: string;
+  /**
+   * Replaces the built-in token sources (header, handshake `auth.token`, `tokenCookie`). The
+   * query string is read only by an extractor you write. `tokenFromRequest` and
+   * `tokenFromCookie` give the built-in sources to combine with your own.
+   */
+  tokenExtractor?: CognitoTokenExtractor;
 }
 
 export interface CognitoAuthOptionsFactory {

@@ -59,7 +59,8 @@ function countAuthorizationHeaders(request: RequestLike): number {
   return count;
 }
 
-function reachedHeaderLimit(request: RequestLike): boolean {
+/** Whether the request's header lines reached the server's limit, past which Node drops lines silently. */
+export function reachedHeaderLimit(request: RequestLike): boolean {
   const maxHeadersCount = (request.socket ?? request.raw?.socket)?.server?.maxHeadersCount;
   const limit = typeof maxHeadersCount === 'number' ? maxHeadersCount * 2 : NODE_DEFAULT_MAX_HEADER_ENTRIES;
   return limit > 0 && rawHeadersOf(request).length >= limit;

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { type CognitoAuthOptions, CognitoAuthModule } from 'nestjs-cognito-auth';
 import { AdminController } from './admin.controller.js';
+import { EventsGateway } from './events.gateway.js';
 import { sampleGraphqlModule } from './graphql.module.js';
 import { HealthController } from './health.controller.js';
 import { MeController } from './me.controller.js';
@@ -25,7 +26,7 @@ export class AppModule {
         }),
         sampleGraphqlModule(config.adapter),
       ],
-      providers: [MeResolver],
+      providers: [MeResolver, EventsGateway],
       controllers: [HealthController, MeController, AdminController, OrdersController, OptionalController],
     };
   }

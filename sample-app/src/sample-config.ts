@@ -29,6 +29,7 @@ export function readSampleConfig(env: Record<string, string | undefined>): Sampl
       tokenUse: (env.COGNITO_TOKEN_USE ?? 'access') as CognitoTokenUse,
       issuer: env.COGNITO_ISSUER || undefined,
       jwksUri: env.COGNITO_JWKS_URI || undefined,
+      tokenCookie: env.COGNITO_TOKEN_COOKIE || undefined,
     },
     swaggerSignIn: readSwaggerSignIn(env),
   };

@@ -1,0 +1,62 @@
+import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
+
+/** What this library reads of a socket.io socket (or of any WebSocket client object). */
+export interface SocketLike {
+  handshake?: {
+    headers?: Record<string, string | string[] | undefined>;
+    auth?: Record<string, unknown>;
+  };
+  /** socket.io's per-connection storage for the application. */
+  data?: any;
+  /** The HTTP request that opened the connection (socket.io keeps it). */
+  request?: { rawHeaders?: string[]; socket?: object };
+}
+
+/**
+ * The "request" of a WebSocket message or handshake: the credentials of the connection's
+ * handshake (`auth`, headers), and the user, kept in `client.data.user`, where socket.io keeps
+ * per-connection data, so gateways read it in `handleConnection` as well as through
+ * `@CurrentUser()`. One instance per connection; custom token extractors receive it.
+ */
+export class CognitoSocketRequest {
+  constructor(readonly client: SocketLike) {}
+
+  /** The handshake's headers (`authorization`, `cookie`, …). */
+  get headers(): Record<string, string | string[] | undefined> {
+    return this.client.handshake?.headers ?? {};
+  }
+
+  /** What the client passed as `io(url, { auth })`. */
+  get auth(): Record<string, unknown> | undefined {
+    return this.client.handshake?.auth;
+  }
+
+  /** Every header line of the opening request: two `Authorization` headers are refused, not folded. */
+  get rawHeaders(): string[] | undefined {
+    return this.client.request?.rawHeaders;
+  }
+
+  /** The opening request's TCP socket: its server's header limit tells whether a header may have been dropped. */
+  get socket(): { server?: { maxHeadersCount?: number | null } } | undefined {
+    return this.client.request?.socket as { server?: { maxHeadersCount?: number | null } } | undefined;
+  }
+
+  get user(): CognitoUser | null {
+    return this.client.data?.user ?? null;
+  }
+
+  set user(user: CognitoUser | null) {
+    if (this.client.data === undefined || this.client.data === null) this.client.data = {};
+    this.client.data.user = user;
+  }
+}
+
+const socketRequests = new WeakMap<object, CognitoSocketRequest>();
+
+/** The one `CognitoSocketRequest` of a client, so the guard and `@CurrentUser()` share it. */
+export function socketRequestOf(client: SocketLike): CognitoSocketRequest {
+  if (typeof client !== 'object' || client === null) return new CognitoSocketRequest({});
+  let request = socketRequests.get(client);
+  if (!request) socketRequests.set(client, (request = new CognitoSocketRequest(client)));
+  return request;
+}

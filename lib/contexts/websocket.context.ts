@@ -1,0 +1,67 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { FailureAnswer } from '../errors/failure-answer.js';
+import type { ContextAdapter } from './context-adapter.interface.js';
+import { socketRequestOf } from './socket-request.js';
+
+/** What a refused WebSocket client receives: in the `exception` event, or as `connect_error`'s `data`. */
+export interface CognitoSocketErrorData {
+  /** The HTTP status the refusal would have over HTTP: 400, 401, 403 or 503. */
+  readonly status: number;
+  /** `unauthorized`, `invalid_token`, `invalid_request`, `forbidden`, `insufficient_scope` or `unavailable`. */
+  readonly error: string;
+  readonly message: string;
+  /** Seconds to wait before retrying, when the key set is unavailable. */
+  readonly retryAfter?: number;
+}
+
+type WsExceptionClass = new (error: object) => Error;
+
+/**
+ * Nest's WebSocket exception filter sends the payload of a `WsException` to the client and
+ * answers anything else "Internal server error", by `instanceof`: a refusal has to be an
+ * instance of the app's own `WsException` class. `@nestjs/websockets` is an optional peer, so
+ * it is imported here without being required: when it is missing, no gateway exists and this
+ * adapter never runs. The import starts when the library loads; an app that has gateways has
+ * already loaded the package (its gateways import it), so it is at hand long before the first
+ * message, and `cognitoHandshake` waits for it before admitting a connection.
+ */
+let WsException: WsExceptionClass | undefined;
+export const webSocketSupport: Promise<void> = import('@nestjs/websockets').then(
+  (module) => {
+    WsException = module.WsException as unknown as WsExceptionClass;
+  },
+  () => undefined,
+);
+
+/** The refusal's payload: the status and RFC 6750 code, never the token. */
+export function toSocketErrorData(failure: FailureAnswer): CognitoSocketErrorData {
+  return {
+    status: failure.status,
+    error: failure.code,
+    message: failure.message,
+    ...(failure.retryAfterSeconds === undefined ? {} : { retryAfter: failure.retryAfterSeconds }),
+  };
+}
+
+/** The refusal when `WsException` could not be loaded: same payload, still never a pass. */
+export class CognitoSocketError extends Error {
+  override readonly name = 'CognitoSocketError';
+  constructor(readonly data: CognitoSocketErrorData) {
+    super(data.message);
+  }
+  getError(): CognitoSocketErrorData {
+    return this.data;
+  }
+}
+
+/**
+ * WebSocket gateways: the message's client (first handler argument) stands for the request;
+ * its handshake carries the credentials and `client.data.user` receives the user.
+ */
+export const websocketContext: ContextAdapter = {
+  getRequest: (context: ExecutionContext) => socketRequestOf(context.getArgByIndex(0)),
+  refuse(failure: FailureAnswer): Error {
+    const data = toSocketErrorData(failure);
+    return WsException ? new WsException(data) : new CognitoSocketError(data);
+  },
+};
