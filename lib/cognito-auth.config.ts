@@ -1,7 +1,9 @@
-import { isIPv4 } from 'node:net';
 import { DEFAULTS } from './cognito-auth.constants.js';
 import { CognitoAuthConfigError } from './errors/cognito-auth.errors.js';
 import { toRsaSigningKeys } from './jwks/rsa-signing-keys.js';
+import { isLoopbackHost } from './loopback-host.js';
+import { type ResolvedRevocationConfig, resolveRevocationConfig } from './revocation/revocation.config.js';
+import { type AuthorizationRules, resolveFallbackPolicy } from './policies/authorization-rules.js';
 import { COOKIE_NAME } from './token/token-sources.js';
 import type {
   CognitoAuthOptions,
@@ -37,6 +39,9 @@ export interface CognitoAuthConfig {
   readonly preloadKeys: CognitoPreloadKeys;
   readonly tokenCacheMaxEntries: number;
   readonly customCheck?: (context: CognitoCustomCheckContext) => void | Promise<void>;
+  readonly revocation: ResolvedRevocationConfig;
+  /** The rules of routes that have none of their own (validated `fallbackPolicy`). */
+  readonly fallbackPolicy?: AuthorizationRules;
   /** Also read the token from this cookie; the header wins. */
   readonly tokenCookie?: string;
   /** Replaces the built-in token sources. */
@@ -73,6 +78,8 @@ export function resolveCognitoAuthConfig(options: CognitoAuthOptions): CognitoAu
     preloadKeys: readChoice(options.preloadKeys, PRELOAD_MODES, DEFAULTS.preloadKeys, 'preloadKeys'),
     tokenCacheMaxEntries: readNumber(options, 'tokenCacheMaxEntries', DEFAULTS.tokenCacheMaxEntries, 0),
     customCheck: options.customCheck,
+    revocation: resolveRevocationConfig(options.revocation),
+    fallbackPolicy: resolveFallbackPolicy(options.fallbackPolicy),
     ...readTokenSources(options),
   };
 }
@@ -187,10 +194,6 @@ function requireSafeJwksUri(jwksUri: string, userPoolId: string): void {
   );
 }
 
-export function isLoopbackHost(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname === '[::1]') return true;
-  return isIPv4(hostname) && hostname.startsWith('127.');
-}
 
 function readNumber(
   options: CognitoAuthOptions,

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP, type Socket } from 'node:net';
 import { clearTimeout, setTimeout } from 'node:timers';
+import { isLoopbackHost } from '../loopback-host.js';
 
 /**
  * How the JWKS endpoint answers (fault injection; an advanced feature for testing the
@@ -34,11 +35,6 @@ export function assertJwksBehaviour(behaviour: JwksBehaviour): void {
     if ('status' in behaviour && Number.isInteger(behaviour.status) && behaviour.status >= 100 && behaviour.status <= 599) return;
   }
   throw new TypeError(`Unknown JWKS behaviour: ${JSON.stringify(behaviour)}`);
-}
-
-/** Whether `host` is a loopback host name or address. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 /** `http://host:port`, with brackets around an IPv6 address. */

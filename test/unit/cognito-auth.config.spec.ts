@@ -1,6 +1,7 @@
 import { CognitoAuthConfigError, type CognitoAuthOptions } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
-import { isLoopbackHost, resolveCognitoAuthConfig } from '../../lib/cognito-auth.config.js';
+import { resolveCognitoAuthConfig } from '../../lib/cognito-auth.config.js';
+import { isLoopbackHost } from '../../lib/loopback-host.js';
 
 const POOL = { userPoolId: 'eu-west-1_AbCdEf123', clientId: 'client-1' } as const;
 
@@ -199,7 +200,7 @@ describe('isLoopbackHost', () => {
     ['127.0.0.1', true],
     ['127.255.255.254', true],
     ['[::1]', true],
-    ['::1', false],
+    ['::1', true],
     ['0.0.0.0', false],
     ['128.0.0.1', false],
     ['127.0.0.1.example.com', false],
