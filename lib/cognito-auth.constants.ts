@@ -9,6 +9,10 @@ export const COGNITO_JWT_STRATEGY = 'cognito-jwt';
 export const IS_PUBLIC_KEY = 'cognito-auth:is-public';
 export const REQUIRED_GROUPS_KEY = 'cognito-auth:groups';
 export const REQUIRED_SCOPES_KEY = 'cognito-auth:scopes';
+export const REQUIRED_ALL_GROUPS_KEY = 'cognito-auth:all-groups';
+export const EXCLUDED_GROUPS_KEY = 'cognito-auth:excluded-groups';
+export const REQUIRED_CLAIMS_KEY = 'cognito-auth:claims';
+export const POLICIES_KEY = 'cognito-auth:policies';
 
 export const RS256 = 'RS256';
 

@@ -1,11 +1,14 @@
-import { type CanActivate, type ExecutionContext, HttpException, Injectable, Logger } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { type CanActivate, type ExecutionContext, HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
+import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants.js';
+import type { CognitoAuthConfig } from './cognito-auth.config.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
 import { contextAdapterOf } from './contexts/execution-context.js';
 import { CognitoAuthError, MissingTokenError } from './errors/cognito-auth.errors.js';
 import { toFailureAnswer } from './errors/failure-answer.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { authorize } from './policies/authorize.js';
+import { PolicyRunner } from './policies/policy-runner.js';
 import { type RoutePolicy, RoutePolicyReader } from './policies/route-policy.js';
 import { extractToken } from './token/token-sources.js';
 
@@ -13,8 +16,9 @@ type Verdict = CognitoUser | Promise<CognitoUser>;
 
 /**
  * The fallback policy: every route needs a valid Cognito token unless it is `@Public()`. On a
- * public route a valid token still populates the user (optional authentication). `@Groups()`
- * and `@Scopes()` are checked once the user is known.
+ * public route a valid token still populates the user (optional authentication). The route's
+ * rules (`@Groups()`, `@Scopes()`, `@Policy()`, …, or else the `fallbackPolicy` option) are
+ * checked once the user is known.
  *
  * Extension points (see "Customising the guard" in the README); each runs on every request,
  * whether the token was in the verified-token cache or not:
@@ -29,6 +33,11 @@ export class CognitoAuthGuard implements CanActivate {
   private readonly routePolicies: RoutePolicyReader;
   /** One GraphQL request runs the guard once per selected field; it is verified once. */
   private readonly graphqlVerdicts = new WeakMap<object, { token: string; verdict: Promise<CognitoUser> }>();
+  // Injected as properties so that subclasses keep their (reflector, verifier) constructor.
+  @Inject(ModuleRef) private readonly policyModuleRef?: ModuleRef;
+  @Inject(ModulesContainer) private readonly policyModules?: ModulesContainer;
+  @Optional() @Inject(COGNITO_AUTH_CONFIG) private readonly authConfig?: CognitoAuthConfig;
+  private policyRunner?: PolicyRunner;
 
   constructor(
     protected readonly reflector: Reflector,
@@ -103,7 +112,7 @@ export class CognitoAuthGuard implements CanActivate {
     policy: RoutePolicy,
     error: unknown,
     verified: CognitoUser | undefined,
-  ): true {
+  ): true | Promise<true> {
     let user: CognitoUser | null;
     try {
       user = this.handleRequest(error, verified, context);
@@ -112,14 +121,27 @@ export class CognitoAuthGuard implements CanActivate {
       user = null;
     }
     this.setUser(request, context, user);
-    if (user && !policy.isPublic) {
-      try {
-        authorize(policy, user);
-      } catch (refusal) {
-        throw this.handleFailure(refusal, context);
-      }
+    if (!user || policy.isPublic) return true;
+    let pending: void | Promise<void>;
+    try {
+      pending = this.authorizeUser(policy, user, context);
+    } catch (refusal) {
+      throw this.handleFailure(refusal, context);
     }
-    return true;
+    if (!pending) return true;
+    return pending.then(
+      () => true as const,
+      (refusal: unknown) => {
+        throw this.handleFailure(refusal, context);
+      },
+    );
+  }
+
+  /** The route's own rules, or the fallback policy's when it has none; a promise only when a policy returns one. */
+  private authorizeUser(policy: RoutePolicy, user: CognitoUser, context: ExecutionContext): void | Promise<void> {
+    const rules = policy.hasRules ? policy : (this.authConfig?.fallbackPolicy ?? policy);
+    this.policyRunner ??= new PolicyRunner({ moduleRef: this.policyModuleRef, modules: this.policyModules }, this.logger);
+    return authorize(rules, user, context, this.policyRunner);
   }
 
   /** Puts the user where `getRequest` points and where `@CurrentUser()` reads it, if that differs. */

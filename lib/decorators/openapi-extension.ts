@@ -9,6 +9,12 @@ export interface CognitoOpenApiInfo {
   public?: boolean;
   groups?: string[];
   scopes?: string[];
+  allGroups?: string[];
+  notGroups?: string[];
+  /** Claim requirements: `values` absent means "present". */
+  claims?: Array<{ claim: string; values?: string[] }>;
+  /** Names of the custom policies. */
+  policies?: string[];
 }
 
 /**

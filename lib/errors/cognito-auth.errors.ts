@@ -52,10 +52,36 @@ export class KeySetUnavailableError extends CognitoAuthError {
   }
 }
 
-/** The user is in none of the groups a route requires. */
+const GROUP_REFUSALS = {
+  any: 'The user is not in a required group',
+  all: 'The user is not in every required group',
+  none: 'The user is in an excluded group',
+} as const;
+
+/**
+ * The user's groups do not meet a group rule: in none of `requiredGroups` (`match` `any`, the
+ * default), not in all of them (`all`), or in one of them while they are excluded (`none`).
+ */
 export class GroupNotAllowedError extends CognitoAuthError {
-  constructor(readonly requiredGroups: readonly string[]) {
-    super('The user is not in a required group');
+  constructor(
+    readonly requiredGroups: readonly string[],
+    readonly match: 'any' | 'all' | 'none' = 'any',
+  ) {
+    super(GROUP_REFUSALS[match]);
+  }
+}
+
+/** The token lacks a claim a route requires, or the claim has none of the accepted values. */
+export class ClaimRequirementError extends CognitoAuthError {
+  constructor(readonly claim: string) {
+    super(`The token does not meet the requirement on its ${claim} claim`);
+  }
+}
+
+/** A custom policy refused the request (it returned something other than true, or threw). */
+export class PolicyRefusedError extends CognitoAuthError {
+  constructor(readonly policy: string) {
+    super(`The policy ${policy} refused the request`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import {
+  ClaimRequirementError,
   CognitoAuthError,
   GroupNotAllowedError,
   InsufficientScopeError,
@@ -7,6 +8,7 @@ import {
   InvalidTokenError,
   KeySetUnavailableError,
   MissingTokenError,
+  PolicyRefusedError,
 } from './cognito-auth.errors.js';
 
 /**
@@ -23,6 +25,12 @@ export interface FailureAnswer {
   /** Seconds to wait before retrying, when the key set is unavailable. */
   readonly retryAfterSeconds?: number;
 }
+
+const GROUP_MESSAGES = {
+  any: 'The user is not in a group allowed here',
+  all: 'The user is not in all the groups required here',
+  none: 'The user is in a group not allowed here',
+} as const;
 
 /** Anything that is not one of the module's own errors gets this answer; it never repeats what was thrown. */
 const UNKNOWN_FAILURE = new InvalidTokenError('malformed', 'The token could not be verified');
@@ -57,7 +65,14 @@ export function toFailureAnswer(error: unknown): FailureAnswer {
     });
   }
   if (failure instanceof GroupNotAllowedError) {
-    return answer(403, 'forbidden', 'The user is not in a group allowed here', {});
+    return answer(403, 'forbidden', GROUP_MESSAGES[failure.match] ?? GROUP_MESSAGES.any, {});
+  }
+  if (failure instanceof ClaimRequirementError) {
+    return answer(403, 'forbidden', `The token's ${failure.claim} claim is missing or not accepted here`, {});
+  }
+  if (failure instanceof PolicyRefusedError) {
+    // The policy's name stays out: it describes the app's code, not the client's request.
+    return answer(403, 'forbidden', 'A policy of this route refused the request', {});
   }
   return toFailureAnswer(UNKNOWN_FAILURE);
 }

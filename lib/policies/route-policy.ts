@@ -1,18 +1,28 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
-import { IS_PUBLIC_KEY, REQUIRED_GROUPS_KEY, REQUIRED_SCOPES_KEY } from '../cognito-auth.constants.js';
+import {
+  EXCLUDED_GROUPS_KEY,
+  IS_PUBLIC_KEY,
+  POLICIES_KEY,
+  REQUIRED_ALL_GROUPS_KEY,
+  REQUIRED_CLAIMS_KEY,
+  REQUIRED_GROUPS_KEY,
+  REQUIRED_SCOPES_KEY,
+} from '../cognito-auth.constants.js';
+import { type AuthorizationRules, type ClaimRequirement, hasAnyRule } from './authorization-rules.js';
+import type { CognitoPolicy } from './cognito-policy.js';
 
 /** What a route asks for, from its decorators. */
-export interface RoutePolicy {
+export interface RoutePolicy extends AuthorizationRules {
   readonly isPublic: boolean;
-  readonly groups: readonly string[];
-  readonly scopes: readonly string[];
+  /** False when no rule decorator applies to the route: the fallback policy's rules are used instead. */
+  readonly hasRules: boolean;
 }
 
 /**
- * Reads `@Public`, `@Groups` and `@Scopes` once per handler with `Reflector.getAllAndOverride`
- * (the handler's setting wins over its class) and keeps the result: metadata does not change at
- * run time.
+ * Reads `@Public` and the rule decorators once per handler with `Reflector.getAllAndOverride`
+ * (for each kind of rule, the handler's setting replaces its class's) and keeps the result:
+ * metadata does not change at run time.
  */
 export class RoutePolicyReader {
   private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
@@ -31,10 +41,14 @@ export class RoutePolicyReader {
 
   private read(targets: [object, object]): RoutePolicy {
     const get = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key, targets as never);
-    return {
-      isPublic: get<boolean>(IS_PUBLIC_KEY) === true,
+    const rules: AuthorizationRules = {
       groups: get<string[]>(REQUIRED_GROUPS_KEY) ?? [],
+      allGroups: get<string[]>(REQUIRED_ALL_GROUPS_KEY) ?? [],
+      notGroups: get<string[]>(EXCLUDED_GROUPS_KEY) ?? [],
       scopes: get<string[]>(REQUIRED_SCOPES_KEY) ?? [],
+      claims: get<ClaimRequirement[]>(REQUIRED_CLAIMS_KEY) ?? [],
+      policies: get<CognitoPolicy[]>(POLICIES_KEY) ?? [],
     };
+    return { ...rules, isPublic: get<boolean>(IS_PUBLIC_KEY) === true, hasRules: hasAnyRule(rules) };
   }
 }

@@ -9,6 +9,7 @@ import { MeController } from './me.controller.js';
 import { MeResolver } from './me.resolver.js';
 import { OptionalController } from './optional.controller.js';
 import { OrdersController } from './orders.controller.js';
+import { PoliciesController } from './policies.controller.js';
 import type { SampleConfig } from './sample-config.js';
 
 @Module({})
@@ -27,7 +28,7 @@ export class AppModule {
         sampleGraphqlModule(config.adapter),
       ],
       providers: [MeResolver, EventsGateway],
-      controllers: [HealthController, MeController, AdminController, OrdersController, OptionalController],
+      controllers: [HealthController, MeController, AdminController, OrdersController, OptionalController, PoliciesController],
     };
   }
 }

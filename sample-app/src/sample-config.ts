@@ -1,4 +1,4 @@
-import type { CognitoAuthOptions, CognitoTokenUse } from 'nestjs-cognito-auth';
+import type { CognitoAuthOptions, CognitoAuthorizationRules, CognitoTokenUse } from 'nestjs-cognito-auth';
 
 export type HttpAdapterName = 'express' | 'fastify';
 
@@ -29,6 +29,7 @@ export function readSampleConfig(env: Record<string, string | undefined>): Sampl
       tokenUse: (env.COGNITO_TOKEN_USE ?? 'access') as CognitoTokenUse,
       issuer: env.COGNITO_ISSUER || undefined,
       jwksUri: env.COGNITO_JWKS_URI || undefined,
+      fallbackPolicy: readFallbackPolicy(env.COGNITO_FALLBACK_GROUPS),
       tokenCookie: env.COGNITO_TOKEN_COOKIE || undefined,
     },
     swaggerSignIn: readSwaggerSignIn(env),
@@ -44,6 +45,12 @@ function readSwaggerSignIn(env: Record<string, string | undefined>): SwaggerSign
   if (!domain) return undefined;
   const scopes = (env.COGNITO_OAUTH_SCOPES ?? '').split(/\s+/).filter(Boolean);
   return { domain, scopes: scopes.length > 0 ? scopes : ['openid'] };
+}
+
+/** COGNITO_FALLBACK_GROUPS=staff,ops: routes without rules of their own need one of these groups. */
+function readFallbackPolicy(value: string | undefined): CognitoAuthorizationRules | undefined {
+  const groups = (value ?? '').split(',').map((group) => group.trim()).filter(Boolean);
+  return groups.length > 0 ? { groups } : undefined;
 }
 
 function readAdapter(value: string | undefined): HttpAdapterName {
