@@ -29,7 +29,7 @@ import {
 } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, decodeJwtPart, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeController } from '../sample-app/src/me.controller.js';
+import { MeController } from './support/fixture-app.js';
 import { DESCRIPTIONS as D, expectBareChallenge, expectInvalidToken, startModuleApp } from './support/auth-e2e.js';
 import { bearer, get, type HttpResult } from './support/http.js';
 import { CapturedLogger, type RunningApp, startApp } from './support/test-app.js';

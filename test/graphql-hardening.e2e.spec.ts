@@ -11,7 +11,7 @@ import { CognitoAuthModule, type CognitoAuthOptions, type CognitoCustomCheckCont
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MeResolver } from '../sample-app/src/me.resolver.js';
+import { MeResolver } from './support/fixture-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, type HttpResult } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';

@@ -1,7 +1,7 @@
 import { CognitoAuthModule } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeController } from '../sample-app/src/me.controller.js';
+import { MeController } from './support/fixture-app.js';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 

@@ -5,8 +5,7 @@
 import { CognitoAuthModule } from 'nestjs-cognito-auth';
 import { base64url, createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeController } from '../sample-app/src/me.controller.js';
-import { OptionalController } from '../sample-app/src/optional.controller.js';
+import { MeController, OptionalController } from './support/fixture-app.js';
 import {
   closedLoopbackPort,
   DESCRIPTIONS as D,

@@ -2,7 +2,7 @@ import { CognitoAuthModule, type CognitoAuthOptions } from 'nestjs-cognito-auth'
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
-import { MeController } from '../sample-app/src/me.controller.js';
+import { MeController } from './support/fixture-app.js';
 import { bearer, get } from './support/http.js';
 import { type RunningApp, startApp } from './support/test-app.js';
 

@@ -8,7 +8,7 @@ import { ForbiddenException } from '@nestjs/common';
 import { type CognitoCustomCheckContext, CognitoAuthModule, InvalidTokenError } from 'nestjs-cognito-auth';
 import { base64url, createCognitoTestKit, decodeJwtPart, type CognitoTestKit, type TestSigningKey } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MeController } from '../sample-app/src/me.controller.js';
+import { MeController } from './support/fixture-app.js';
 import {
   DESCRIPTIONS as D,
   expectInvalidToken,
