@@ -12,6 +12,7 @@ import type {
   CognitoAuthOptionsFactory,
 } from './interfaces/cognito-auth-options.interface.js';
 import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
+import { CognitoRevocationService } from './revocation/cognito-revocation.service.js';
 
 /**
  * Cognito authentication for the whole app: the token verifier, the Passport strategy
@@ -39,7 +40,13 @@ export class CognitoAuthModule {
       useFactory: resolveCognitoAuthConfig,
       inject: [COGNITO_AUTH_OPTIONS],
     };
-    const services = [VerifiedTokenCache, CognitoJwksService, CognitoTokenVerifier, CognitoJwtStrategy];
+    const services = [
+      VerifiedTokenCache,
+      CognitoJwksService,
+      CognitoRevocationService,
+      CognitoTokenVerifier,
+      CognitoJwtStrategy,
+    ];
     const appGuard: Provider[] = globalGuard
       ? [CognitoFallbackGuard, { provide: APP_GUARD, useExisting: CognitoFallbackGuard }]
       : [];

@@ -7,6 +7,7 @@ import { InvalidTokenError } from './errors/cognito-auth.errors.js';
 import type { CognitoJwtHeader } from './interfaces/cognito-jwt.interface.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
+import { CognitoRevocationService } from './revocation/cognito-revocation.service.js';
 import { createCognitoUser } from './token/create-cognito-user.js';
 import { inspectToken, type InspectedToken } from './token/inspect-token.js';
 import { hasValidRs256Signature } from './token/verify-signature.js';
@@ -26,6 +27,7 @@ export class CognitoTokenVerifier {
     @Inject(COGNITO_AUTH_CONFIG) readonly config: CognitoAuthConfig,
     private readonly jwks: CognitoJwksService,
     private readonly cache: VerifiedTokenCache,
+    private readonly revocations: CognitoRevocationService,
   ) {}
 
   /**
@@ -89,8 +91,9 @@ export class CognitoTokenVerifier {
     return admitted instanceof Promise ? admitted.then(remember) : remember(admitted);
   }
 
-  /** The checks that run on every call, cache hit or not: the custom check. */
+  /** The checks that run on every call, cache hit or not: the deny-list, then the custom check. */
   private admit(header: CognitoJwtHeader, user: CognitoUser): CognitoUser | Promise<CognitoUser> {
+    this.revocations.assertNotRevoked(user.claims);
     const customCheck = this.config.customCheck;
     if (!customCheck) return user;
     let outcome: void | Promise<void>;

@@ -2,6 +2,7 @@ export { CognitoAuthModule } from './cognito-auth.module.js';
 export { CognitoAuthGuard } from './cognito-auth.guard.js';
 export { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
 export { CognitoTokenVerifier } from './cognito-token.verifier.js';
+export { CognitoRevocationService } from './revocation/cognito-revocation.service.js';
 export { CognitoGraphQLError } from './contexts/graphql.context.js';
 export { CognitoMessageRequest } from './contexts/rpc.context.js';
 export { type CognitoHandshakeError, cognitoHandshake } from './contexts/socket-handshake.js';

@@ -14,7 +14,8 @@ export type InvalidTokenReason =
   | 'not_yet_valid'
   | 'unknown_key'
   | 'invalid_signature'
-  | 'custom_check';
+  | 'custom_check'
+  | 'revoked';
 
 /** Base of every authentication or authorization failure the guard answers. */
 export abstract class CognitoAuthError extends Error {
@@ -49,6 +50,19 @@ export class InvalidTokenError extends CognitoAuthError {
 export class KeySetUnavailableError extends CognitoAuthError {
   constructor(readonly retryAfterSeconds: number) {
     super('The signing keys are unavailable');
+  }
+}
+
+/**
+ * The deny-list cannot be trusted or changed: Redis is unreachable (answered 503 with
+ * `failurePolicy: 'refuse'`), or a revocation could not be stored.
+ */
+export class RevocationUnavailableError extends CognitoAuthError {
+  constructor(
+    readonly retryAfterSeconds: number,
+    message = 'The revocation list is unavailable',
+  ) {
+    super(message);
   }
 }
 

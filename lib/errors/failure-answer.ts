@@ -9,6 +9,7 @@ import {
   KeySetUnavailableError,
   MissingTokenError,
   PolicyRefusedError,
+  RevocationUnavailableError,
 } from './cognito-auth.errors.js';
 
 /**
@@ -49,7 +50,7 @@ export function toFailureAnswer(error: unknown): FailureAnswer {
     const challenge = bearerChallenge({ error: 'invalid_request', error_description: failure.description });
     return answer(400, 'invalid_request', failure.description, { 'WWW-Authenticate': challenge });
   }
-  if (failure instanceof KeySetUnavailableError) {
+  if (failure instanceof KeySetUnavailableError || failure instanceof RevocationUnavailableError) {
     const retryAfterSeconds = failure.retryAfterSeconds;
     return {
       ...answer(503, 'unavailable', 'Token verification is temporarily unavailable', {

@@ -1,6 +1,7 @@
 import type { ExecutionContext, ModuleMetadata, Type } from '@nestjs/common';
 import type { CognitoJwtHeader, CognitoJwtPayload } from './cognito-jwt.interface.js';
 import type { CognitoUser } from './cognito-user.interface.js';
+import type { CognitoRevocationOptions } from './cognito-revocation.interface.js';
 import type { CognitoAuthorizationRules } from '../policies/authorization-rules.js';
 
 /** Which kind of Cognito token a pool accepts. `any` accepts access and ID tokens. */
@@ -81,6 +82,8 @@ export interface CognitoAuthOptions extends Partial<CognitoUserPoolOptions> {
   preloadKeys?: CognitoPreloadKeys;
   /** Verified-token cache size (entries); 0 turns the cache off. Default 10000. */
   tokenCacheMaxEntries?: number;
+  /** The deny-list of revoked sessions and tokens: in memory by default, or in Redis (`{ redis: client }`). */
+  revocation?: CognitoRevocationOptions;
   /**
    * The rules of routes with no rule decorator of their own, like ASP.NET's `FallbackPolicy`,
    * e.g. `{ groups: ['staff'] }`. `@Public()` and any route-level rule (handler or class) replace

@@ -7,6 +7,8 @@ export interface SampleConfig {
   host: string;
   adapter: HttpAdapterName;
   cognito: CognitoAuthOptions;
+  /** REVOCATION_REDIS_URL: the deny-list lives in this Redis; in memory when unset. */
+  revocationRedisUrl?: string;
   /** Set when COGNITO_DOMAIN is: Swagger UI at /docs offers sign-in with the hosted UI. */
   swaggerSignIn?: SwaggerSignInConfig;
 }
@@ -33,6 +35,7 @@ export function readSampleConfig(env: Record<string, string | undefined>): Sampl
       tokenCookie: env.COGNITO_TOKEN_COOKIE || undefined,
     },
     swaggerSignIn: readSwaggerSignIn(env),
+    revocationRedisUrl: readRedisUrl(env.REVOCATION_REDIS_URL),
   };
 }
 
@@ -51,6 +54,12 @@ function readSwaggerSignIn(env: Record<string, string | undefined>): SwaggerSign
 function readFallbackPolicy(value: string | undefined): CognitoAuthorizationRules | undefined {
   const groups = (value ?? '').split(',').map((group) => group.trim()).filter(Boolean);
   return groups.length > 0 ? { groups } : undefined;
+}
+
+function readRedisUrl(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  if (!/^rediss?:\/\/[^/\s]+/.test(value)) throw new Error('REVOCATION_REDIS_URL must look like redis://host:port');
+  return value;
 }
 
 function readAdapter(value: string | undefined): HttpAdapterName {
