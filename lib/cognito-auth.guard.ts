@@ -5,7 +5,7 @@ import type { CognitoAuthConfig } from './cognito-auth.config.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
 import { contextAdapterOf } from './contexts/execution-context.js';
 import { CognitoAuthError, MissingTokenError } from './errors/cognito-auth.errors.js';
-import { toFailureAnswer } from './errors/failure-answer.js';
+import { toFailureAnswer, toHttpExceptionAnswer } from './errors/failure-answer.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { authorize } from './policies/authorize.js';
 import { PolicyRunner } from './policies/policy-runner.js';
@@ -85,10 +85,15 @@ export class CognitoAuthGuard implements CanActivate {
 
   /**
    * The error that answers a refusal in this context: sets `WWW-Authenticate` / `Retry-After`
-   * where the transport has headers. An `HttpException` (from a custom check) is kept as is.
+   * where the transport has headers. An `HttpException` (from a custom check or a policy) is kept
+   * as is, except in gateways, where it is answered with its status and message.
    */
   handleFailure(error: unknown, context: ExecutionContext): Error {
-    if (error instanceof HttpException) return error;
+    if (error instanceof HttpException) {
+      // Nest's gateway filter answers anything but a WsException "Internal server error".
+      if (context.getType<string>() !== 'ws') return error;
+      return contextAdapterOf(context).refuse(toHttpExceptionAnswer(error), context);
+    }
     if (!(error instanceof CognitoAuthError)) {
       this.logger.error(`Unexpected ${(error as Error)?.name ?? 'error'} while authenticating; answering 401`);
     }

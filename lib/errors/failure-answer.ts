@@ -78,6 +78,22 @@ export function toFailureAnswer(error: unknown): FailureAnswer {
   return toFailureAnswer(UNKNOWN_FAILURE);
 }
 
+/**
+ * The answer for an `HttpException` a custom check or a policy threw, for transports that cannot
+ * render one (gateways): its status and message, and the code of that status.
+ */
+export function toHttpExceptionAnswer(error: HttpException): FailureAnswer {
+  const status = error.getStatus();
+  return answer(status, HTTP_EXCEPTION_CODES[status] ?? 'refused', error.message, {});
+}
+
+const HTTP_EXCEPTION_CODES: Record<number, string> = {
+  400: 'invalid_request',
+  401: 'invalid_token',
+  403: 'forbidden',
+  503: 'unavailable',
+};
+
 /** The exception Nest renders for an answer over HTTP (its body is Nest's usual error body). */
 export function toHttpException(failure: FailureAnswer): HttpException {
   return new HttpException(
