@@ -163,9 +163,10 @@ async function getStatus(path, token) {
   }
 }
 
-async function request(path, token) {
+async function request(path, token, method = 'GET') {
   const headers = token ? { authorization: `Bearer ${token}` } : {};
   const response = await fetch(`${BASE_URL}${path}`, {
+    method,
     headers,
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
@@ -199,7 +200,11 @@ curl -si ${BASE_URL}/orders ${bearer('ACCESS_TOKEN')}  # 403: the emulator only 
 
 # Swagger UI: ${BASE_URL}/docs  (Authorize, then paste $ACCESS_TOKEN as the "cognito" value)
 # GraphQL:    ${BASE_URL}/graphql
-${curl}/graphql ${bearer('ACCESS_TOKEN')} -H 'content-type: application/json' -d '{"query":"{ me { sub username groups } }"}'`);
+${curl}/graphql ${bearer('ACCESS_TOKEN')} -H 'content-type: application/json' -d '{"query":"{ me { sub username groups } }"}'
+
+# Sign out: revokes alice's sign-in (her access and ID tokens) until they expire
+curl -si -X POST ${BASE_URL}/logout ${bearer('ACCESS_TOKEN')}  # 204
+curl -si ${BASE_URL}/me ${bearer('ACCESS_TOKEN')}  # now 401 invalid_token: "The token has been revoked"`);
 }
 
 function print(text) {
@@ -219,6 +224,9 @@ async function runSmokeChecks(tokens) {
     { name: 'GET /me without token', path: '/me', expect: 401 },
     { name: 'GET /admin as alice', path: '/admin', token: tokens.accessToken, expect: 200 },
     { name: 'GET /admin as bob', path: '/admin', token: tokens.bobAccessToken, expect: 403 },
+    // Last: bob's token is revoked from here on.
+    { name: 'POST /logout as bob', method: 'POST', path: '/logout', token: tokens.bobAccessToken, expect: 204 },
+    { name: 'GET /me as bob after logout', path: '/me', token: tokens.bobAccessToken, expect: 401 },
   ];
   let ok = true;
   for (const check of checks) ok = (await runSmokeCheck(check)) && ok;
@@ -226,8 +234,8 @@ async function runSmokeChecks(tokens) {
   return ok;
 }
 
-async function runSmokeCheck({ name, path, token, expect, user }) {
-  const { status, body } = await request(path, token).catch((error) => ({ status: error.message }));
+async function runSmokeCheck({ name, method, path, token, expect, user }) {
+  const { status, body } = await request(path, token, method).catch((error) => ({ status: error.message }));
   const passed = status === expect && (!user || usernameOf(body) === user);
   print(`smoke: ${name} -> ${status} (expected ${expect}${user ? `, username ${user}` : ''}) ${passed ? 'ok' : 'FAIL'}`);
   return passed;
