@@ -2,17 +2,20 @@
 const HELP = `Usage: npm run bench -- [options]   (or: node scripts/bench.mjs [options] after "npm run build")
 
   --duration N        seconds per measured HTTP scenario (default 10)
-  --slice N           the reused-token scenarios alternate in slices this long, seconds (default 1)
+  --slice N           the scenarios compared alternate in slices this long, seconds (default 1)
   --warmup N          seconds of warm-up of each reused-token scenario (default 2)
   --connections N     autocannon connections (default 64), pipelining 1
   --adapter NAME      express | fastify | both (default both)
   --verify-tokens N   distinct tokens for the verification-alone section (default 5000)
   --rounds N          rounds of the verification-alone section, median reported (default 5)
-  --only PART         http | verify: run one part only
+  --memory-tokens N   distinct tokens sent to each fresh process of the memory run (default 100000)
+  --cache-entries N   cache entries measured for the bytes-per-entry reading (default 10000)
+  --only PART         http | verify | memory: run one part only
   --profile           also CPU-profile the cold path (distinct tokens): the server child during a
                       distinct-token run, and the module's verification path in-process
   --no-pin            do not pin the server processes to the last CPU (taskset); pinned by default
   --quick             smoke run: --duration 2 --slice 0.5 --warmup 1 --verify-tokens 1000 --rounds 1
+                      --memory-tokens 20000 --cache-entries 2000
   --out DIR           where the JSON goes (default bench-results)
   -h, --help          this text
 `;
@@ -28,6 +31,8 @@ export function parseOptions(argv) {
     verifyTokens: quick ? 1000 : 5000,
     rounds: quick ? 1 : 5,
     distinctWarmupRequests: quick ? 600 : 2000,
+    memoryTokens: quick ? 20_000 : 100_000,
+    cacheEntries: quick ? 2_000 : 10_000,
     only: undefined,
     profile: false,
     pin: true,
@@ -66,6 +71,12 @@ export function parseOptions(argv) {
       case '--verify-tokens':
         options.verifyTokens = Math.round(positive(flag, value()));
         break;
+      case '--memory-tokens':
+        options.memoryTokens = Math.round(positive(flag, value()));
+        break;
+      case '--cache-entries':
+        options.cacheEntries = Math.round(positive(flag, value()));
+        break;
       case '--rounds':
         options.rounds = Math.round(positive(flag, value()));
         break;
@@ -78,7 +89,7 @@ export function parseOptions(argv) {
       }
       case '--only': {
         const v = value();
-        if (v !== 'http' && v !== 'verify') fail(`--only must be http or verify, got ${v}`);
+        if (!['http', 'verify', 'memory'].includes(v)) fail(`--only must be http, verify or memory, got ${v}`);
         options.only = v;
         break;
       }

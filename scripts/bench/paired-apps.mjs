@@ -1,26 +1,43 @@
-// Child entry of the bench's reused-token scenarios: the sample app (as sample-app/dist/main.js
-// builds it) on PORT and its control (control-app.mjs) on CONTROL_PORT, in one process.
-// One process for both: two identical server processes differ here by about 2 µs of CPU per
-// request (7% of a Fastify request), as much as the module's own cost; in one process the pair
-// shares the heap, the JIT and the CPU it is pinned to.
-// The control's user is the sample app's own /me answer for BENCH_CONTROL_TOKEN.
+// Child entry of the bench's servers: the apps named in BENCH_APPS, in one process, each on its
+// port from BENCH_PORTS ({"sample": 4001, "raw": 4002, …}):
+//  - sample: the sample app, as sample-app/dist/main.js builds it;
+//  - control, raw, aws: its twins (twin-apps.mjs); control hands out the sample app's own /me
+//    answer for BENCH_CONTROL_TOKEN, raw and aws verify with the key set in BENCH_JWKS.
+// One process for the apps that are compared: two identical server processes differ here by
+// about as much CPU per request as the module's own cost; in one process the apps share the
+// heap, the JIT and the CPU they are pinned to.
 import 'reflect-metadata';
 import { createSampleApp } from '../../sample-app/dist/create-sample-app.js';
 import { readSampleConfig } from '../../sample-app/dist/sample-config.js';
-import { createControlApp } from './control-app.mjs';
+import { createTwinApp, createTwinGuard } from './twin-apps.mjs';
 import { httpGet } from './server.mjs';
 
 const config = readSampleConfig(process.env);
-const controlPort = Number(process.env.CONTROL_PORT);
-const token = process.env.BENCH_CONTROL_TOKEN;
-if (!controlPort || !token) throw new Error('paired apps: CONTROL_PORT and BENCH_CONTROL_TOKEN are required');
+const names = (process.env.BENCH_APPS ?? 'sample').split(',');
+const ports = JSON.parse(process.env.BENCH_PORTS ?? '{}');
+const jwks = process.env.BENCH_JWKS ? JSON.parse(process.env.BENCH_JWKS) : undefined;
+const started = [];
 
-const sample = await createSampleApp(config, { logger: ['error'] });
-sample.enableShutdownHooks();
-await sample.listen(config.port, config.host);
-
-const me = await httpGet(`http://${config.host}:${config.port}/me`, { authorization: `Bearer ${token}` });
-if (me.status !== 200) throw new Error(`paired apps: GET /me answered ${me.status}`);
-const control = await createControlApp(config, JSON.parse(me.body));
-await control.listen(controlPort, config.host);
-process.once('SIGTERM', () => void control.close());
+if (names.includes('sample')) {
+  const sample = await createSampleApp({ ...config, port: ports.sample }, { logger: ['error'] });
+  sample.enableShutdownHooks();
+  await sample.listen(ports.sample, config.host);
+  started.push(sample);
+}
+let user;
+if (names.includes('control')) {
+  const token = process.env.BENCH_CONTROL_TOKEN;
+  if (!token || !ports.sample) throw new Error('paired apps: the control needs the sample app and BENCH_CONTROL_TOKEN');
+  const me = await httpGet(`http://${config.host}:${ports.sample}/me`, { authorization: `Bearer ${token}` });
+  if (me.status !== 200) throw new Error(`paired apps: GET /me answered ${me.status}`);
+  user = JSON.parse(me.body);
+}
+for (const name of names) {
+  if (name === 'sample') continue;
+  const app = await createTwinApp(config, createTwinGuard(name, { config, user, jwks }));
+  await app.listen(ports[name], config.host);
+  started.push(app);
+}
+process.once('SIGTERM', () => {
+  for (const app of started) void app.close();
+});

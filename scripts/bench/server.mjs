@@ -27,7 +27,6 @@ function clockTicksPerSecond() {
   return clockTicks;
 }
 
-
 let pinnedCpu = null;
 /**
  * The CPU the servers are pinned to (the last one), or undefined when pinning is off or
@@ -57,17 +56,20 @@ export function serverPlacement() {
 }
 
 /**
- * Starts the sample app and waits until /health answers 200.
+ * Starts a server child and waits until /health answers 200 on each of its apps.
+ * Without `apps`: sample-app/dist/main.js alone, at `url`. With `apps` (names among sample,
+ * control, raw, aws): paired-apps.mjs, those apps in one process, at `urls[name]`; `url` is the
+ * first one's. `controlToken`: the token whose /me answer the control hands out. The twins get
+ * the kit's key set (`raw` knows the key in advance, `aws` caches it): they fetch nothing.
  * `profile: true` preloads profiler-preload.mjs and opens an IPC channel to drive it.
- * `controlToken` starts paired-apps.mjs instead: the sample app and, in the same process, its
- * control (the sample app without the module) at `controlUrl`, handing out that token's user.
  */
-export async function startSampleApp(kit, { adapter, profile = false, controlToken }) {
-  const port = await findFreePort();
-  const controlPort = controlToken ? await findFreePort() : undefined;
+export async function startSampleApp(kit, { adapter, profile = false, apps, controlToken }) {
+  const names = apps ?? ['sample'];
+  const ports = {};
+  for (const name of names) ports[name] = await findFreePort();
   const env = {
     ...process.env,
-    PORT: String(port),
+    PORT: String(ports[names[0]]),
     HOST,
     HTTP_ADAPTER: adapter,
     COGNITO_REGION: kit.region,
@@ -76,21 +78,27 @@ export async function startSampleApp(kit, { adapter, profile = false, controlTok
     COGNITO_TOKEN_USE: 'access',
     COGNITO_ISSUER: kit.issuer,
     COGNITO_JWKS_URI: kit.jwksUri,
-    ...(controlToken ? { CONTROL_PORT: String(controlPort), BENCH_CONTROL_TOKEN: controlToken } : {}),
+    ...(apps
+      ? { BENCH_APPS: names.join(','), BENCH_PORTS: JSON.stringify(ports), BENCH_JWKS: JSON.stringify(kit.jwks) }
+      : {}),
+    ...(controlToken ? { BENCH_CONTROL_TOKEN: controlToken } : {}),
   };
   const execArgv = profile ? ['--import', PROFILER_PRELOAD] : [];
   const stdio = profile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
-  const command = [process.execPath, ...execArgv, controlToken ? PAIRED_MAIN : APP_MAIN];
+  const command = [process.execPath, ...execArgv, apps ? PAIRED_MAIN : APP_MAIN];
   const pinned = serverCpu();
-  const child = pinned === undefined ? spawn(command[0], command.slice(1), { env, stdio }) : spawn('taskset', ['-c', String(pinned), ...command], { env, stdio });
-  const app = new SampleAppProcess(child, adapter, `http://${HOST}:${port}`);
-  if (controlToken) app.controlUrl = `http://${HOST}:${controlPort}`;
+  const child =
+    pinned === undefined
+      ? spawn(command[0], command.slice(1), { env, stdio })
+      : spawn('taskset', ['-c', String(pinned), ...command], { env, stdio });
+  const urls = Object.fromEntries(names.map((name) => [name, `http://${HOST}:${ports[name]}`]));
+  const app = new SampleAppProcess(child, adapter, urls[names[0]]);
+  app.urls = urls;
   try {
-    await app.waitForHealth(app.url);
-    if (app.controlUrl) await app.waitForHealth(app.controlUrl);
+    for (const url of Object.values(urls)) await app.waitForHealth(url);
   } catch (error) {
     await app.stop();
-    throw new Error(`${error.message}\n--- sample app output ---\n${app.logs.join('\n')}`);
+    throw new Error(`${error.message}\n--- sample app output ---\n${app.logs.join('\n')}`, { cause: error });
   }
   return app;
 }

@@ -1,142 +1,137 @@
-// Verification alone, in-process, no HTTP: the same distinct tokens through
-//  - raw crypto.verify('RSA-SHA256') (split at the last dot, base64url-decode the signature, verify),
-//  - aws-jwt-verify's JwtRsaVerifier (JWKS pre-cached with cacheJwks; verify() and verifySync()),
-//  - the module's own path: CognitoAuthGuard.canActivate() from dist, token cache off,
-// plus the module's cache-hit path (one token, cache on) for reference.
-import 'reflect-metadata';
-import { verify as cryptoVerify } from 'node:crypto';
+// Verification alone, in-process, no HTTP, over distinct tokens (CPU time of this process):
+//  - raw crypto.verify('RSA-SHA256') (split at the last dot, base64url-decode the signature, verify):
+//    the RSA check itself;
+//  - aws-jwt-verify's CognitoJwtVerifier (key set cached with cacheJwks; verify() and verifySync());
+//  - the module's guard (CognitoAuthGuard.canActivate() from dist) on a new token, as a server
+//    sees it: the cache on and full, so that every token is inserted and evicts the oldest entry
+//    (each round brings tokens the guard has never seen);
+//  - the module's guard with the cache off (the same tokens every round);
+//  - the module's guard on a cache hit (one token).
 import { Session } from 'node:inspector/promises';
-import { NestFactory } from '@nestjs/core';
-import { JwtRsaVerifier } from 'aws-jwt-verify';
-import { CognitoAuthGuard, CognitoAuthModule } from '../../dist/index.js';
+import { verify as cryptoVerify } from 'node:crypto';
+import { CognitoJwtVerifier } from 'aws-jwt-verify';
+import { cpuMs, createGuard, fakeRequests, guardVerify } from './in-process.mjs';
 
-const WARMUP_TOKENS = 500;
+/** The module's default tokenCacheMaxEntries: the "cache full" guard is filled with this many tokens first. */
+export const DEFAULT_CACHE_ENTRIES = 10_000;
 
-/** A minimal HTTP ExecutionContext around a request carrying `token`. */
-function fakeContext(token, handler, cls) {
-  // A flat string, as Node's HTTP parser gives: a template literal would be a rope that the
-  // guard's first slice flattens, a copy no real request pays.
-  const value = Buffer.from(`Bearer ${token}`, 'latin1').toString('latin1');
-  const req = { method: 'GET', url: '/me', headers: { authorization: value }, rawHeaders: ['Authorization', value] };
-  const res = { headersSent: false, setHeader() {}, getHeader() {} };
-  const args = [req, res, () => {}];
-  return {
-    req,
-    context: {
-      getType: () => 'http',
-      getClass: () => cls,
-      getHandler: () => handler,
-      getArgs: () => args,
-      getArgByIndex: (index) => args[index],
-      switchToHttp: () => ({ getRequest: () => req, getResponse: () => res, getNext: () => args[2] }),
-      switchToRpc: () => { throw new Error('not rpc'); },
-      switchToWs: () => { throw new Error('not ws'); },
-    },
-  };
+export const METHOD = {
+  raw: 'raw crypto.verify',
+  awsAsync: 'aws-jwt-verify verify()',
+  awsSync: 'aws-jwt-verify verifySync()',
+  moduleNew: 'module guard, new token (cache full)',
+  moduleOff: 'module guard, cache off',
+  moduleHit: 'module guard, cache hit',
+};
+
+/** How many pool tokens runVerificationBench needs for `count` tokens per round. */
+export function verificationTokensNeeded(count, rounds) {
+  return DEFAULT_CACHE_ENTRIES + count * (rounds + 1);
 }
 
-class BenchController {
-  me() {}
-}
-
-async function createGuard(kit, tokenCacheMaxEntries) {
-  const app = await NestFactory.createApplicationContext(
-    CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenCacheMaxEntries, globalGuard: false }),
-    { logger: false },
-  );
-  return { app, guard: app.get(CognitoAuthGuard) };
-}
-
-async function guardVerify(guard, tokens) {
-  const calls = tokens.map((token) => fakeContext(token, BenchController.prototype.me, BenchController));
-  const started = performance.now();
-  for (const { context, req } of calls) {
-    let verdict = guard.canActivate(context);
-    // A cached token is admitted synchronously; awaiting it would time a microtask, not the guard.
-    if (verdict instanceof Promise) verdict = await verdict;
-    if (verdict !== true || typeof req.user?.sub !== 'string') {
-      throw new Error('the module refused a valid token');
-    }
-  }
-  return performance.now() - started;
-}
-
-/** @returns {Promise<Array<{name: string, run: (tokens: string[]) => Promise<number>, close?: () => Promise<void>}>>} */
-async function createMethods(kit) {
+/** @returns {Promise<Array<{name: string, run: (round: number) => Promise<number>, close?: () => Promise<void>}>>} */
+async function createMethods(kit, allTokens, count) {
+  const tokens = allTokens.slice(0, count);
   const publicKey = kit.currentKey.publicKey;
   const raw = {
-    name: 'raw crypto.verify',
-    async run(tokens) {
-      const started = performance.now();
+    name: METHOD.raw,
+    async run() {
+      const started = cpuMs();
       for (const token of tokens) {
         const dot = token.lastIndexOf('.');
-        const ok = cryptoVerify('RSA-SHA256', Buffer.from(token.slice(0, dot)), publicKey, Buffer.from(token.slice(dot + 1), 'base64url'));
+        const ok = cryptoVerify(
+          'RSA-SHA256',
+          Buffer.from(token.slice(0, dot), 'latin1'),
+          publicKey,
+          Buffer.from(token.slice(dot + 1), 'base64url'),
+        );
         if (!ok) throw new Error('raw verify failed');
       }
-      return performance.now() - started;
+      return cpuMs() - started;
     },
   };
 
-  const verifier = JwtRsaVerifier.create({
-    issuer: kit.issuer,
-    audience: null,
-    jwksUri: kit.jwksUri,
-    customJwtCheck: ({ payload }) => {
-      if (payload.token_use !== 'access' || payload.client_id !== kit.clientId) throw new Error('wrong token_use/client_id');
-    },
+  const verifier = CognitoJwtVerifier.create({
+    userPoolId: kit.userPoolId,
+    tokenUse: 'access',
+    clientId: kit.clientId,
   });
   verifier.cacheJwks(kit.jwks);
   const awsAsync = {
-    name: 'aws-jwt-verify verify()',
-    async run(tokens) {
-      const started = performance.now();
+    name: METHOD.awsAsync,
+    async run() {
+      const started = cpuMs();
       for (const token of tokens) await verifier.verify(token);
-      return performance.now() - started;
+      return cpuMs() - started;
     },
   };
   const awsSync = {
-    name: 'aws-jwt-verify verifySync()',
-    async run(tokens) {
-      const started = performance.now();
+    name: METHOD.awsSync,
+    async run() {
+      const started = cpuMs();
       for (const token of tokens) verifier.verifySync(token);
-      return performance.now() - started;
+      return cpuMs() - started;
     },
   };
 
-  const cold = await createGuard(kit, 0);
-  const moduleCold = {
-    name: 'module guard, cache off',
+  // Filled with DEFAULT_CACHE_ENTRIES tokens no other round uses; round r then gets its own
+  // `count` new tokens, so every one of them is verified, inserted, and evicts an entry.
+  const full = await createGuard(kit.moduleOptions(), DEFAULT_CACHE_ENTRIES);
+  const fill = allTokens.slice(count, count + DEFAULT_CACHE_ENTRIES);
+  const firstRoundAt = count + DEFAULT_CACHE_ENTRIES;
+  const moduleNew = {
+    name: METHOD.moduleNew,
     module: true,
-    run: (tokens) => guardVerify(cold.guard, tokens),
+    async warm() {
+      await guardVerify(full.guard, fakeRequests(fill));
+    },
+    run: (round) =>
+      guardVerify(
+        full.guard,
+        fakeRequests(allTokens.slice(firstRoundAt + round * count, firstRoundAt + (round + 1) * count)),
+      ),
+    close: () => full.app.close(),
+  };
+
+  const cold = await createGuard(kit.moduleOptions(), 0);
+  const coldRequests = () => fakeRequests(tokens);
+  const moduleOff = {
+    name: METHOD.moduleOff,
+    run: () => guardVerify(cold.guard, coldRequests()),
     close: () => cold.app.close(),
   };
 
-  const warm = await createGuard(kit, 10_000);
+  const warm = await createGuard(kit.moduleOptions(), DEFAULT_CACHE_ENTRIES);
   const moduleHit = {
-    name: 'module guard, cache hit',
-    run: (tokens) => guardVerify(warm.guard, new Array(tokens.length).fill(tokens[0])),
+    name: METHOD.moduleHit,
+    run: () => guardVerify(warm.guard, fakeRequests(new Array(count).fill(tokens[0]))),
     close: () => warm.app.close(),
   };
-  return [raw, awsAsync, awsSync, moduleCold, moduleHit];
+  return [raw, awsAsync, awsSync, moduleNew, moduleOff, moduleHit];
 }
 
 /**
- * @param kit CognitoTestKit; @param tokens distinct valid tokens; @param rounds median over rounds
- * @param profile when true, the module's cold path (cache off) is CPU-profiled during extra rounds
+ * @param kit CognitoTestKit; @param tokens distinct valid tokens, at least verificationTokensNeeded(count, rounds)
+ * @param count tokens per round; @param rounds median over rounds
+ * @param profile when true, the module's new-token path is CPU-profiled during one more round
  */
-export async function runVerificationBench(kit, tokens, { rounds, profile }) {
+export async function runVerificationBench(kit, tokens, { count, rounds, profile }) {
+  if (tokens.length < verificationTokensNeeded(count, rounds + (profile ? 1 : 0)))
+    throw new Error('verification bench: not enough tokens');
   const fetchesBefore = kit.jwksRequestCount;
-  const methods = await createMethods(kit);
+  const methods = await createMethods(kit, tokens, count);
   try {
-    const warmup = tokens.slice(0, Math.min(WARMUP_TOKENS, tokens.length));
-    for (const method of methods) await method.run(warmup);
+    for (const method of methods) {
+      if (method.warm) await method.warm();
+      else await method.run(-1);
+    }
     const samples = new Map(methods.map((method) => [method.name, []]));
     for (let round = 0; round < rounds; round += 1) {
       // Rotate the order so that no method always runs right after the same neighbour.
       const order = methods.map((_, i) => methods[(i + round) % methods.length]);
-      for (const method of order) samples.get(method.name).push(((await method.run(tokens)) * 1000) / tokens.length);
+      for (const method of order) samples.get(method.name).push(((await method.run(round)) * 1000) / count);
     }
-    const rawUs = median(samples.get(methods[0].name));
+    const rawUs = median(samples.get(METHOD.raw));
     const rows = methods.map((method) => {
       const all = samples.get(method.name);
       const us = median(all);
@@ -151,12 +146,17 @@ export async function runVerificationBench(kit, tokens, { rounds, profile }) {
     });
     let cpuProfile;
     if (profile) {
-      const moduleCold = methods.find((method) => method.module);
-      cpuProfile = await profileWhile(async () => {
-        for (let i = 0; i < Math.max(2, rounds); i += 1) await moduleCold.run(tokens);
-      });
+      const moduleNew = methods.find((method) => method.module);
+      cpuProfile = await profileWhile(() => moduleNew.run(rounds));
     }
-    return { tokens: tokens.length, rounds, rows, jwksFetches: kit.jwksRequestCount - fetchesBefore, cpuProfile };
+    return {
+      tokens: count,
+      rounds,
+      cacheEntries: DEFAULT_CACHE_ENTRIES,
+      rows,
+      jwksFetches: kit.jwksRequestCount - fetchesBefore,
+      cpuProfile,
+    };
   } finally {
     for (const method of methods) await method.close?.();
   }
