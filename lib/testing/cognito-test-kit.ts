@@ -49,6 +49,29 @@ export interface CognitoTestKitModuleOptions {
   jwksUri: string;
 }
 
+/**
+ * What `moduleOptions({ jwks: 'inline' })` returns: the kit's key set itself instead of its URL,
+ * so the module never downloads keys.
+ */
+export interface CognitoTestKitInlineModuleOptions {
+  region: string;
+  userPoolId: string;
+  clientId: string;
+  issuer: string;
+  jwks: { keys: Array<Record<string, unknown>> };
+}
+
+/** Options of {@link CognitoTestKit.moduleOptions}. */
+export interface CognitoTestKitModuleOptionsRequest {
+  /**
+   * `'url'` (default): the module downloads the keys from the kit's JWKS endpoint, as it does
+   * from Cognito. `'inline'`: the module gets the published key set directly and downloads
+   * nothing; keys published or rotated afterwards are not seen. Use `'inline'` under jest,
+   * which cannot load the key-set download client's ESM-only dependency.
+   */
+  jwks?: 'url' | 'inline';
+}
+
 const DEFAULTS = {
   region: 'us-east-1',
   userPoolId: 'us-east-1_TestPool1',
@@ -121,11 +144,22 @@ export class CognitoTestKit {
   }
 
   /**
-   * Module options pointing at this fake pool.
+   * Module options pointing at this fake pool: its JWKS URL by default, or with
+   * `{ jwks: 'inline' }` its current key set itself (nothing is downloaded; needed under jest).
    * @example CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'id' })
+   * @example Test.createTestingModule({ imports: [AppModule] })
+   *   .overrideProvider(COGNITO_AUTH_OPTIONS).useValue(kit.moduleOptions({ jwks: 'inline' }))
    */
-  moduleOptions(): CognitoTestKitModuleOptions {
+  moduleOptions(request?: { jwks?: 'url' }): CognitoTestKitModuleOptions;
+  moduleOptions(request: { jwks: 'inline' }): CognitoTestKitInlineModuleOptions;
+  moduleOptions(request?: CognitoTestKitModuleOptionsRequest): CognitoTestKitModuleOptions | CognitoTestKitInlineModuleOptions;
+  moduleOptions(
+    request: CognitoTestKitModuleOptionsRequest = {},
+  ): CognitoTestKitModuleOptions | CognitoTestKitInlineModuleOptions {
     const { region, userPoolId, clientId, issuer, jwksUri } = this;
+    const jwks = request.jwks ?? 'url';
+    if (jwks === 'inline') return { region, userPoolId, clientId, issuer, jwks: this.jwks };
+    if (jwks !== 'url') throw new TypeError(`moduleOptions: jwks must be 'url' or 'inline', not ${JSON.stringify(jwks)}`);
     return { region, userPoolId, clientId, issuer, jwksUri };
   }
 

@@ -1,17 +1,23 @@
 /**
  * Testing kit of nestjs-cognito-auth (`nestjs-cognito-auth/testing`): a fake Cognito user pool
- * that mints signed tokens and serves its keys on loopback, for end-to-end tests that exercise
- * the module's real signature check. Uses Node built-ins only.
+ * that mints signed tokens and serves its keys on loopback (or hands them to the module
+ * directly), for end-to-end tests that exercise the module's real signature check; and, for
+ * unit-level tests, a user object and a guard replacement that act as a given user without
+ * any token.
  *
  * @packageDocumentation
  */
 export {
   CognitoTestKit,
   createCognitoTestKit,
+  type CognitoTestKitInlineModuleOptions,
   type CognitoTestKitModuleOptions,
+  type CognitoTestKitModuleOptionsRequest,
   type CognitoTestKitOptions,
   type SignOptions,
 } from './cognito-test-kit.js';
+export { actAsCognitoUser } from './act-as-cognito-user.js';
+export { cognitoUser, type CognitoUserOptions } from './test-user.js';
 export type { JwksBehaviour } from './jwks-test-server.js';
 export type { GenerateKeyOptions, PublicJwk, TestSigningKey } from './signing-keys.js';
 export { base64url, decodeJwtPart } from './token-signer.js';
