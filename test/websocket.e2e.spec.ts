@@ -4,9 +4,10 @@
  * what the sample app does not show (a clock tolerance of 0, public events, message refusals
  * on a namespace that admits anonymous connections).
  */
-import { Module } from '@nestjs/common';
+import { ForbiddenException, Module } from '@nestjs/common';
 import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import {
+  type CognitoAuthOptions,
   CognitoAuthModule,
   type CognitoUser,
   CognitoTokenVerifier,
@@ -59,9 +60,9 @@ class OpenGateway {
   }
 }
 
-function probeModule(kit: CognitoTestKit) {
+function probeModule(kit: CognitoTestKit, options: Partial<CognitoAuthOptions> = {}) {
   @Module({
-    imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), clockTolerance: 0 })],
+    imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), clockTolerance: 0, ...options })],
     providers: [GuardedGateway, OpenGateway],
   })
   class ProbeModule {}
@@ -354,6 +355,48 @@ describe.each(ADAPTERS)('message refusals on a namespace that admits anyone (%s)
     });
     expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: 'member', groups: ['a'] } });
     expect(await ask(socket, 'orders')).toEqual({ ack: { ok: true } });
+    expectNoGenericErrors(app);
+  });
+});
+
+describe.each(ADAPTERS)('a custom check that refuses with an HttpException (%s)', (adapter) => {
+  const banned = new Set<string>();
+  let kit: CognitoTestKit;
+  let app: RunningApp;
+  const clients = new SocketClients();
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+    app = await startApp(
+      probeModule(kit, {
+        customCheck: ({ payload }) => {
+          if (banned.has(payload.sub)) throw new ForbiddenException('This account is suspended');
+        },
+      }),
+      { adapter },
+    );
+  });
+  afterEach(() => {
+    clients.closeAll();
+    banned.clear();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await kit?.close();
+  });
+
+  it('refuses the handshake with its status', async () => {
+    banned.add('banned');
+    const refusal = await clients.refusal(`${app.url}/guarded`, { auth: { token: kit.accessToken({ sub: 'banned' }) } });
+    expect(refusal).toMatchObject({ status: 403, error: 'forbidden', message: 'This account is suspended' });
+  });
+
+  it('refuses the next message once it starts refusing, with its status', async () => {
+    const socket = await clients.connect(`${app.url}/guarded`, { auth: { token: kit.accessToken({ sub: 'later' }) } });
+    expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: 'later' } });
+    banned.add('later');
+    expect(await ask(socket, 'whoami')).toEqual({
+      exception: { status: 403, error: 'forbidden', message: 'This account is suspended' },
+    });
     expectNoGenericErrors(app);
   });
 });

@@ -1,7 +1,7 @@
 import { HttpException, Logger } from '@nestjs/common';
 import type { CognitoTokenVerifier } from '../cognito-token.verifier.js';
 import { CognitoAuthError, MissingTokenError } from '../errors/cognito-auth.errors.js';
-import { toFailureAnswer } from '../errors/failure-answer.js';
+import { toFailureAnswer, toHttpExceptionAnswer } from '../errors/failure-answer.js';
 import { extractToken } from '../token/token-sources.js';
 import { type SocketLike, socketRequestOf } from './socket-request.js';
 import { type CognitoSocketErrorData, toSocketErrorData, webSocketSupport } from './websocket.context.js';
@@ -49,16 +49,9 @@ export function cognitoHandshake(
 }
 
 function toHandshakeError(error: unknown): CognitoHandshakeError {
-  const data = error instanceof HttpException ? fromHttpException(error) : toSocketErrorData(toFailureAnswer(error));
+  const data = toSocketErrorData(error instanceof HttpException ? toHttpExceptionAnswer(error) : toFailureAnswer(error));
   if (!(error instanceof CognitoAuthError) && !(error instanceof HttpException)) {
     logger.error(`Unexpected ${(error as Error)?.name ?? 'error'} during a WebSocket handshake; answering 401`);
   }
   return Object.assign(new Error(data.message), { data });
-}
-
-/** A custom check's `HttpException` keeps its status; its code is the one of that status. */
-function fromHttpException(error: HttpException): CognitoSocketErrorData {
-  const status = error.getStatus();
-  const codes: Record<number, string> = { 400: 'invalid_request', 401: 'invalid_token', 403: 'forbidden', 503: 'unavailable' };
-  return { status, error: codes[status] ?? 'refused', message: error.message };
 }
