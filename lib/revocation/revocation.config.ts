@@ -16,7 +16,7 @@ export interface ResolvedRevocationConfig {
 export const REVOCATION_DEFAULTS = {
   keyPrefix: 'cognito-auth:revocations:',
   failurePolicy: 'last-known',
-  // About 100 bytes per entry: some 10 MB at most, per process.
+  // A bound, so that a flood of sign-outs cannot grow every instance's memory without limit.
   maxEntries: 100_000,
 } as const;
 
