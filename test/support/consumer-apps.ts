@@ -51,14 +51,16 @@ export interface RunOptions {
 
 /**
  * The environment of a child: ours without what vitest and the outer `npm test` set (a nested
- * npm or test runner must behave as when a user runs it), and with `node` on PATH first.
+ * npm or test runner must behave as when a user runs it), without colours (its output is
+ * matched), and with `node` on PATH first.
  */
 export function childEnv(node: string = process.execPath, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(VITEST|TINYPOOL|NODE_ENV$|NODE_OPTIONS$|INIT_CWD$|npm_(lifecycle|package|command|execpath|node_execpath|config_local_prefix))/.test(name)) continue;
+    if (/^(VITEST|TINYPOOL|FORCE_COLOR$|NODE_ENV$|NODE_OPTIONS$|INIT_CWD$|npm_(lifecycle|package|command|execpath|node_execpath|config_local_prefix))/.test(name)) continue;
     env[name] = value;
   }
+  env.NO_COLOR = '1';
   env.PATH = [dirname(node), env.PATH].filter(Boolean).join(delimiter);
   return { ...env, ...extra };
 }
