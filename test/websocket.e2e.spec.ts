@@ -13,7 +13,6 @@ import {
   CognitoTokenVerifier,
   cognitoHandshake,
   CurrentUser,
-  Groups,
   Public,
   Scopes,
 } from 'nestjs-cognito-auth';
