@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
 import { bearer, get, send } from './support/http.js';
 import { RedisServer } from './support/redis-server.js';
+import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
 
 const REVOKED = 'Bearer error="invalid_token", error_description="The token has been revoked"';
@@ -99,6 +100,7 @@ describe.each(ADAPTERS)('two instances sharing one Redis (%s)', (adapter) => {
   const session = randomUUID();
   let access = '';
   let sibling = '';
+  const sockets = new SocketClients();
 
   beforeAll(async () => {
     [a, b] = await Promise.all([sampleApp(adapter), sampleApp(adapter)]);
@@ -106,14 +108,17 @@ describe.each(ADAPTERS)('two instances sharing one Redis (%s)', (adapter) => {
     sibling = kit.accessToken({ origin_jti: session, username: 'alice' });
   });
   afterAll(async () => {
+    sockets.closeAll();
     await Promise.all([a?.close(), b?.close()]);
   });
 
-  it('a logout on A is refused on B within 1 s, with both caches warm, over REST and GraphQL', async () => {
+  it('a logout on A is refused on B within 1 s, with both caches warm, over REST, GraphQL and WebSockets', async () => {
     for (const app of [a, b]) {
       expect(await meStatus(app, access)).toBe(200);
       expect(isCached(app, access)).toBe(true);
     }
+    const socket = await sockets.connect(`${b.url}/events`, { auth: { token: access } });
+    expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: expect.any(String) } });
     expect((await logout(a, access)).status).toBe(204);
     const claims = { origin_jti: session, exp: nowSeconds() + 60 };
     await within(1_000, 'B learns the revocation', () => revocationsOf(b).isRevoked(claims));
@@ -131,6 +136,9 @@ describe.each(ADAPTERS)('two instances sharing one Redis (%s)', (adapter) => {
     expect(graphql.json().errors[0]).toMatchObject({
       message: 'The token has been revoked',
       extensions: { code: 'UNAUTHENTICATED', status: 401 },
+    });
+    expect(await ask(socket, 'whoami')).toEqual({
+      exception: expect.objectContaining({ status: 401, error: 'invalid_token', message: 'The token has been revoked' }),
     });
     expect(await meStatus(b, sibling)).toBe(401); // every token of the sign-in
   });
@@ -155,6 +163,7 @@ describe.each(ADAPTERS)('two instances sharing one Redis (%s)', (adapter) => {
   });
 
   it('a restarted B still refuses the revoked session at its first request', async () => {
+    sockets.closeAll();
     await b.close();
     b = await sampleApp(adapter);
     expect(revocationsOf(b).isCurrent).toBe(true);

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
 import { REVOCATION_DEFAULTS } from '../lib/revocation/revocation.config.js';
 import { bearer, get, send } from './support/http.js';
+import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
 
 const REVOKED = 'Bearer error="invalid_token", error_description="The token has been revoked"';
@@ -117,6 +118,31 @@ describe.each(ADAPTERS)('a revoked token is refused on cache hits over GraphQL (
     expect(body.errors[0].message).toBe('The token has been revoked');
     expect(body.errors[0].extensions).toMatchObject({ code: 'UNAUTHENTICATED', status: 401 });
     expect(JSON.stringify(body)).not.toContain(token);
+  });
+});
+
+describe.each(ADAPTERS)('a revoked token is refused over WebSockets (%s)', (adapter) => {
+  let app: RunningApp;
+  const sockets = new SocketClients();
+  beforeAll(async () => {
+    app = await startSampleApp(kit, { adapter });
+  });
+  afterAll(async () => {
+    sockets.closeAll();
+    await app?.close();
+  });
+
+  it('an open connection gets 401 for its next message, and a new handshake is refused', async () => {
+    const token = kit.accessToken();
+    const socket = await sockets.connect(`${app.url}/events`, { auth: { token } });
+    expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: expect.any(String) } });
+    expect((await logout(app, token)).status).toBe(204);
+
+    expect(await ask(socket, 'whoami')).toEqual({
+      exception: expect.objectContaining({ status: 401, error: 'invalid_token', message: 'The token has been revoked' }),
+    });
+    const refusal = await sockets.refusal(`${app.url}/events`, { auth: { token } });
+    expect(refusal).toMatchObject({ status: 401, error: 'invalid_token' });
   });
 });
 
