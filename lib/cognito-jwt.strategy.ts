@@ -4,7 +4,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
 import { COGNITO_JWT_STRATEGY } from './cognito-auth.constants.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
-import { KeySetUnavailableError, MissingTokenError } from './errors/cognito-auth.errors.js';
+import { KeySetUnavailableError, MissingTokenError, RevocationUnavailableError } from './errors/cognito-auth.errors.js';
 import { extractBearerTokenOrNull, type RequestLike } from './token/bearer-token.js';
 import { extractToken } from './token/token-sources.js';
 
@@ -40,7 +40,10 @@ export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_S
     if (server) verifiersByServer.set(server, this.verifier);
   }
 
-  /** Passport's entry point: `success(user)`, `fail(reason, status)` or, when no key can be had, `error`. */
+  /**
+   * Passport's entry point: `success(user)`, `fail(reason, status)` or, when no key can be had
+   * or the deny-list may be stale, `error`.
+   */
   override authenticate(request: any): void {
     const verifier = verifierOf(request, this.verifier);
     let token: string | null;
@@ -54,7 +57,10 @@ export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_S
       .verify(token)
       .then(
         (user) => this.success(user),
-        (error: unknown) => (error instanceof KeySetUnavailableError ? this.error(error) : this.fail(error, 401)),
+        (error: unknown) =>
+          error instanceof KeySetUnavailableError || error instanceof RevocationUnavailableError
+            ? this.error(error)
+            : this.fail(error, 401),
       );
   }
 

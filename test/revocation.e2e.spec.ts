@@ -1,7 +1,8 @@
 // Revocation with the default in-memory store: sign-out through the sample app's POST /logout,
 // refusals on verified-token cache hits over REST and GraphQL, public routes, and the bound.
 import { randomUUID } from 'node:crypto';
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
 import {
   CognitoAuthConfigError,
   CognitoAuthModule,
@@ -189,6 +190,32 @@ describe('the revocation API: sessions, single tokens, the user object or the cl
     const before = revocations.size;
     await revocations.revoke({ jti: randomUUID(), exp: nowSeconds() - 3600 });
     expect(revocations.size).toBe(before);
+  });
+});
+
+@Controller('passport')
+class PassportController {
+  @UseGuards(AuthGuard('cognito-jwt'))
+  @Get()
+  me(@Req() request: { user: CognitoUser }) {
+    return { sub: request.user.sub };
+  }
+}
+
+describe("AuthGuard('cognito-jwt') checks the deny-list too", () => {
+  it('refuses a revoked token with 401', async () => {
+    const app = await startApp({
+      imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), globalGuard: false })],
+      controllers: [PassportController],
+    });
+    try {
+      const token = kit.accessToken();
+      expect((await get(`${app.url}/passport`, bearer(token))).status).toBe(200);
+      await app.app.get(CognitoRevocationService).revoke(await app.app.get(CognitoTokenVerifier).verify(token));
+      expect((await get(`${app.url}/passport`, bearer(token))).status).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 });
 
