@@ -35,6 +35,9 @@ export class CognitoTokenVerifier {
    * (`InvalidTokenError`, `KeySetUnavailableError`), or with the `HttpException` a custom check threw.
    */
   verify(token: string): Promise<CognitoUser> {
+    if (typeof token !== 'string') {
+      return Promise.reject(new InvalidTokenError('malformed', 'The token must be a string'));
+    }
     try {
       return Promise.resolve(this.verifyNow(token));
     } catch (error) {

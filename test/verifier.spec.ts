@@ -123,6 +123,13 @@ describe('the verifier rejects with the typed errors', () => {
       await expect(outcome).rejects.toBeInstanceOf(InvalidTokenError);
     }
   });
+
+  it('rejects what is not a string (from untyped callers) with InvalidTokenError', async () => {
+    const verifier = app.app.get(CognitoTokenVerifier);
+    for (const junk of [undefined, null, 42, { token: 'x' }, ['a.b.c']]) {
+      await expect(verifier.verify(junk as unknown as string)).rejects.toBeInstanceOf(InvalidTokenError);
+    }
+  });
 });
 
 describe('the verifier when no signing key can be had', () => {
