@@ -3,16 +3,19 @@
  * `actAsCognitoUser` (a replacement for the guard, no token at all) and
  * `moduleOptions({ jwks: 'inline' })` (real signatures, keys given directly, nothing downloaded).
  */
-import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
+import { Controller, Get, type INestApplication, Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   COGNITO_AUTH_OPTIONS,
   CognitoAuthGuard,
   CognitoAuthModule,
   type CognitoUser,
+  type CognitoPolicyHandler,
   CurrentUser,
   Groups,
+  Policy,
   Public,
+  RequireClaim,
   Scopes,
 } from 'nestjs-cognito-auth';
 import {
@@ -24,6 +27,13 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS } from './support/test-app.js';
+
+@Injectable()
+class AlwaysAllowPolicy implements CognitoPolicyHandler {
+  handle() {
+    return true;
+  }
+}
 
 @Controller()
 class ProfileController {
@@ -49,12 +59,46 @@ class ProfileController {
   orders() {
     return { orders: [] };
   }
+
+  @RequireClaim('custom:tenant', 't1')
+  @Get('tenant')
+  tenant() {
+    return { tenant: 't1' };
+  }
+
+  @Policy((user) => user.username === 'alice')
+  @Get('alice-only')
+  aliceOnly() {
+    return { alice: true };
+  }
+
+  @Policy(AlwaysAllowPolicy)
+  @Get('class-policy')
+  classPolicy() {
+    return { allowed: true };
+  }
+
+  @Get('no-rules')
+  noRules() {
+    return { open: true };
+  }
 }
 
-/** What an app's root module looks like: the auth module configured for a real pool. */
+/**
+ * What an app's root module looks like: the auth module configured for a real pool, with a
+ * fallback policy for routes that have no rules of their own.
+ */
 @Module({
-  imports: [CognitoAuthModule.forRoot({ region: 'eu-west-1', userPoolId: 'eu-west-1_RealPool1', clientId: 'real-client' })],
+  imports: [
+    CognitoAuthModule.forRoot({
+      region: 'eu-west-1',
+      userPoolId: 'eu-west-1_RealPool1',
+      clientId: 'real-client',
+      fallbackPolicy: { groups: ['staff'] },
+    }),
+  ],
   controllers: [ProfileController],
+  providers: [AlwaysAllowPolicy],
 })
 class AppModule {}
 
@@ -150,6 +194,30 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
     const orders = await get(`${url}/orders`);
     expect(orders.status).toBe(403);
     expect(orders.headers['www-authenticate']).toMatch(/^Bearer error="insufficient_scope"/);
+  });
+
+  it('checks claim rules and policy functions as the real guard does', async () => {
+    let url: string;
+    ({ app, url } = await createApp(adapter, (builder) =>
+      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'alice', claims: { 'custom:tenant': 't1' } })),
+    ));
+    expect((await get(`${url}/tenant`)).status).toBe(200);
+    expect((await get(`${url}/alice-only`)).status).toBe(200);
+    await app.close();
+    ({ app, url } = await createApp(adapter, (builder) =>
+      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'bob', claims: { 'custom:tenant': 't2' } })),
+    ));
+    expect((await get(`${url}/tenant`)).status).toBe(403);
+    expect((await get(`${url}/alice-only`)).status).toBe(403);
+  });
+
+  it('has no Nest injector: policy classes are refused, and the fallbackPolicy option is not applied', async () => {
+    let url: string;
+    ({ app, url } = await createApp(adapter, (builder) =>
+      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'bob', groups: [] })),
+    ));
+    expect((await get(`${url}/class-policy`)).status).toBe(403);
+    expect((await get(`${url}/no-rules`)).status).toBe(200);
   });
 
   it('acts as nobody with null: protected routes answer 401, public ones see no user', async () => {
