@@ -20,8 +20,8 @@ import {
 import { bearer, get } from './support/http.js';
 
 const APPS = [
-  { fixture: 'nest11-commonjs', setup: 'module commonjs, jest 29', nodes: [20, 22] },
-  { fixture: 'nest11-nodenext', setup: 'module nodenext, jest 30, TypeScript 5.8', nodes: [24, 22] },
+  { fixture: 'nest11-commonjs', setup: 'module commonjs, jest 29', nodes: [20] },
+  { fixture: 'nest11-nodenext', setup: 'module nodenext, jest 30, TypeScript 5.8', nodes: [24] },
 ];
 
 let workDir: string;

@@ -128,6 +128,18 @@ export async function nodeBinary(major: number): Promise<string> {
   return binary;
 }
 
+/** Whether `name` is a staging folder (`….tmp-<pid>`) of a process still running. */
+function isStagingOfLiveProcess(name: string): boolean {
+  const pid = Number(/\.tmp-(\d+)$/.exec(name)?.[1]);
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Moves a finished staging folder into place; a concurrent run that got there first wins. */
 function publish(staging: string, target: string): void {
   try {
@@ -185,7 +197,7 @@ export async function prepareConsumerApp(fixture: string, tarball: string, node?
   if (!existsSync(join(dir, INSTALLED_MARKER))) {
     mkdirSync(appsDir, { recursive: true });
     for (const stale of readdirSync(appsDir)) {
-      if (stale.startsWith(`${fixture}-`)) rmSync(join(appsDir, stale), { recursive: true, force: true });
+      if (stale.startsWith(`${fixture}-`) && !isStagingOfLiveProcess(stale)) rmSync(join(appsDir, stale), { recursive: true, force: true });
     }
     const staging = `${dir}.tmp-${process.pid}`;
     cpSync(source, staging, { recursive: true });
