@@ -3,7 +3,7 @@
  * TypeScript resolves every entry, the compiled app runs, and the apps' own jest unit and e2e
  * specs pass with the starter's jest configuration, on several Node versions.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
@@ -23,6 +23,15 @@ const APPS = [
   { fixture: 'nest11-commonjs', setup: 'module commonjs, jest 29', nodes: [20] },
   { fixture: 'nest11-nodenext', setup: 'module nodenext, jest 30, TypeScript 5.8', nodes: [24] },
 ];
+
+/** Types from each entry of the package: TS2307 if TypeScript cannot resolve one. */
+const ENTRIES_PROBE = [
+  "import type { CognitoAuthModule } from 'nestjs-cognito-auth';",
+  "import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';",
+  "import type { ApplyCognitoSecurityOptions } from 'nestjs-cognito-auth/swagger';",
+  'export type Entries = [CognitoAuthModule, CognitoTestKit, ApplyCognitoSecurityOptions];',
+  '',
+].join('\n');
 
 let workDir: string;
 let tarball: string;
@@ -45,7 +54,9 @@ describe.each(APPS)('a Nest 11 CommonJS app ($setup)', ({ fixture, nodes }) => {
     app = await prepareConsumerApp(fixture, tarball);
   }, 600_000);
 
-  it('type-checks its sources and specs and builds against the published types', async () => {
+  it('type-checks its sources and specs, and an import of every entry, and builds against the published types', async () => {
+    // tsconfig.json takes every .ts file of the app; tsconfig.build.json leaves test/ out.
+    writeFileSync(join(app.dir, 'test/entries.ts'), ENTRIES_PROBE);
     await run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json'], { cwd: app.dir });
     await run('npm', ['run', 'build'], { cwd: app.dir });
   }, 120_000);
