@@ -23,6 +23,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.spec.ts'],
+    // The consumer fixtures are separate apps with their own test runners (jest, vitest).
+    exclude: ['test/fixtures/**', '**/node_modules/**'],
     pool: 'forks',
     fileParallelism: true,
     maxWorkers: 2,

@@ -17,7 +17,7 @@ import { decodeJwt, findFreePort, isProcessAlive } from '../scripts/lib/cognito-
 import { bearer, get } from './support/http.js';
 
 const SOURCE_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PROJECT_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'lib', 'scripts', 'sample-app/src', 'sample-app/tsconfig.json'];
+const PROJECT_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.build.cjs.json', 'lib', 'scripts', 'sample-app/src', 'sample-app/tsconfig.json'];
 /** The private copy of the project where the demo is built and run (see the header). */
 let ROOT = '';
 let DEMO = '';
