@@ -78,7 +78,7 @@ export interface CognitoAuthOptions extends Partial<CognitoUserPoolOptions> {
   jwksRefetchIntervalMs?: number;
   /** Age after which a key set is refreshed in the background, in ms. Default 3600000 (1 h). */
   jwksMaxAgeMs?: number;
-  /** Download the key sets at start-up: `off` (lazily, default), `best-effort`, or `required` (boot fails). */
+  /** Download the key sets at start-up: `off` (lazily), `best-effort`, or `required` (boot fails). Default `off`. */
   preloadKeys?: CognitoPreloadKeys;
   /** Verified-token cache size (entries); 0 turns the cache off. Default 10000. */
   tokenCacheMaxEntries?: number;
