@@ -38,13 +38,13 @@ describe('the published package in a Nest 12 ESM app', () => {
     if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
-  it('ships the LICENSE, the ESM and CommonJS builds with their types, and nothing else', () => {
+  it('ships the LICENSE, the CHANGELOG, the ESM and CommonJS builds with their types, and nothing else', () => {
     const entries = ['index', 'testing/index', 'swagger/index'];
     expect(packed.files).toEqual(expect.arrayContaining([
-      'package.json', 'README.md', 'LICENSE', 'dist/cjs/package.json',
+      'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cjs/package.json',
       ...entries.flatMap((entry) => [`dist/${entry}.js`, `dist/${entry}.d.ts`, `dist/cjs/${entry}.js`, `dist/cjs/${entry}.d.ts`]),
     ]));
-    const unexpected = packed.files.filter((file) => !/^(package\.json|README\.md|LICENSE|dist\/cjs\/package\.json|dist\/.+\.(js|d\.ts))$/.test(file));
+    const unexpected = packed.files.filter((file) => !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/cjs\/package\.json|dist\/.+\.(js|d\.ts))$/.test(file));
     expect(unexpected).toEqual([]);
     const installed = join(app.dir, 'node_modules/nestjs-cognito-auth');
     expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 nestjs-cognito-auth contributors\n/);
