@@ -67,14 +67,34 @@ export function childEnv(node: string = process.execPath, extra: Record<string, 
 
 const tail = (text: string, chars = 6000): string => (text.length > chars ? `…${text.slice(-chars)}` : text);
 
-/** Runs a command to completion; rejects with its output when it fails or times out. */
+/** Process groups of the commands still running, stopped if this process exits first. */
+const runningGroups = new Set<number>();
+process.once('exit', () => {
+  for (const group of runningGroups) killGroup(group);
+});
+
+function killGroup(group: number): void {
+  try {
+    process.kill(-group, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Runs a command to completion; rejects with its output when it fails or times out. The command
+ * gets a process group of its own, so a timeout stops what it started too (npm → jest → workers).
+ */
 export function run(command: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: childEnv(options.node, options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
+  const group = child.pid;
+  if (group) runningGroups.add(group);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -82,14 +102,19 @@ export function run(command: string, args: readonly string[], options: RunOption
   return new Promise((resolve, reject) => {
     const timeoutMs = options.timeoutMs ?? 300_000;
     const timer = setTimeout(() => {
-      if (child.pid) process.kill(child.pid, 'SIGKILL');
+      if (group) killGroup(group);
     }, timeoutMs);
     child.once('error', (error) => {
       clearTimeout(timer);
+      if (group) runningGroups.delete(group);
       reject(new Error(`Could not run ${command}: ${error.message}`));
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
+      if (group) {
+        runningGroups.delete(group);
+        killGroup(group); // anything the command left behind in its group
+      }
       const ms = performance.now() - started;
       if (code === 0) return resolve({ stdout, stderr, ms });
       const why = signal === 'SIGKILL' ? `was stopped after ${timeoutMs} ms` : `exited with ${code ?? signal}`;
