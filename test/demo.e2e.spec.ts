@@ -190,7 +190,7 @@ beforeAll(async () => {
     await promisify(execFile)('npm', ['run', 'build'], { cwd: ROOT, timeout: BUILD_TIMEOUT_MS, maxBuffer: 16 << 20 });
   } catch (error) {
     const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
-    throw new Error(`npm run build failed: ${(error as Error).message}\n${stdout}\n${stderr}`);
+    throw new Error(`npm run build failed: ${(error as Error).message}\n${stdout}\n${stderr}`, { cause: error });
   }
   expect(existsSync(join(ROOT, 'sample-app', 'dist', 'main.js'))).toBe(true);
   expect(existsSync(join(ROOT, 'dist', 'index.js'))).toBe(true);

@@ -56,7 +56,10 @@ export const JWKS_PATH = '/.well-known/jwks.json';
 
 const require = createRequire(import.meta.url);
 const BIN = join(dirname(require.resolve('cognito-local/package.json')), 'lib/bin/start.js');
+// The emulator colours its output: ESC starts each ANSI sequence.
+// eslint-disable-next-line no-control-regex -- the emulator colours its output
 const READY_LINE = /Cognito Local running on (https?:\/\/[^\s\u001b]+)/;
+// eslint-disable-next-line no-control-regex -- the emulator colours its output
 const ANSI = /\u001b\[[0-9;]*m/g;
 const LOG_LINES_KEPT = 100;
 const START_TIMEOUT_MS = 20_000;

