@@ -6,7 +6,17 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'sample-app/dist/**', 'node_modules/**', 'test/fixtures/**', 'coverage/**', '.cache/**', 'bench-results/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'sample-app/dist/**',
+      'node_modules/**',
+      'test/fixtures/**',
+      'coverage/**',
+      '.cache/**',
+      'bench-results/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

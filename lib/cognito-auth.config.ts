@@ -87,7 +87,7 @@ export function resolveCognitoAuthConfig(options: CognitoAuthOptions): CognitoAu
 function readTokenSources(options: CognitoAuthOptions): Pick<CognitoAuthConfig, 'tokenCookie' | 'tokenExtractor'> {
   const { tokenCookie, tokenExtractor } = options;
   if (tokenCookie !== undefined && (typeof tokenCookie !== 'string' || !COOKIE_NAME.test(tokenCookie))) {
-    throw new CognitoAuthConfigError('tokenCookie must be a cookie name (letters, digits and !#$%&\'*+-.^_`|~)');
+    throw new CognitoAuthConfigError("tokenCookie must be a cookie name (letters, digits and !#$%&'*+-.^_`|~)");
   }
   if (tokenExtractor !== undefined && typeof tokenExtractor !== 'function') {
     throw new CognitoAuthConfigError('tokenExtractor must be a function');
@@ -145,7 +145,9 @@ function requireUsableKeySet(jwks: unknown, userPoolId: string): void {
   try {
     toRsaSigningKeys((jwks as { keys?: unknown } | null)?.keys);
   } catch (error) {
-    throw new CognitoAuthConfigError(`jwks is not a usable key set for pool ${userPoolId}: ${(error as Error).message}`);
+    throw new CognitoAuthConfigError(
+      `jwks is not a usable key set for pool ${userPoolId}: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -193,7 +195,6 @@ function requireSafeJwksUri(jwksUri: string, userPoolId: string): void {
     `jwksUri must use https (plain http is allowed for loopback hosts only), got ${url.protocol}//${url.host} for pool ${userPoolId}`,
   );
 }
-
 
 function readNumber(
   options: CognitoAuthOptions,

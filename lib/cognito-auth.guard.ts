@@ -1,4 +1,12 @@
-import { type CanActivate, type ExecutionContext, HttpException, Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import {
+  type CanActivate,
+  type ExecutionContext,
+  HttpException,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+} from '@nestjs/common';
 import { ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants.js';
 import type { CognitoAuthConfig } from './cognito-auth.config.js';
@@ -145,7 +153,10 @@ export class CognitoAuthGuard implements CanActivate {
   /** The route's own rules, or the fallback policy's when it has none; a promise only when a policy returns one. */
   private authorizeUser(policy: RoutePolicy, user: CognitoUser, context: ExecutionContext): void | Promise<void> {
     const rules = policy.hasRules ? policy : (this.authConfig?.fallbackPolicy ?? policy);
-    this.policyRunner ??= new PolicyRunner({ moduleRef: this.policyModuleRef, modules: this.policyModules }, this.logger);
+    this.policyRunner ??= new PolicyRunner(
+      { moduleRef: this.policyModuleRef, modules: this.policyModules },
+      this.logger,
+    );
     return authorize(rules, user, context, this.policyRunner);
   }
 

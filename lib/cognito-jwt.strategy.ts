@@ -22,7 +22,10 @@ const verifiersByServer = new WeakMap<object, CognitoTokenVerifier>();
  * the module's own guard, which calls the verifier directly.
  */
 @Injectable()
-export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_STRATEGY) implements OnApplicationBootstrap {
+export class CognitoJwtStrategy
+  extends PassportStrategy(Strategy, COGNITO_JWT_STRATEGY)
+  implements OnApplicationBootstrap
+{
   constructor(
     private readonly verifier: CognitoTokenVerifier,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
@@ -53,15 +56,13 @@ export class CognitoJwtStrategy extends PassportStrategy(Strategy, COGNITO_JWT_S
       return this.fail(error, 400);
     }
     if (token === null) return this.fail(new MissingTokenError(), 401);
-    verifier
-      .verify(token)
-      .then(
-        (user) => this.success(user),
-        (error: unknown) =>
-          error instanceof KeySetUnavailableError || error instanceof RevocationUnavailableError
-            ? this.error(error)
-            : this.fail(error, 401),
-      );
+    verifier.verify(token).then(
+      (user) => this.success(user),
+      (error: unknown) =>
+        error instanceof KeySetUnavailableError || error instanceof RevocationUnavailableError
+          ? this.error(error)
+          : this.fail(error, 401),
+    );
   }
 
   /** Required by `PassportStrategy`; `authenticate` above does the work. */

@@ -11,9 +11,19 @@ export { type CognitoSocketErrorData, CognitoSocketError } from './contexts/webs
 export { tokenFromCookie, tokenFromRequest } from './token/token-sources.js';
 export { type FailureAnswer, toFailureAnswer } from './errors/failure-answer.js';
 export type { RoutePolicy } from './policies/route-policy.js';
-export type { AuthorizationRules, ClaimRequirement, CognitoAuthorizationRules } from './policies/authorization-rules.js';
+export type {
+  AuthorizationRules,
+  ClaimRequirement,
+  CognitoAuthorizationRules,
+} from './policies/authorization-rules.js';
 export type { CognitoPolicy, CognitoPolicyFunction, CognitoPolicyHandler } from './policies/cognito-policy.js';
-export { COGNITO_AUTH_OPTIONS, COGNITO_JWT_STRATEGY, IS_PUBLIC_KEY, REQUIRED_GROUPS_KEY, REQUIRED_SCOPES_KEY } from './cognito-auth.constants.js';
+export {
+  COGNITO_AUTH_OPTIONS,
+  COGNITO_JWT_STRATEGY,
+  IS_PUBLIC_KEY,
+  REQUIRED_GROUPS_KEY,
+  REQUIRED_SCOPES_KEY,
+} from './cognito-auth.constants.js';
 export * from './decorators/index.js';
 export * from './errors/index.js';
 export type * from './interfaces/index.js';

@@ -11,13 +11,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { sampleAppEnv } from './lib/sample-env.mjs';
-import {
-  createPoolWithUsers,
-  HOST,
-  killChild,
-  signIn,
-  startCognitoLocal,
-} from './lib/cognito-local.mjs';
+import { createPoolWithUsers, HOST, killChild, signIn, startCognitoLocal } from './lib/cognito-local.mjs';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -237,7 +231,9 @@ async function runSmokeChecks(tokens) {
 async function runSmokeCheck({ name, method, path, token, expect, user }) {
   const { status, body } = await request(path, token, method).catch((error) => ({ status: error.message }));
   const passed = status === expect && (!user || usernameOf(body) === user);
-  print(`smoke: ${name} -> ${status} (expected ${expect}${user ? `, username ${user}` : ''}) ${passed ? 'ok' : 'FAIL'}`);
+  print(
+    `smoke: ${name} -> ${status} (expected ${expect}${user ? `, username ${user}` : ''}) ${passed ? 'ok' : 'FAIL'}`,
+  );
   return passed;
 }
 

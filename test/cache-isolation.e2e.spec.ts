@@ -33,14 +33,44 @@ type Mutation = readonly [string, (user: AnyUser) => unknown];
 const MUTATIONS: readonly Mutation[] = [
   ['push a group', (user) => user.groups.push('admin')],
   ['push a scope', (user) => user.scopes.push('orders/write')],
-  ['rename the user', (user) => { user.username = 'root'; }],
-  ['replace the groups', (user) => { user.groups = ['admin']; }],
-  ['replace the scopes', (user) => { user.scopes = ['orders/write']; }],
-  ['change the client', (user) => { user.clientId = 'another-client'; }],
+  [
+    'rename the user',
+    (user) => {
+      user.username = 'root';
+    },
+  ],
+  [
+    'replace the groups',
+    (user) => {
+      user.groups = ['admin'];
+    },
+  ],
+  [
+    'replace the scopes',
+    (user) => {
+      user.scopes = ['orders/write'];
+    },
+  ],
+  [
+    'change the client',
+    (user) => {
+      user.clientId = 'another-client';
+    },
+  ],
   ['push into the raw groups claim', (user) => user.claims['cognito:groups'].push('admin')],
   ['push into the copied groups claim', (user) => user['cognito:groups'].push('admin')],
-  ['rewrite the raw scope claim', (user) => { user.claims.scope = 'orders/read orders/write'; }],
-  ['rewrite the raw username claim', (user) => { user.claims.username = 'root'; }],
+  [
+    'rewrite the raw scope claim',
+    (user) => {
+      user.claims.scope = 'orders/read orders/write';
+    },
+  ],
+  [
+    'rewrite the raw username claim',
+    (user) => {
+      user.claims.username = 'root';
+    },
+  ],
 ];
 
 /**
@@ -94,7 +124,12 @@ class TamperController {
     const attempts: Array<[string, () => unknown]> = [
       ['push a group', () => groups.push('admin')],
       ['push a scope', () => scopes.push('orders/write')],
-      ['overwrite the first group', () => { groups[0] = 'admin'; }],
+      [
+        'overwrite the first group',
+        () => {
+          groups[0] = 'admin';
+        },
+      ],
     ];
     for (const [name, attempt] of attempts) {
       try {
@@ -269,7 +304,10 @@ describe.each(ADAPTERS)('a GraphQL resolver cannot change the user of later requ
   it('a resolver that edits the user does not open an admin-only query to the same token', async () => {
     kit = await createCognitoTestKit();
     app = await startApp(
-      { imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), testGraphqlModule(adapter)], providers: [TamperResolver] },
+      {
+        imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), testGraphqlModule(adapter)],
+        providers: [TamperResolver],
+      },
       { adapter },
     );
     const token = kit.accessToken(readerClaims);
@@ -302,7 +340,11 @@ function switchableCheck() {
     refuse: undefined as undefined | 'error' | 'forbidden',
     check: (context: CognitoCustomCheckContext) => {
       state.calls += 1;
-      state.seen.push({ username: context.user.username, payloadUsername: context.payload.username, jti: context.payload.jti });
+      state.seen.push({
+        username: context.user.username,
+        payloadUsername: context.payload.username,
+        jti: context.payload.jti,
+      });
       if (state.refuse === 'error') throw new Error('the user was suspended');
       if (state.refuse === 'forbidden') throw new ForbiddenException('Suspended');
     },
@@ -317,7 +359,9 @@ describe.each(ADAPTERS)('the custom check runs on every request, cache hits incl
     const token = kit.accessToken({ username: 'alice', jti: 'jti-of-alice' });
     for (let i = 0; i < 3; i += 1) expect((await call(app, '/view', token)).status).toBe(200);
     expect(hook.calls).toBe(3);
-    expect(hook.seen).toEqual(Array.from({ length: 3 }, () => ({ username: 'alice', payloadUsername: 'alice', jti: 'jti-of-alice' })));
+    expect(hook.seen).toEqual(
+      Array.from({ length: 3 }, () => ({ username: 'alice', payloadUsername: 'alice', jti: 'jti-of-alice' })),
+    );
   });
 
   it('a token it approved once is refused as soon as the check refuses it (401 invalid_token)', async () => {
@@ -431,6 +475,8 @@ describe.each(ADAPTERS)('a key change is never hidden by a cached verdict (%s)',
     expect(answers.map((a) => a.status)).toEqual(cached.map(() => 401));
     for (const [i, answer] of answers.entries()) expectInvalidToken(answer, cached[i]);
     expectInvalidToken(await call(app, '/view', neverSeen), neverSeen);
-    expect((await call(app, '/view', kit.accessToken({ username: 'new' }, { key: impostor }))).json().username).toBe('new');
+    expect((await call(app, '/view', kit.accessToken({ username: 'new' }, { key: impostor }))).json().username).toBe(
+      'new',
+    );
   });
 });

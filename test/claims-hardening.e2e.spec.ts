@@ -51,7 +51,12 @@ function shapeOf(value: unknown): Record<string, unknown> {
   for (const key in value) if (!Object.prototype.hasOwnProperty.call(value, key)) inherited.push(key);
   const ctor = (value as { constructor?: unknown }).constructor;
   return {
-    proto: proto === Object.prototype ? 'Object.prototype' : proto === null ? 'null' : `other: ${Object.getOwnPropertyNames(proto).sort().join(',')}`,
+    proto:
+      proto === Object.prototype
+        ? 'Object.prototype'
+        : proto === null
+          ? 'null'
+          : `other: ${Object.getOwnPropertyNames(proto).sort().join(',')}`,
     inherited,
     constructor: typeof ctor === 'function' ? `function ${ctor.name}` : typeof ctor,
   };
@@ -108,7 +113,10 @@ describe.each(ADAPTERS)('no claim changes the shape of the user or overrides a d
 
   beforeAll(async () => {
     kit = await createCognitoTestKit();
-    app = await startApp({ imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ClaimsController] }, { adapter });
+    app = await startApp(
+      { imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ClaimsController] },
+      { adapter },
+    );
     const res = await call('/user', kit.accessToken({ username: 'alice', profile: { city: 'Paris' } }));
     expect(res.status).toBe(200);
     normal = res.json();
@@ -188,7 +196,10 @@ describe.each(ADAPTERS)('no claim changes the shape of the user or overrides a d
   it('"__proto__" inside a nested claim value stays data: the nested object keeps its plain shape', async () => {
     const token = signText(
       kit,
-      withMembers(payloadJson(kit.accessToken({ username: 'alice' })), '"profile":{"city":"Paris","__proto__":{"isAdmin":true}}'),
+      withMembers(
+        payloadJson(kit.accessToken({ username: 'alice' })),
+        '"profile":{"city":"Paris","__proto__":{"isAdmin":true}}',
+      ),
     );
     const user = (await call('/user', token)).json();
     expectNormalDerivedFields(user);
@@ -235,8 +246,16 @@ describe.each(ADAPTERS)("an ID token's clientId is the configured client its aud
 
   beforeAll(async () => {
     kit = await createCognitoTestKit();
-    const options: CognitoAuthOptions = { ...kit.moduleOptions(), clientId: undefined, clientIds: [kit.clientId, SECOND_CLIENT], tokenUse: 'any' };
-    app = await startApp({ imports: [CognitoAuthModule.forRoot(options)], controllers: [ClaimsController] }, { adapter });
+    const options: CognitoAuthOptions = {
+      ...kit.moduleOptions(),
+      clientId: undefined,
+      clientIds: [kit.clientId, SECOND_CLIENT],
+      tokenUse: 'any',
+    };
+    app = await startApp(
+      { imports: [CognitoAuthModule.forRoot(options)], controllers: [ClaimsController] },
+      { adapter },
+    );
   });
   afterAll(async () => {
     await app?.close();
@@ -283,7 +302,10 @@ describe.each(ADAPTERS)("Cognito's documented claims of the wrong JSON type are 
   beforeAll(async () => {
     kit = await createCognitoTestKit();
     app = await startApp(
-      { imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'any' })], controllers: [ClaimsController] },
+      {
+        imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'any' })],
+        controllers: [ClaimsController],
+      },
       { adapter },
     );
   });
@@ -310,7 +332,14 @@ describe.each(ADAPTERS)("Cognito's documented claims of the wrong JSON type are 
   });
 
   it('the right types pass: string jti/origin_jti/event_id, numeric version, odd custom:* and unknown claims', async () => {
-    const access = kit.accessToken({ jti: 'a', origin_jti: 'b', event_id: 'c', version: 2, 'custom:level': 7, extra: { any: [1, null] } });
+    const access = kit.accessToken({
+      jti: 'a',
+      origin_jti: 'b',
+      event_id: 'c',
+      version: 2,
+      'custom:level': 7,
+      extra: { any: [1, null] },
+    });
     expect((await user(access)).status).toBe(200);
     expect((await user(kit.machineToken({ version: 2 }))).status).toBe(200);
     expect((await user(kit.idToken({ 'custom:tenant': 'acme' }))).status).toBe(200);
@@ -329,92 +358,111 @@ function exponentThreeKey(kid: string): TestSigningKey {
 
 const ONE_MIB = 1024 * 1024;
 
-describe.each(ADAPTERS)('the key set yields only RSA keys of 2048 to 8192 bits with an odd exponent of at least 3 (%s)', (adapter) => {
-  let kit: CognitoTestKit | undefined;
-  let app: RunningApp | undefined;
-  let stub: StubServer | undefined;
+describe.each(ADAPTERS)(
+  'the key set yields only RSA keys of 2048 to 8192 bits with an odd exponent of at least 3 (%s)',
+  (adapter) => {
+    let kit: CognitoTestKit | undefined;
+    let app: RunningApp | undefined;
+    let stub: StubServer | undefined;
 
-  afterEach(async () => {
-    await app?.close();
-    await kit?.close();
-    await stub?.close();
-    app = kit = stub = undefined;
-  });
+    afterEach(async () => {
+      await app?.close();
+      await kit?.close();
+      await stub?.close();
+      app = kit = stub = undefined;
+    });
 
-  async function setUp(options: Partial<CognitoAuthOptions> = {}): Promise<{ kit: CognitoTestKit; app: RunningApp }> {
-    kit = await createCognitoTestKit();
-    app = await startApp(
-      {
-        imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), jwksRefetchIntervalMs: 300, jwksTimeoutMs: 5_000, ...options })],
-        controllers: [ClaimsController],
-      },
-      { adapter },
-    );
-    return { kit, app };
-  }
-  const user = (running: RunningApp, token: string) => get(`${running.url}/user`, bearer(token));
+    async function setUp(options: Partial<CognitoAuthOptions> = {}): Promise<{ kit: CognitoTestKit; app: RunningApp }> {
+      kit = await createCognitoTestKit();
+      app = await startApp(
+        {
+          imports: [
+            CognitoAuthModule.forRoot({
+              ...kit.moduleOptions(),
+              jwksRefetchIntervalMs: 300,
+              jwksTimeoutMs: 5_000,
+              ...options,
+            }),
+          ],
+          controllers: [ClaimsController],
+        },
+        { adapter },
+      );
+      return { kit, app };
+    }
+    const user = (running: RunningApp, token: string) => get(`${running.url}/user`, bearer(token));
 
-  it('a key with exponent 1 is ignored: a signature forged from the public key alone is refused', async () => {
-    const { kit, app } = await setUp();
-    const unsafe = exponentOneKey('exponent-one');
-    kit.publishKeys([kit.currentKey, unsafe.jwk]);
-    const forged = tokenWith(unsafe, payloadJson(kit.accessToken({ username: 'mallory', 'cognito:groups': ['admin'] })));
-    const [header, payload, signature] = forged.split('.');
-    expect(unsafe.nodeVerifies(`${header}.${payload}`, Buffer.from(signature!, 'base64url')), 'the forgery is a valid RS256 signature for that key').toBe(true);
-    expectInvalidToken(await user(app, forged), forged);
-    expect((await user(app, kit.accessToken())).status).toBe(200); // the good key in the same set still works
-  });
+    it('a key with exponent 1 is ignored: a signature forged from the public key alone is refused', async () => {
+      const { kit, app } = await setUp();
+      const unsafe = exponentOneKey('exponent-one');
+      kit.publishKeys([kit.currentKey, unsafe.jwk]);
+      const forged = tokenWith(
+        unsafe,
+        payloadJson(kit.accessToken({ username: 'mallory', 'cognito:groups': ['admin'] })),
+      );
+      const [header, payload, signature] = forged.split('.');
+      expect(
+        unsafe.nodeVerifies(`${header}.${payload}`, Buffer.from(signature!, 'base64url')),
+        'the forgery is a valid RS256 signature for that key',
+      ).toBe(true);
+      expectInvalidToken(await user(app, forged), forged);
+      expect((await user(app, kit.accessToken())).status).toBe(200); // the good key in the same set still works
+    });
 
-  it('a key over 8192 bits is ignored, even with a valid signature', async () => {
-    const { kit, app } = await setUp();
-    const big = multiPrimeKey('too-big', { primeCount: 17, primeBits: 512 });
-    expect(big.modulusBits).toBeGreaterThan(8192);
-    kit.publishKeys([kit.currentKey, big.jwk]);
-    const token = tokenWith(big, payloadJson(kit.accessToken({ username: 'alice' })));
-    const [header, payload, signature] = token.split('.');
-    expect(big.nodeVerifies(`${header}.${payload}`, Buffer.from(signature!, 'base64url')), 'a valid signature for that key').toBe(true);
-    expectInvalidToken(await user(app, token), token);
-    expect((await user(app, kit.accessToken())).status).toBe(200);
-  });
+    it('a key over 8192 bits is ignored, even with a valid signature', async () => {
+      const { kit, app } = await setUp();
+      const big = multiPrimeKey('too-big', { primeCount: 17, primeBits: 512 });
+      expect(big.modulusBits).toBeGreaterThan(8192);
+      kit.publishKeys([kit.currentKey, big.jwk]);
+      const token = tokenWith(big, payloadJson(kit.accessToken({ username: 'alice' })));
+      const [header, payload, signature] = token.split('.');
+      expect(
+        big.nodeVerifies(`${header}.${payload}`, Buffer.from(signature!, 'base64url')),
+        'a valid signature for that key',
+      ).toBe(true);
+      expectInvalidToken(await user(app, token), token);
+      expect((await user(app, kit.accessToken())).status).toBe(200);
+    });
 
-  it('a key of exactly 8192 bits is used', async () => {
-    const { kit, app } = await setUp();
-    const edge = multiPrimeKey('exactly-8192', { primeCount: 16, primeBits: 512, exactBits: 8192 });
-    kit.publishKeys([kit.currentKey, edge.jwk]);
-    const token = tokenWith(edge, payloadJson(kit.accessToken({ username: 'alice' })));
-    const res = await user(app, token);
-    expect(res.status).toBe(200);
-    expect(res.json().username).toBe('alice');
-  });
+    it('a key of exactly 8192 bits is used', async () => {
+      const { kit, app } = await setUp();
+      const edge = multiPrimeKey('exactly-8192', { primeCount: 16, primeBits: 512, exactBits: 8192 });
+      kit.publishKeys([kit.currentKey, edge.jwk]);
+      const token = tokenWith(edge, payloadJson(kit.accessToken({ username: 'alice' })));
+      const res = await user(app, token);
+      expect(res.status).toBe(200);
+      expect(res.json().username).toBe('alice');
+    });
 
-  it('a 1024-bit key is ignored', async () => {
-    const { kit, app } = await setUp();
-    const small = kit.generateKey({ kid: 'rsa-1024', modulusLength: 1024 });
-    kit.publishKeys([kit.currentKey, small]);
-    const token = kit.accessToken({}, { key: small });
-    expectInvalidToken(await user(app, token), token);
-  });
+    it('a 1024-bit key is ignored', async () => {
+      const { kit, app } = await setUp();
+      const small = kit.generateKey({ kid: 'rsa-1024', modulusLength: 1024 });
+      kit.publishKeys([kit.currentKey, small]);
+      const token = kit.accessToken({}, { key: small });
+      expectInvalidToken(await user(app, token), token);
+    });
 
-  it('a key with a modulus over 16384 bits is ignored and never causes a 500', async () => {
-    const { kit, app } = await setUp();
-    const modulus = randomBytes(17_000 / 8);
-    modulus[0]! |= 0x80;
-    modulus[modulus.length - 1]! |= 0x01;
-    const huge = { kty: 'RSA', kid: 'huge', alg: 'RS256', use: 'sig', n: base64url(modulus), e: 'AQAB' };
-    kit.publishKeys([kit.currentKey, huge]);
-    const token = kit.sign(payloadJson(kit.accessToken()), { header: { kid: 'huge' } });
-    expectInvalidToken(await user(app, token), token);
-  });
+    it('a key with a modulus over 16384 bits is ignored and never causes a 500', async () => {
+      const { kit, app } = await setUp();
+      const modulus = randomBytes(17_000 / 8);
+      modulus[0]! |= 0x80;
+      modulus[modulus.length - 1]! |= 0x01;
+      const huge = { kty: 'RSA', kid: 'huge', alg: 'RS256', use: 'sig', n: base64url(modulus), e: 'AQAB' };
+      kit.publishKeys([kit.currentKey, huge]);
+      const token = kit.sign(payloadJson(kit.accessToken()), { header: { kid: 'huge' } });
+      expectInvalidToken(await user(app, token), token);
+    });
 
-  it('a 2048-bit key with exponent 3 is used', async () => {
-    const { kit, app } = await setUp();
-    const three = exponentThreeKey('exponent-three');
-    kit.publishKeys([kit.currentKey, three]);
-    const res = await user(app, kit.accessToken({ username: 'alice' }, { key: three }));
-    expect(res.status).toBe(200);
-    expect(res.json().username).toBe('alice');
-  });
-});
+    it('a 2048-bit key with exponent 3 is used', async () => {
+      const { kit, app } = await setUp();
+      const three = exponentThreeKey('exponent-three');
+      kit.publishKeys([kit.currentKey, three]);
+      const res = await user(app, kit.accessToken({ username: 'alice' }, { key: three }));
+      expect(res.status).toBe(200);
+      expect(res.json().username).toBe('alice');
+    });
+  },
+);
 
 describe.each(ADAPTERS)('a key-set body over 1 MiB is a failed download (%s)', (adapter) => {
   let kit: CognitoTestKit | undefined;
@@ -433,7 +481,14 @@ describe.each(ADAPTERS)('a key-set body over 1 MiB is a failed download (%s)', (
     kit ??= await createCognitoTestKit();
     app = await startApp(
       {
-        imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), jwksRefetchIntervalMs: REFETCH_MS, jwksTimeoutMs: 5_000, ...options })],
+        imports: [
+          CognitoAuthModule.forRoot({
+            ...kit.moduleOptions(),
+            jwksRefetchIntervalMs: REFETCH_MS,
+            jwksTimeoutMs: 5_000,
+            ...options,
+          }),
+        ],
         controllers: [ClaimsController],
       },
       { adapter },

@@ -102,7 +102,12 @@ describe('the emulator issues what the tests rely on', () => {
     expect(access.payload).not.toHaveProperty('aud');
     expect(decodeJwt(bob.accessToken).payload).not.toHaveProperty('cognito:groups');
     const id = decodeJwt(alice.idToken);
-    expect(id.payload).toMatchObject({ iss: pool.issuer, token_use: 'id', aud: pool.clientId, 'cognito:username': 'alice' });
+    expect(id.payload).toMatchObject({
+      iss: pool.issuer,
+      token_use: 'id',
+      aud: pool.clientId,
+      'cognito:username': 'alice',
+    });
     expect(decodeJwt(aliceOtherPool.accessToken).payload.iss).toBe(otherPool.issuer);
     expect(otherPool.issuer).not.toBe(pool.issuer);
   });
@@ -262,7 +267,8 @@ describe.each(ADAPTERS)('sample app against cognito-local (%s)', (adapter) => {
     for (const [name, token] of checks) {
       expect((await get(url(name, '/me'), bearer(token))).status).toBe(200);
     }
-    for (const [name] of checks) expect({ app: name, fetches: proxy!.count(tag(name)) }).toEqual({ app: name, fetches: 1 });
+    for (const [name] of checks)
+      expect({ app: name, fetches: proxy!.count(tag(name)) }).toEqual({ app: name, fetches: 1 });
   });
 });
 

@@ -61,33 +61,41 @@ describe.each(APPS)('a Nest 11 CommonJS app ($setup)', ({ fixture, nodes }) => {
     await run('npm', ['run', 'build'], { cwd: app.dir });
   }, 120_000);
 
-  it.each(nodes)('passes its own jest unit and e2e specs on Node %i', async (major) => {
-    const node = await nodeBinary(major);
-    expect((await run('node', ['--version'], { cwd: app.dir, node })).stdout).toMatch(new RegExp(`^v${major}\\.`));
-    const unit = await run('npm', ['test'], { cwd: app.dir, node });
-    expect(unit.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
-    const e2e = await run('npm', ['run', 'test:e2e'], { cwd: app.dir, node });
-    expect(e2e.stderr).toMatch(/Test Suites:\s+2 passed, 2 total/);
-  }, 300_000);
+  it.each(nodes)(
+    'passes its own jest unit and e2e specs on Node %i',
+    async (major) => {
+      const node = await nodeBinary(major);
+      expect((await run('node', ['--version'], { cwd: app.dir, node })).stdout).toMatch(new RegExp(`^v${major}\\.`));
+      const unit = await run('npm', ['test'], { cwd: app.dir, node });
+      expect(unit.stderr).toMatch(/Tests:\s+\d+ passed, \d+ total/);
+      const e2e = await run('npm', ['run', 'test:e2e'], { cwd: app.dir, node });
+      expect(e2e.stderr).toMatch(/Test Suites:\s+2 passed, 2 total/);
+    },
+    300_000,
+  );
 
-  it.each(['express', 'fastify'])('runs compiled under %s, with keys from the JWKS URL', async (adapter) => {
-    const env = {
-      HTTP_ADAPTER: adapter,
-      COGNITO_REGION: kit.region,
-      COGNITO_USER_POOL_ID: kit.userPoolId,
-      COGNITO_CLIENT_ID: kit.clientId,
-      COGNITO_ISSUER: kit.issuer,
-      COGNITO_JWKS_URI: kit.jwksUri,
-    };
-    const { child, url } = await startApp(app.dir, 'dist/main.js', { node: await nodeBinary(nodes[0]), env });
-    try {
-      expect((await get(`${url}/`)).body).toBe('Hello World!');
-      expect((await get(`${url}/me`)).status).toBe(401);
-      const me = await get(`${url}/me`, bearer(kit.accessToken({ username: 'carol', 'cognito:groups': ['ops'] })));
-      expect(me.json()).toEqual({ username: 'carol', groups: ['ops'] });
-      expect((await get(`${url}/admin`, bearer(kit.accessToken({ username: 'carol' })))).status).toBe(403);
-    } finally {
-      await stopApp(child);
-    }
-  }, 60_000);
+  it.each(['express', 'fastify'])(
+    'runs compiled under %s, with keys from the JWKS URL',
+    async (adapter) => {
+      const env = {
+        HTTP_ADAPTER: adapter,
+        COGNITO_REGION: kit.region,
+        COGNITO_USER_POOL_ID: kit.userPoolId,
+        COGNITO_CLIENT_ID: kit.clientId,
+        COGNITO_ISSUER: kit.issuer,
+        COGNITO_JWKS_URI: kit.jwksUri,
+      };
+      const { child, url } = await startApp(app.dir, 'dist/main.js', { node: await nodeBinary(nodes[0]), env });
+      try {
+        expect((await get(`${url}/`)).body).toBe('Hello World!');
+        expect((await get(`${url}/me`)).status).toBe(401);
+        const me = await get(`${url}/me`, bearer(kit.accessToken({ username: 'carol', 'cognito:groups': ['ops'] })));
+        expect(me.json()).toEqual({ username: 'carol', groups: ['ops'] });
+        expect((await get(`${url}/admin`, bearer(kit.accessToken({ username: 'carol' })))).status).toBe(403);
+      } finally {
+        await stopApp(child);
+      }
+    },
+    60_000,
+  );
 });

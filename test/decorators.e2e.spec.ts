@@ -425,7 +425,10 @@ describe('forRootAsync', () => {
   it('useExisting takes the options from the existing provider (its extra client id is accepted)', async () => {
     const running = asyncApps.get('useExisting')!;
     expectOk(await at(running, '/me', kit.accessToken({ client_id: 'existing-client' })));
-    expectInvalidToken(await at(asyncApps.get('useClass')!, '/me', kit.accessToken({ client_id: 'existing-client' })), D.clientId);
+    expectInvalidToken(
+      await at(asyncApps.get('useClass')!, '/me', kit.accessToken({ client_id: 'existing-client' })),
+      D.clientId,
+    );
   });
 
   it('globalGuard: false is honoured by forRootAsync', async () => {
@@ -516,7 +519,9 @@ describe('invalid options fail at boot with CognitoAuthConfigError', () => {
   });
 
   it('a valid configuration boots (control)', async () => {
-    expect(await bootError([CognitoAuthModule.forRoot({ ...pool, jwksUri: 'http://127.0.0.1:9/jwks.json' })])).toBeUndefined();
+    expect(
+      await bootError([CognitoAuthModule.forRoot({ ...pool, jwksUri: 'http://127.0.0.1:9/jwks.json' })]),
+    ).toBeUndefined();
   });
 });
 
@@ -538,7 +543,7 @@ describe('strategy isolation: two apps in one process, two pools', () => {
     expectInvalidToken(await at(appB, '/me', kit.accessToken()), D.unknownKey);
   });
 
-  it("a token accepted (and cached) by one app is still refused by the other", async () => {
+  it('a token accepted (and cached) by one app is still refused by the other', async () => {
     const token = kit.accessToken();
     expectOk(await at(app, '/me', token));
     expectInvalidToken(await at(appB, '/me', token), D.unknownKey);

@@ -17,7 +17,16 @@ import { decodeJwt, findFreePort, isProcessAlive } from '../scripts/lib/cognito-
 import { bearer, get } from './support/http.js';
 
 const SOURCE_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PROJECT_FILES = ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.build.cjs.json', 'lib', 'scripts', 'sample-app/src', 'sample-app/tsconfig.json'];
+const PROJECT_FILES = [
+  'package.json',
+  'tsconfig.json',
+  'tsconfig.build.json',
+  'tsconfig.build.cjs.json',
+  'lib',
+  'scripts',
+  'sample-app/src',
+  'sample-app/tsconfig.json',
+];
 /** The private copy of the project where the demo is built and run (see the header). */
 let ROOT = '';
 let DEMO = '';
@@ -41,8 +50,14 @@ const knownPids = new Set<number>();
 
 function startDemo(args: string[], appPort: number, { detached = false } = {}): Demo {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(appPort) };
-  for (const name of ['COGNITO_TOKEN_USE', 'HTTP_ADAPTER', 'DEMO_APP_MAIN', 'DEMO_SMOKE', 'NODE_OPTIONS']) delete env[name];
-  const child = spawn(process.execPath, [DEMO, ...args], { cwd: ROOT, env, detached, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const name of ['COGNITO_TOKEN_USE', 'HTTP_ADAPTER', 'DEMO_APP_MAIN', 'DEMO_SMOKE', 'NODE_OPTIONS'])
+    delete env[name];
+  const child = spawn(process.execPath, [DEMO, ...args], {
+    cwd: ROOT,
+    env,
+    detached,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (child.pid === undefined) throw new Error('the demo did not start');
   knownPids.add(child.pid);
   let out = '';
@@ -76,7 +91,8 @@ async function waitUntilReady(demo: Demo): Promise<void> {
     if (demo.child.exitCode !== null || demo.child.signalCode !== null) {
       throw new Error(`the demo exited before it was ready\n${describeOutput(demo)}`);
     }
-    if (Date.now() > deadline) throw new Error(`the demo was not ready within ${READY_TIMEOUT_MS} ms\n${describeOutput(demo)}`);
+    if (Date.now() > deadline)
+      throw new Error(`the demo was not ready within ${READY_TIMEOUT_MS} ms\n${describeOutput(demo)}`);
     await sleep(50);
   }
 }
@@ -161,7 +177,9 @@ async function leftovers(demo: Demo, emuPort: number, pids: number[], ms = 5_000
       appPortOpen: !(await refusesConnections(demo.appPort)),
       emulatorPortOpen: !(await refusesConnections(emuPort)),
     };
-    const clean = Object.values(state).every((value) => value === false || (Array.isArray(value) && value.length === 0));
+    const clean = Object.values(state).every(
+      (value) => value === false || (Array.isArray(value) && value.length === 0),
+    );
     if (clean || Date.now() > deadline) return state;
     await sleep(100);
   }
@@ -232,7 +250,9 @@ describe('npm start (scripts/demo.mjs)', () => {
     expect(lines).toContain(`curl -s ${base}/health`);
     expect(lines).toContain(`curl -s ${base}/me -H "Authorization: Bearer $ACCESS_TOKEN"`);
     expect(lines).toContain(`curl -s ${base}/admin -H "Authorization: Bearer $ACCESS_TOKEN"`);
-    expect(lines.some((line) => line.startsWith(`curl -si ${base}/admin -H "Authorization: Bearer $BOB_ACCESS_TOKEN"`))).toBe(true);
+    expect(
+      lines.some((line) => line.startsWith(`curl -si ${base}/admin -H "Authorization: Bearer $BOB_ACCESS_TOKEN"`)),
+    ).toBe(true);
     expect(lines).toContain('smoke: all checks passed');
     expect(out).not.toMatch(/FAIL/);
     // stdout stays copy-pasteable: app logs go to stderr, and the users' password is never printed
@@ -299,7 +319,10 @@ describe('npm start (scripts/demo.mjs)', () => {
     expect(emulatorTempDirs(emuPort)).toHaveLength(1);
 
     process.kill(demo.pid, 'SIGKILL');
-    expect(await within(demo.exited, EXIT_TIMEOUT_MS, 'demo exit after SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(await within(demo.exited, EXIT_TIMEOUT_MS, 'demo exit after SIGKILL')).toEqual({
+      code: null,
+      signal: 'SIGKILL',
+    });
     expect(await leftovers(demo, emuPort, children)).toEqual(NOTHING_LEFT);
   });
 });

@@ -113,7 +113,10 @@ describe('dependency floors in package-lock.json', () => {
       const range = lock.packages[path]!.dependencies?.jws;
       expect(range, `${path} depends on jws`).toBeDefined();
       const floor = range!.replace(/^[\^~>=\s]+/, '');
-      expect(compareVersions(floor, major(floor) === 3 ? '3.2.3' : '4.0.1'), `${path} jws range ${range}`).toBeGreaterThanOrEqual(0);
+      expect(
+        compareVersions(floor, major(floor) === 3 ? '3.2.3' : '4.0.1'),
+        `${path} jws range ${range}`,
+      ).toBeGreaterThanOrEqual(0);
     }
   });
 });

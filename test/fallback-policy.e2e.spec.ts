@@ -131,7 +131,10 @@ const VARIANTS: Array<[string, () => NonNullable<ModuleMetadata['imports']>]> = 
   [
     'forRootAsync (useFactory)',
     () => [
-      ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ cognito: { ...kit.moduleOptions(), fallbackPolicy: STAFF_ONLY } })] }),
+      ConfigModule.forRoot({
+        ignoreEnvFile: true,
+        load: [() => ({ cognito: { ...kit.moduleOptions(), fallbackPolicy: STAFF_ONLY } })],
+      }),
       CognitoAuthModule.forRootAsync({
         imports: [ConfigModule],
         inject: [ConfigService],
@@ -181,7 +184,10 @@ describe.each(VARIANTS)('fallbackPolicy { groups: [staff] } through %s', (_name,
   const apps = {} as Record<HttpAdapterName, RunningApp>;
   beforeAll(async () => {
     for (const adapter of ADAPTERS) {
-      apps[adapter] = await start({ imports: [...imports(), sampleGraphqlModule(adapter)], controllers, providers: [FallbackResolver] }, adapter);
+      apps[adapter] = await start(
+        { imports: [...imports(), sampleGraphqlModule(adapter)], controllers, providers: [FallbackResolver] },
+        adapter,
+      );
     }
   });
 
@@ -210,13 +216,20 @@ describe.each(VARIANTS)('fallbackPolicy { groups: [staff] } through %s', (_name,
 
   it.each(ADAPTERS)('a class-level rule replaces the fallback (%s)', async (adapter) => {
     expectOk(await call(apps[adapter], '/fallback-class/inherited', nobody));
-    expectForbidden(await call(apps[adapter], '/fallback-class/inherited', { 'cognito:groups': ['staff', 'suspended'] }));
+    expectForbidden(
+      await call(apps[adapter], '/fallback-class/inherited', { 'cognito:groups': ['staff', 'suspended'] }),
+    );
   });
 
   it.each(ADAPTERS)('GraphQL resolvers get the same fallback (%s)', async (adapter) => {
     const query = async (field: string, claims: Record<string, unknown>) =>
       (
-        await send('POST', `${apps[adapter].url}/graphql`, { 'content-type': 'application/json', ...bearer(kit.accessToken(claims)) }, JSON.stringify({ query: `{ ${field} }` }))
+        await send(
+          'POST',
+          `${apps[adapter].url}/graphql`,
+          { 'content-type': 'application/json', ...bearer(kit.accessToken(claims)) },
+          JSON.stringify({ query: `{ ${field} }` }),
+        )
       ).json();
     expect(await query('byDefault', staff)).toEqual({ data: { byDefault: true } });
     expect((await query('byDefault', nobody)).errors[0].extensions.code).toBe('FORBIDDEN');
@@ -242,7 +255,10 @@ describe('a fallback policy with every kind of rule', () => {
   const apps = {} as Record<HttpAdapterName, RunningApp>;
   beforeAll(async () => {
     for (const adapter of ADAPTERS) {
-      apps[adapter] = await start({ imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), fallbackPolicy: rules })], controllers }, adapter);
+      apps[adapter] = await start(
+        { imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), fallbackPolicy: rules })], controllers },
+        adapter,
+      );
     }
   });
 
@@ -251,7 +267,9 @@ describe('a fallback policy with every kind of rule', () => {
     expectOk(await call(app, '/fallback/default', valid));
     expectForbidden(await call(app, '/fallback/default', { ...valid, 'cognito:groups': ['employees'] }));
     expectForbidden(await call(app, '/fallback/default', { ...valid, 'cognito:groups': ['staff'] }));
-    expectForbidden(await call(app, '/fallback/default', { ...valid, 'cognito:groups': ['staff', 'employees', 'suspended'] }));
+    expectForbidden(
+      await call(app, '/fallback/default', { ...valid, 'cognito:groups': ['staff', 'employees', 'suspended'] }),
+    );
     expectForbidden(await call(app, '/fallback/default', { ...valid, 'custom:tenant': 'globex' }));
     expectForbidden(await call(app, '/fallback/default', { ...valid, email_verified: 'false' }));
     expectForbidden(await call(app, '/fallback/default', { ...valid, sub: 'blocked' }));
@@ -280,7 +298,12 @@ describe('fallbackPolicy is validated at start-up', () => {
     ['not an object', ['staff'], /fallbackPolicy must be an object/],
   ])('%s', async (_name, fallbackPolicy, message) => {
     const boot = startApp({
-      imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), fallbackPolicy: fallbackPolicy as CognitoAuthorizationRules })],
+      imports: [
+        CognitoAuthModule.forRoot({
+          ...kit.moduleOptions(),
+          fallbackPolicy: fallbackPolicy as CognitoAuthorizationRules,
+        }),
+      ],
       controllers: [FallbackController],
     });
     await expect(boot).rejects.toThrow(CognitoAuthConfigError);
@@ -288,7 +311,10 @@ describe('fallbackPolicy is validated at start-up', () => {
   });
 
   it('an empty object keeps the default: any valid token', async () => {
-    const app = await start({ imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), fallbackPolicy: {} })], controllers });
+    const app = await start({
+      imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), fallbackPolicy: {} })],
+      controllers,
+    });
     expectOk(await call(app, '/fallback/default', nobody));
   });
 });
@@ -316,7 +342,12 @@ describe.each(ADAPTERS)('sample app with COGNITO_FALLBACK_GROUPS (%s)', (adapter
 
   it('the GraphQL me query follows the fallback too', async () => {
     const me = (claims: Record<string, unknown>) =>
-      send('POST', `${sample.url}/graphql`, { 'content-type': 'application/json', ...bearer(kit.accessToken(claims)) }, JSON.stringify({ query: '{ me { sub } }' })).then((res) => res.json());
+      send(
+        'POST',
+        `${sample.url}/graphql`,
+        { 'content-type': 'application/json', ...bearer(kit.accessToken(claims)) },
+        JSON.stringify({ query: '{ me { sub } }' }),
+      ).then((res) => res.json());
     expect((await me(nobody)).errors[0].extensions.code).toBe('FORBIDDEN');
     expect((await me(staff)).data.me.sub).toEqual(expect.any(String));
   });
@@ -330,10 +361,19 @@ describe.each(ADAPTERS)('sample app with COGNITO_FALLBACK_GROUPS (%s)', (adapter
 
 describe('OpenAPI: applyCognitoSecurity({ fallbackPolicy }) shows the fallback on routes without rules', () => {
   it('adds its 403 and rules where the route has none, and leaves the others alone', async () => {
-    const app = await start({ imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), fallbackPolicy: STAFF_ONLY })], controllers });
+    const app = await start({
+      imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), fallbackPolicy: STAFF_ONLY })],
+      controllers,
+    });
     const config = addCognitoBearerAuth(new DocumentBuilder().setTitle('fallback')).build();
-    const rules: CognitoAuthorizationRules = { groups: ['staff'], notGroups: ['suspended'], policies: [VerifiedEmailPolicy] };
-    const document: any = applyCognitoSecurity(SwaggerModule.createDocument(app.app, config), { fallbackPolicy: rules });
+    const rules: CognitoAuthorizationRules = {
+      groups: ['staff'],
+      notGroups: ['suspended'],
+      policies: [VerifiedEmailPolicy],
+    };
+    const document: any = applyCognitoSecurity(SwaggerModule.createDocument(app.app, config), {
+      fallbackPolicy: rules,
+    });
     const op = (path: string) => document.paths[path].get;
     expect(op('/fallback/default')).toMatchObject({
       'x-required-groups': ['staff'],
@@ -351,6 +391,8 @@ describe('OpenAPI: applyCognitoSecurity({ fallbackPolicy }) shows the fallback o
 
   it('refuses an invalid fallback policy as the module does', () => {
     const document = { openapi: '3.0.0', info: { title: 't', version: '1' }, paths: {} };
-    expect(() => applyCognitoSecurity(document as never, { fallbackPolicy: { groups: [] } })).toThrow(CognitoAuthConfigError);
+    expect(() => applyCognitoSecurity(document as never, { fallbackPolicy: { groups: [] } })).toThrow(
+      CognitoAuthConfigError,
+    );
   });
 });

@@ -190,7 +190,13 @@ type Breaker =
   | { kind: 'headerNotObject'; value: unknown };
 
 const jsonValue = fc.jsonValue({ maxDepth: 2 });
-const nonObject = fc.oneof(fc.array(jsonValue, { maxLength: 3 }), fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
+const nonObject = fc.oneof(
+  fc.array(jsonValue, { maxLength: 3 }),
+  fc.string(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+);
 
 function breakerArb(kit: CognitoTestKit): fc.Arbitrary<Breaker> {
   const claimNames = Object.keys(TYPED_CLAIMS);
@@ -198,12 +204,23 @@ function breakerArb(kit: CognitoTestKit): fc.Arbitrary<Breaker> {
     fc
       .constantFrom(...claimNames)
       .chain((claim) =>
-        jsonValue.filter((value) => !TYPED_CLAIMS[claim]!(value)).map((value) => ({ kind: 'wrongType' as const, claim, value })),
+        jsonValue
+          .filter((value) => !TYPED_CLAIMS[claim]!(value))
+          .map((value) => ({ kind: 'wrongType' as const, claim, value })),
       ),
     fc.constantFrom('iss', 'sub', 'token_use', 'exp', 'client_id').map((claim) => ({ kind: 'remove' as const, claim })),
-    fc.string().filter((v) => v !== kit.issuer).map((value) => ({ kind: 'iss' as const, value })),
-    fc.string().filter((v) => v !== 'access').map((value) => ({ kind: 'token_use' as const, value })),
-    fc.string().filter((v) => v !== kit.clientId).map((value) => ({ kind: 'client_id' as const, value })),
+    fc
+      .string()
+      .filter((v) => v !== kit.issuer)
+      .map((value) => ({ kind: 'iss' as const, value })),
+    fc
+      .string()
+      .filter((v) => v !== 'access')
+      .map((value) => ({ kind: 'token_use' as const, value })),
+    fc
+      .string()
+      .filter((v) => v !== kit.clientId)
+      .map((value) => ({ kind: 'client_id' as const, value })),
     fc
       .oneof(fc.string(), fc.array(fc.string(), { minLength: 1, maxLength: 3 }))
       .filter((v) => (Array.isArray(v) ? !v.includes(kit.clientId) : v !== kit.clientId))
@@ -227,7 +244,12 @@ interface ClaimsCase {
   payload: unknown;
 }
 
-function buildClaimsCase(kit: CognitoTestKit, breakers: Breaker[], payloadNoise: object, headerNoise: object): ClaimsCase {
+function buildClaimsCase(
+  kit: CognitoTestKit,
+  breakers: Breaker[],
+  payloadNoise: object,
+  headerNoise: object,
+): ClaimsCase {
   const header: Record<string, unknown> = { ...headerNoise, alg: 'RS256', kid: kit.currentKey.kid };
   const payload: Record<string, unknown> = { ...payloadNoise, ...partsOf(kit.accessToken()).payload };
   let headerOut: unknown = header;
@@ -310,71 +332,92 @@ describe.each(ADAPTERS)('fuzzing the guard (%s)', (adapter) => {
     expect((await me(`Bearer ${genuine[0]}`)).status).toBe(200);
   };
 
-  it(`arbitrary Authorization header values (${RUNS.authorizationHeader} runs)`, { timeout: PROPERTY_TIMEOUT_MS }, async () => {
-    await fc.assert(
-      fc.asyncProperty(authorizationValue, async (value) => {
-        count(`authorization header (${adapter})`);
-        const res = await me(value);
-        assertRefusal(res, true);
-        const credentials = value.replace(/^\S*\s*/, '');
-        if (credentials.length >= 16) expect(`${challengeOf(res)}${res.body}`).not.toContain(credentials);
-      }),
-      { numRuns: RUNS.authorizationHeader, seed: FUZZ_SEED },
-    );
-    await healthy();
-  });
+  it(
+    `arbitrary Authorization header values (${RUNS.authorizationHeader} runs)`,
+    { timeout: PROPERTY_TIMEOUT_MS },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(authorizationValue, async (value) => {
+          count(`authorization header (${adapter})`);
+          const res = await me(value);
+          assertRefusal(res, true);
+          const credentials = value.replace(/^\S*\s*/, '');
+          if (credentials.length >= 16) expect(`${challengeOf(res)}${res.body}`).not.toContain(credentials);
+        }),
+        { numRuns: RUNS.authorizationHeader, seed: FUZZ_SEED },
+      );
+      await healthy();
+    },
+  );
 
   it(`mutations of genuine tokens (${RUNS.tokenMutation} runs)`, { timeout: PROPERTY_TIMEOUT_MS }, async () => {
     let accepted = 0;
     await fc.assert(
-      fc.asyncProperty(fc.nat({ max: 7 }), fc.array(mutation, { minLength: 1, maxLength: 3 }), async (which, mutations) => {
-        count(`token mutation (${adapter})`);
-        const mutated = mutations.reduce((token, m) => applyMutation(token, m, genuine), genuine[which]!);
-        const res = await me(utf8Bytes(`Bearer ${mutated}`));
-        if (isEquivalentToGenuine(mutated, genuine)) {
-          accepted += 1;
-          expect(res.status).toBe(200);
-        } else {
-          assertRefusal(res, mutated.trim() === '');
-        }
-      }),
+      fc.asyncProperty(
+        fc.nat({ max: 7 }),
+        fc.array(mutation, { minLength: 1, maxLength: 3 }),
+        async (which, mutations) => {
+          count(`token mutation (${adapter})`);
+          const mutated = mutations.reduce((token, m) => applyMutation(token, m, genuine), genuine[which]!);
+          const res = await me(utf8Bytes(`Bearer ${mutated}`));
+          if (isEquivalentToGenuine(mutated, genuine)) {
+            accepted += 1;
+            expect(res.status).toBe(200);
+          } else {
+            assertRefusal(res, mutated.trim() === '');
+          }
+        },
+      ),
       { numRuns: RUNS.tokenMutation, seed: FUZZ_SEED },
     );
     counts[`token mutation accepted as genuine-equivalent (${adapter})`] = accepted;
     await healthy();
   });
 
-  it(`genuinely signed, arbitrary JSON with at least one §2 violation (${RUNS.wrongClaims} runs)`, { timeout: PROPERTY_TIMEOUT_MS }, async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(breakerArb(kit), { minLength: 1, maxLength: 3 }), noise, noise, async (breakers, payloadNoise, headerNoise) => {
-        count(`wrong claims (${adapter})`);
-        const token = signJson(kit, buildClaimsCase(kit, breakers, payloadNoise, headerNoise));
-        const res = await me(`Bearer ${token}`);
-        assertRefusal(res, false);
-        expect(`${challengeOf(res)}${res.body}`).not.toContain(segmentsOf(token)[2]);
-        const optional = await get(`${app.url}/optional`, { authorization: `Bearer ${token}` });
-        expect({ status: optional.status, body: optional.json() }).toEqual({ status: 200, body: { user: null } });
-      }),
-      { numRuns: RUNS.wrongClaims, seed: FUZZ_SEED },
-    );
-    await healthy();
-  });
+  it(
+    `genuinely signed, arbitrary JSON with at least one §2 violation (${RUNS.wrongClaims} runs)`,
+    { timeout: PROPERTY_TIMEOUT_MS },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(breakerArb(kit), { minLength: 1, maxLength: 3 }),
+          noise,
+          noise,
+          async (breakers, payloadNoise, headerNoise) => {
+            count(`wrong claims (${adapter})`);
+            const token = signJson(kit, buildClaimsCase(kit, breakers, payloadNoise, headerNoise));
+            const res = await me(`Bearer ${token}`);
+            assertRefusal(res, false);
+            expect(`${challengeOf(res)}${res.body}`).not.toContain(segmentsOf(token)[2]);
+            const optional = await get(`${app.url}/optional`, { authorization: `Bearer ${token}` });
+            expect({ status: optional.status, body: optional.json() }).toEqual({ status: 200, body: { user: null } });
+          },
+        ),
+        { numRuns: RUNS.wrongClaims, seed: FUZZ_SEED },
+      );
+      await healthy();
+    },
+  );
 
-  it(`genuinely signed valid tokens with arbitrary extra claims and header fields (${RUNS.validWithNoise} runs)`, { timeout: PROPERTY_TIMEOUT_MS }, async () => {
-    await fc.assert(
-      fc.asyncProperty(noise, noise, fc.string({ maxLength: 30 }), async (payloadNoise, headerNoise, username) => {
-        count(`valid with noise (${adapter})`);
-        const testCase = buildClaimsCase(kit, [], payloadNoise, headerNoise);
-        (testCase.payload as Record<string, unknown>).username = username;
-        const token = signJson(kit, testCase);
-        const res = await me(`Bearer ${token}`);
-        expect({ status: res.status, challenge: challengeOf(res) }).toEqual({ status: 200, challenge: undefined });
-        expect(res.json()).toMatchObject({ username, sub: (testCase.payload as Record<string, unknown>).sub });
-      }),
-      { numRuns: RUNS.validWithNoise, seed: FUZZ_SEED },
-    );
-    await healthy();
-  });
+  it(
+    `genuinely signed valid tokens with arbitrary extra claims and header fields (${RUNS.validWithNoise} runs)`,
+    { timeout: PROPERTY_TIMEOUT_MS },
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(noise, noise, fc.string({ maxLength: 30 }), async (payloadNoise, headerNoise, username) => {
+          count(`valid with noise (${adapter})`);
+          const testCase = buildClaimsCase(kit, [], payloadNoise, headerNoise);
+          (testCase.payload as Record<string, unknown>).username = username;
+          const token = signJson(kit, testCase);
+          const res = await me(`Bearer ${token}`);
+          expect({ status: res.status, challenge: challengeOf(res) }).toEqual({ status: 200, challenge: undefined });
+          expect(res.json()).toMatchObject({ username, sub: (testCase.payload as Record<string, unknown>).sub });
+        }),
+        { numRuns: RUNS.validWithNoise, seed: FUZZ_SEED },
+      );
+      await healthy();
+    },
+  );
 });
 
 describe('fuzz totals', () => {

@@ -85,59 +85,56 @@ const ENVIRONMENTS: ReadonlyArray<readonly [string, string | undefined]> = [
 
 describe.each(
   ENVIRONMENTS.flatMap(([name, value]) => ADAPTERS.map((adapter) => [`${name}, ${adapter}`, value, adapter] as const)),
-)(
-  'GraphQL errors of the sample app carry no stack trace (%s)',
-  (_label, nodeEnv, adapter) => {
-    let kit: CognitoTestKit;
-    let downKit: CognitoTestKit;
-    let app: RunningApp;
-    let downApp: RunningApp;
+)('GraphQL errors of the sample app carry no stack trace (%s)', (_label, nodeEnv, adapter) => {
+  let kit: CognitoTestKit;
+  let downKit: CognitoTestKit;
+  let app: RunningApp;
+  let downApp: RunningApp;
 
-    beforeAll(async () => {
-      kit = await createCognitoTestKit();
-      downKit = await createCognitoTestKit();
-      downKit.setJwksBehaviour('error-500');
-      [app, downApp] = await withNodeEnv(nodeEnv, () =>
-        Promise.all([startSampleApp(kit, { adapter }), startSampleApp(downKit, { adapter })]),
-      );
-    });
-    afterAll(async () => {
-      await app?.close();
-      await downApp?.close();
-      await kit?.close();
-      await downKit?.close();
-    });
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+    downKit = await createCognitoTestKit();
+    downKit.setJwksBehaviour('error-500');
+    [app, downApp] = await withNodeEnv(nodeEnv, () =>
+      Promise.all([startSampleApp(kit, { adapter }), startSampleApp(downKit, { adapter })]),
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    await downApp?.close();
+    await kit?.close();
+    await downKit?.close();
+  });
 
-    it('no token (UNAUTHENTICATED)', async () => {
-      const res = await postQuery(app.url, '{ me { sub } }');
-      expect(res.json().errors[0].extensions.code).toBe('UNAUTHENTICATED');
-      expectNoTrace(res);
-    });
+  it('no token (UNAUTHENTICATED)', async () => {
+    const res = await postQuery(app.url, '{ me { sub } }');
+    expect(res.json().errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expectNoTrace(res);
+  });
 
-    it('an invalid token (UNAUTHENTICATED)', async () => {
-      const res = await postQuery(app.url, '{ me { sub } }', bearer(kit.accessToken({ exp: nowSeconds() - 60 })));
-      expect(res.json().errors[0].extensions.code).toBe('UNAUTHENTICATED');
-      expectNoTrace(res);
-    });
+  it('an invalid token (UNAUTHENTICATED)', async () => {
+    const res = await postQuery(app.url, '{ me { sub } }', bearer(kit.accessToken({ exp: nowSeconds() - 60 })));
+    expect(res.json().errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expectNoTrace(res);
+  });
 
-    it('two Authorization headers (a bad request)', async () => {
-      const token = kit.accessToken();
-      const res = await postQuery(app.url, '{ me { sub } }', { authorization: [`Bearer ${token}`, `Bearer ${token}`] });
-      expect(res.json().data ?? null).toBeNull();
-      expectNoTrace(res);
-    });
+  it('two Authorization headers (a bad request)', async () => {
+    const token = kit.accessToken();
+    const res = await postQuery(app.url, '{ me { sub } }', { authorization: [`Bearer ${token}`, `Bearer ${token}`] });
+    expect(res.json().data ?? null).toBeNull();
+    expectNoTrace(res);
+  });
 
-    it('a query that does not validate', async () => {
-      expectNoTrace(await postQuery(app.url, '{ noSuchField }', bearer(kit.accessToken())));
-    });
+  it('a query that does not validate', async () => {
+    expectNoTrace(await postQuery(app.url, '{ noSuchField }', bearer(kit.accessToken())));
+  });
 
-    it('the key set is unreachable', async () => {
-      const res = await postQuery(downApp.url, '{ me { sub } }', bearer(downKit.accessToken()));
-      expect(res.json().data ?? null).toBeNull();
-      expectNoTrace(res);
-    });
-  },
-);
+  it('the key set is unreachable', async () => {
+    const res = await postQuery(downApp.url, '{ me { sub } }', bearer(downKit.accessToken()));
+    expect(res.json().data ?? null).toBeNull();
+    expectNoTrace(res);
+  });
+});
 
 describe('GraphQL errors of the README set-up carry no stack trace (NODE_ENV unset)', () => {
   let kit: CognitoTestKit;
@@ -148,7 +145,10 @@ describe('GraphQL errors of the README set-up carry no stack trace (NODE_ENV uns
     const options = readmeGraphqlOptions();
     app = await withNodeEnv(undefined, () =>
       startApp({
-        imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), GraphQLModule.forRoot({ ...options, path: '/graphql' })],
+        imports: [
+          CognitoAuthModule.forRoot(kit.moduleOptions()),
+          GraphQLModule.forRoot({ ...options, path: '/graphql' }),
+        ],
         providers: [MeResolver],
       }),
     );
@@ -171,109 +171,124 @@ describe('GraphQL errors of the README set-up carry no stack trace (NODE_ENV uns
 
 // ---------------------------------------------------------------------------------------------
 
-describe.each(ADAPTERS)('GraphQL reports an unreachable key set as unavailable, with retry information (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
+describe.each(ADAPTERS)(
+  'GraphQL reports an unreachable key set as unavailable, with retry information (%s)',
+  (adapter) => {
+    let kit: CognitoTestKit;
+    let app: RunningApp;
 
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    kit.setJwksBehaviour('error-500');
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+    beforeAll(async () => {
+      kit = await createCognitoTestKit();
+      kit.setJwksBehaviour('error-500');
+      app = await startSampleApp(kit, { adapter });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await kit?.close();
+    });
 
-  it('a protected query: an unavailable code (not INTERNAL_SERVER_ERROR), a message that says so, retry information', async () => {
-    const res = await postQuery(app.url, '{ me { sub } }', bearer(kit.accessToken()));
-    const body = res.json();
-    expect(body.data ?? null).toBeNull();
-    const [error] = body.errors;
-    expect(error.extensions.code).not.toBe('INTERNAL_SERVER_ERROR');
-    expect(error.extensions.code).toMatch(/UNAVAILABLE/);
-    expect(error.message).toMatch(/unavailable/i);
-    const retryHeader = res.headers['retry-after'];
-    const retryExtension = Object.entries(error.extensions as Record<string, unknown>).find(([key]) => /retry/i.test(key))?.[1];
-    const retry = retryHeader ?? retryExtension;
-    expect(retry, `Retry-After header or a retry extension in ${res.body}`).toBeDefined();
-    expect(String(retry)).toMatch(/^[1-9][0-9]*$/);
-  });
-});
+    it('a protected query: an unavailable code (not INTERNAL_SERVER_ERROR), a message that says so, retry information', async () => {
+      const res = await postQuery(app.url, '{ me { sub } }', bearer(kit.accessToken()));
+      const body = res.json();
+      expect(body.data ?? null).toBeNull();
+      const [error] = body.errors;
+      expect(error.extensions.code).not.toBe('INTERNAL_SERVER_ERROR');
+      expect(error.extensions.code).toMatch(/UNAVAILABLE/);
+      expect(error.message).toMatch(/unavailable/i);
+      const retryHeader = res.headers['retry-after'];
+      const retryExtension = Object.entries(error.extensions as Record<string, unknown>).find(([key]) =>
+        /retry/i.test(key),
+      )?.[1];
+      const retry = retryHeader ?? retryExtension;
+      expect(retry, `Retry-After header or a retry extension in ${res.body}`).toBeDefined();
+      expect(String(retry)).toMatch(/^[1-9][0-9]*$/);
+    });
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 
 const aliases = (count: number, selection: string) =>
   `{ ${Array.from({ length: count }, (_, i) => `a${i}: ${selection}`).join(' ')} }`;
 
-describe.each(ADAPTERS)('a GraphQL request is verified once, however many fields or aliases it selects (%s)', (adapter) => {
-  const ALIASES = 1000;
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const hook = { calls: 0, refuse: false };
-  const options = (): Partial<CognitoAuthOptions> => ({
-    customCheck: (_context: CognitoCustomCheckContext) => {
-      hook.calls += 1;
-      if (hook.refuse) throw new Error('refused');
-    },
-  });
+describe.each(ADAPTERS)(
+  'a GraphQL request is verified once, however many fields or aliases it selects (%s)',
+  (adapter) => {
+    const ALIASES = 1000;
+    let kit: CognitoTestKit;
+    let app: RunningApp;
+    const hook = { calls: 0, refuse: false };
+    const options = (): Partial<CognitoAuthOptions> => ({
+      customCheck: (_context: CognitoCustomCheckContext) => {
+        hook.calls += 1;
+        if (hook.refuse) throw new Error('refused');
+      },
+    });
 
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(
-      { imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options() }), testGraphqlModule(adapter)], providers: [MeResolver] },
-      { adapter },
-    );
-    expect((await postQuery(app.url, '{ me { sub } }', bearer(kit.accessToken()))).json().data.me).toBeTruthy(); // keys loaded
-    hook.calls = 0;
-  });
-  afterEach(() => {
-    hook.calls = 0;
-    hook.refuse = false;
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+    beforeAll(async () => {
+      kit = await createCognitoTestKit();
+      app = await startApp(
+        {
+          imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options() }), testGraphqlModule(adapter)],
+          providers: [MeResolver],
+        },
+        { adapter },
+      );
+      expect((await postQuery(app.url, '{ me { sub } }', bearer(kit.accessToken()))).json().data.me).toBeTruthy(); // keys loaded
+      hook.calls = 0;
+    });
+    afterEach(() => {
+      hook.calls = 0;
+      hook.refuse = false;
+    });
+    afterAll(async () => {
+      await app?.close();
+      await kit?.close();
+    });
 
-  it(`${ALIASES} aliases of the protected me query, a new valid token: one verification`, async () => {
-    const res = await postQuery(app.url, aliases(ALIASES, 'me { username }'), bearer(kit.accessToken({ username: 'alice' })));
-    const body = res.json();
-    expect(body.errors).toBeUndefined();
-    expect(Object.values(body.data).every((me: any) => me.username === 'alice')).toBe(true);
-    expect(Object.keys(body.data)).toHaveLength(ALIASES);
-    expect(hook.calls).toBe(1);
-  });
+    it(`${ALIASES} aliases of the protected me query, a new valid token: one verification`, async () => {
+      const res = await postQuery(
+        app.url,
+        aliases(ALIASES, 'me { username }'),
+        bearer(kit.accessToken({ username: 'alice' })),
+      );
+      const body = res.json();
+      expect(body.errors).toBeUndefined();
+      expect(Object.values(body.data).every((me: any) => me.username === 'alice')).toBe(true);
+      expect(Object.keys(body.data)).toHaveLength(ALIASES);
+      expect(hook.calls).toBe(1);
+    });
 
-  it(`${ALIASES} aliases of the public health query, a new valid token: one verification`, async () => {
-    const res = await postQuery(app.url, aliases(ALIASES, 'health'), bearer(kit.accessToken()));
-    expect(Object.keys(res.json().data)).toHaveLength(ALIASES);
-    expect(hook.calls).toBe(1);
-  });
+    it(`${ALIASES} aliases of the public health query, a new valid token: one verification`, async () => {
+      const res = await postQuery(app.url, aliases(ALIASES, 'health'), bearer(kit.accessToken()));
+      expect(Object.keys(res.json().data)).toHaveLength(ALIASES);
+      expect(hook.calls).toBe(1);
+    });
 
-  it('protected and public fields mixed in one request: one verification', async () => {
-    const query = `{ ${Array.from({ length: 200 }, (_, i) => `m${i}: me { sub } h${i}: health`).join(' ')} }`;
-    const res = await postQuery(app.url, query, bearer(kit.accessToken()));
-    expect(res.json().errors).toBeUndefined();
-    expect(hook.calls).toBe(1);
-  });
+    it('protected and public fields mixed in one request: one verification', async () => {
+      const query = `{ ${Array.from({ length: 200 }, (_, i) => `m${i}: me { sub } h${i}: health`).join(' ')} }`;
+      const res = await postQuery(app.url, query, bearer(kit.accessToken()));
+      expect(res.json().errors).toBeUndefined();
+      expect(hook.calls).toBe(1);
+    });
 
-  it(`a refused token over ${ALIASES} aliases: refused once, every field UNAUTHENTICATED`, async () => {
-    hook.refuse = true;
-    const res = await postQuery(app.url, aliases(ALIASES, 'me { sub }'), bearer(kit.accessToken()));
-    const body = res.json();
-    expect(body.data ?? null).toBeNull();
-    expect(body.errors.length).toBeGreaterThan(0);
-    expect(body.errors.every((error: any) => error.extensions.code === 'UNAUTHENTICATED')).toBe(true);
-    expect(hook.calls).toBe(1);
-  });
+    it(`a refused token over ${ALIASES} aliases: refused once, every field UNAUTHENTICATED`, async () => {
+      hook.refuse = true;
+      const res = await postQuery(app.url, aliases(ALIASES, 'me { sub }'), bearer(kit.accessToken()));
+      const body = res.json();
+      expect(body.data ?? null).toBeNull();
+      expect(body.errors.length).toBeGreaterThan(0);
+      expect(body.errors.every((error: any) => error.extensions.code === 'UNAUTHENTICATED')).toBe(true);
+      expect(hook.calls).toBe(1);
+    });
 
-  it('the same token in a later request: verified once more, not once per alias', async () => {
-    const token = kit.accessToken();
-    await postQuery(app.url, aliases(50, 'me { sub }'), bearer(token));
-    const before = hook.calls;
-    const res = await postQuery(app.url, aliases(50, 'me { sub }'), bearer(token));
-    expect(res.json().errors).toBeUndefined();
-    expect(hook.calls - before).toBe(1);
-  });
-});
+    it('the same token in a later request: verified once more, not once per alias', async () => {
+      const token = kit.accessToken();
+      await postQuery(app.url, aliases(50, 'me { sub }'), bearer(token));
+      const before = hook.calls;
+      const res = await postQuery(app.url, aliases(50, 'me { sub }'), bearer(token));
+      expect(res.json().errors).toBeUndefined();
+      expect(hook.calls - before).toBe(1);
+    });
+  },
+);

@@ -7,7 +7,12 @@ describe.each(ADAPTERS)('GraphQL resolvers behind the global guard (%s)', (adapt
   let kit: CognitoTestKit;
   let app: RunningApp;
   const query = (body: string, headers: Record<string, string> = {}) =>
-    send('POST', `${app.url}/graphql`, { 'content-type': 'application/json', ...headers }, JSON.stringify({ query: body }));
+    send(
+      'POST',
+      `${app.url}/graphql`,
+      { 'content-type': 'application/json', ...headers },
+      JSON.stringify({ query: body }),
+    );
 
   beforeAll(async () => {
     kit = await createCognitoTestKit();

@@ -1,4 +1,11 @@
-import { Controller, type ExecutionContext, ForbiddenException, Get, Injectable, UnauthorizedException } from '@nestjs/common';
+import {
+  Controller,
+  type ExecutionContext,
+  ForbiddenException,
+  Get,
+  Injectable,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { CognitoAuthGuard, CognitoAuthModule, type CognitoUser, CurrentUser } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';

@@ -99,7 +99,8 @@ describe.each(ADAPTERS)('hostile tokens and malformed requests (%s)', (adapter) 
         expectInvalidToken(res, probe.token);
         break;
     }
-    if (process.env.HOSTILE_TRACE) console.info(`[trace] ${adapter} ${res.status} ${testCase.name} :: ${challengeOf(res) ?? '-'}`);
+    if (process.env.HOSTILE_TRACE)
+      console.info(`[trace] ${adapter} ${res.status} ${testCase.name} :: ${challengeOf(res) ?? '-'}`);
     if (probe.token && res.status !== 0) expectNoTokenIn(res, probe.token);
 
     // A refused token never populates a user on a public route either.
@@ -155,7 +156,9 @@ describe.each(ADAPTERS)('several pools: keys are bound to their issuer (%s)', (a
 
 describe('hostile case count', () => {
   it('has a case table of a useful size', () => {
-    console.info(`[hostile-tokens] ${CASES.length} cases × ${ADAPTERS.length} adapters = ${CASES.length * ADAPTERS.length} runs (+ multi-pool binding cases)`);
+    console.info(
+      `[hostile-tokens] ${CASES.length} cases × ${ADAPTERS.length} adapters = ${CASES.length * ADAPTERS.length} runs (+ multi-pool binding cases)`,
+    );
     expect(CASES.length).toBeGreaterThanOrEqual(150);
     expect(new Set(CASES.map((c) => c.name)).size).toBe(CASES.length);
   });

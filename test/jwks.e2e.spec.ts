@@ -216,39 +216,46 @@ describe.each(ADAPTERS)('slow or hung endpoint, no cached key (%s)', (adapter) =
   it.each([
     ['hang', 'hang' as const],
     ['answers after 4 s', { delayMs: 4_000 }],
-  ])('%s: cut off by jwksTimeoutMs, 503 + Retry-After quickly, then no download per request', async (_name, behaviour) => {
-    const { kit, app } = await setUp({ jwksTimeoutMs: timeoutMs, jwksRefetchIntervalMs: 1_000 }, adapter);
-    kit.setJwksBehaviour(behaviour);
-    const started = Date.now();
-    const answer = await protectedRoute(app, kit.accessToken());
-    const elapsed = Date.now() - started;
-    expectKeySetUnavailable(answer);
-    expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - 20);
-    expect(elapsed).toBeLessThan(timeoutMs + 1_000);
-    // Within the interval, further requests are answered without a new download.
-    const again = await Promise.all(Array.from({ length: 10 }, () => protectedRoute(app, kit.accessToken())));
-    for (const a of again) expectKeySetUnavailable(a);
-    expect(kit.jwksRequestCount).toBe(1);
-    // Public routes keep working; recovery once the endpoint is back and the interval is over.
-    expect((await get(`${app.url}/health`)).status).toBe(200);
-    kit.setJwksBehaviour('ok');
-    await sleep(Math.max(0, started + elapsed + 1_050 - Date.now()));
-    expect((await protectedRoute(app, kit.accessToken())).status).toBe(200);
-    expect(kit.jwksRequestCount).toBe(2);
-    await waitForLog(app, KEY_SET_ERROR);
-  });
+  ])(
+    '%s: cut off by jwksTimeoutMs, 503 + Retry-After quickly, then no download per request',
+    async (_name, behaviour) => {
+      const { kit, app } = await setUp({ jwksTimeoutMs: timeoutMs, jwksRefetchIntervalMs: 1_000 }, adapter);
+      kit.setJwksBehaviour(behaviour);
+      const started = Date.now();
+      const answer = await protectedRoute(app, kit.accessToken());
+      const elapsed = Date.now() - started;
+      expectKeySetUnavailable(answer);
+      expect(elapsed).toBeGreaterThanOrEqual(timeoutMs - 20);
+      expect(elapsed).toBeLessThan(timeoutMs + 1_000);
+      // Within the interval, further requests are answered without a new download.
+      const again = await Promise.all(Array.from({ length: 10 }, () => protectedRoute(app, kit.accessToken())));
+      for (const a of again) expectKeySetUnavailable(a);
+      expect(kit.jwksRequestCount).toBe(1);
+      // Public routes keep working; recovery once the endpoint is back and the interval is over.
+      expect((await get(`${app.url}/health`)).status).toBe(200);
+      kit.setJwksBehaviour('ok');
+      await sleep(Math.max(0, started + elapsed + 1_050 - Date.now()));
+      expect((await protectedRoute(app, kit.accessToken())).status).toBe(200);
+      expect(kit.jwksRequestCount).toBe(2);
+      await waitForLog(app, KEY_SET_ERROR);
+    },
+  );
 });
 
 describe('default timeout', () => {
-  it('with jwksTimeoutMs left at its default, a hung key set gets its 503 within 10 s (the default timeout is at most 10 s)', { timeout: 20_000 }, async () => {
-    const { kit, app } = await setUp({ jwksTimeoutMs: undefined, jwksRefetchIntervalMs: undefined });
-    kit.setJwksBehaviour('hang');
-    const started = Date.now();
-    expectKeySetUnavailable(await protectedRoute(app, kit.accessToken()));
-    const elapsed = Date.now() - started;
-    expect(elapsed).toBeLessThan(10_500);
-    observed['default timeout, hung endpoint'] = `${kit.jwksRequestCount} fetch, 503 after ${elapsed} ms`;
-  });
+  it(
+    'with jwksTimeoutMs left at its default, a hung key set gets its 503 within 10 s (the default timeout is at most 10 s)',
+    { timeout: 20_000 },
+    async () => {
+      const { kit, app } = await setUp({ jwksTimeoutMs: undefined, jwksRefetchIntervalMs: undefined });
+      kit.setJwksBehaviour('hang');
+      const started = Date.now();
+      expectKeySetUnavailable(await protectedRoute(app, kit.accessToken()));
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeLessThan(10_500);
+      observed['default timeout, hung endpoint'] = `${kit.jwksRequestCount} fetch, 503 after ${elapsed} ms`;
+    },
+  );
 });
 
 describe('failing endpoint with cached keys: stale keys keep working and the failure is logged', () => {
@@ -365,7 +372,10 @@ describe('http: jwksUri is refused at boot unless loopback', () => {
     ['ftp', { jwksUri: 'ftp://127.0.0.1/jwks.json' }],
     ['file', { jwksUri: 'file:///etc/passwd' }],
     ['not a URL', { jwksUri: 'jwks.json' }],
-    ['http issuer on a public host, jwksUri derived from it', { issuer: 'http://example.com/pool', jwksUri: undefined }],
+    [
+      'http issuer on a public host, jwksUri derived from it',
+      { issuer: 'http://example.com/pool', jwksUri: undefined },
+    ],
   ])('%s', async (_name, overrides) => {
     const k = (kit = await createCognitoTestKit());
     const booting = bootApp(probeModule({ ...k.moduleOptions(), ...overrides }));
@@ -378,7 +388,10 @@ describe('http: jwksUri is refused at boot unless loopback', () => {
     ['http://127.0.0.1 (the kit)', (k: CognitoTestKit) => k.jwksUri],
     ['http://localhost', (k: CognitoTestKit) => k.jwksUri.replace('127.0.0.1', 'localhost')],
     ['http://[::1]', (k: CognitoTestKit) => k.jwksUri.replace('127.0.0.1', '[::1]')],
-    ['https on a public host', () => 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1/.well-known/jwks.json'],
+    [
+      'https on a public host',
+      () => 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1/.well-known/jwks.json',
+    ],
   ])('boots with %s', async (_name, uriOf) => {
     const k = (kit = await createCognitoTestKit());
     app = await bootApp(probeModule({ ...k.moduleOptions(), jwksUri: uriOf(k) }));
@@ -401,9 +414,9 @@ describe('preloadKeys', () => {
     const k = (kit = await createCognitoTestKit());
     k.setJwksBehaviour(behaviour);
     const started = Date.now();
-    await expect(bootApp(probeModule(fastJwksOptions(k, { preloadKeys: 'required', jwksTimeoutMs: 300 })))).rejects.toThrow(
-      /preload/i,
-    );
+    await expect(
+      bootApp(probeModule(fastJwksOptions(k, { preloadKeys: 'required', jwksTimeoutMs: 300 }))),
+    ).rejects.toThrow(/preload/i);
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(k.jwksRequestCount).toBe(1);
   });

@@ -33,7 +33,13 @@ let kit: CognitoTestKit;
 let attacker: TestSigningKey;
 let counting: CountingServer;
 
-async function send(app: RunningApp, what: string, token: string | undefined, path = '/protected', extraHeaders: Record<string, string | string[]> = {}) {
+async function send(
+  app: RunningApp,
+  what: string,
+  token: string | undefined,
+  path = '/protected',
+  extraHeaders: Record<string, string | string[]> = {},
+) {
   if (token !== undefined) sentTokens.add(token);
   const headers = token === undefined ? extraHeaders : { authorization: `Bearer ${token}`, ...extraHeaders };
   let res: HttpResult;
@@ -63,7 +69,8 @@ function secrets(): Array<[string, string]> {
     // Any 40-character window of the modulus is enough to call it a leak.
     found.push([`${label} modulus n (start)`, key.publicJwk.n.slice(0, 40)]);
     found.push([`${label} modulus n (end)`, key.publicJwk.n.slice(-40)]);
-    for (const field of ['d', 'p', 'q', 'dp', 'dq', 'qi']) found.push([`${label} private ${field}`, priv[field]!.slice(0, 40)]);
+    for (const field of ['d', 'p', 'q', 'dp', 'dq', 'qi'])
+      found.push([`${label} private ${field}`, priv[field]!.slice(0, 40)]);
     const pem = String(key.privateKey.export({ type: 'pkcs8', format: 'pem' })).split('\n')[1]!;
     found.push([`${label} private PEM line`, pem]);
   };
@@ -115,23 +122,32 @@ describe('no token and no key material in logs, bodies or challenges', () => {
         ['jku', kit.accessToken({}, { key: attacker, header: { jku: `${counting.url}/jwks.json` } })],
         ['embedded jwk', kit.accessToken({}, { key: attacker, header: { jwk: attacker.publicJwk } })],
         ['attacker under our kid', kit.accessToken({}, { key: attacker, header: { kid: kit.currentKey.kid } })],
-        ['tampered', (() => {
-          const [h, , s] = kit.accessToken().split('.');
-          return `${h}.${segment({ ...claims, sub: 'evil' })}.${s}`;
-        })()],
+        [
+          'tampered',
+          (() => {
+            const [h, , s] = kit.accessToken().split('.');
+            return `${h}.${segment({ ...claims, sub: 'evil' })}.${s}`;
+          })(),
+        ],
         ['payload not JSON', `${segment(header)}.${segment('not json')}.${'s'.repeat(40)}`],
         ['wrong claim types', kit.accessToken({ exp: '9999999999', 'cognito:groups': 'admin' })],
         ['4 segments', `${kit.accessToken()}.extra-segment-here`],
-        ['HMAC junk', `${segment(header)}.${segment(claims)}.${createHmac('sha256', 'k').update('x').digest('base64url')}`],
+        [
+          'HMAC junk',
+          `${segment(header)}.${segment(claims)}.${createHmac('sha256', 'k').update('x').digest('base64url')}`,
+        ],
       ];
       for (const [what, token] of hostile) {
         await send(app, what, token, '/me');
         await send(app, `${what} (optional)`, token, '/optional');
         await send(app, `${what} (admin)`, token, '/admin');
       }
-      for (let i = 0; i < 20; i++) await send(app, 'unknown kid', kit.accessToken({}, { header: { kid: randomKid() } }), '/me');
+      for (let i = 0; i < 20; i++)
+        await send(app, 'unknown kid', kit.accessToken({}, { header: { kid: randomKid() } }), '/me');
       const genuine = kit.accessToken();
-      await send(app, 'duplicate headers', genuine, '/me', { authorization: [`Bearer ${genuine}`, `Bearer ${kit.accessToken()}`] });
+      await send(app, 'duplicate headers', genuine, '/me', {
+        authorization: [`Bearer ${genuine}`, `Bearer ${kit.accessToken()}`],
+      });
       await send(app, 'lowercase scheme', undefined, '/me', { authorization: `bearer ${genuine}` });
       await send(app, 'huge', kit.accessToken({ pad: 'p'.repeat(20_000) }), '/me');
       await send(app, 'query string', undefined, `/me?access_token=${genuine}`);
@@ -153,7 +169,8 @@ describe('no token and no key material in logs, bodies or challenges', () => {
         tokenCacheMaxEntries: 0,
         // A hook that puts the raw token in its error message: the module must not repeat it.
         customCheck: ({ payload }) => {
-          if (payload.username === 'refuse-me') throw new Error(`refused ${JSON.stringify(payload)} ${[...sentTokens].at(-1)}`);
+          if (payload.username === 'refuse-me')
+            throw new Error(`refused ${JSON.stringify(payload)} ${[...sentTokens].at(-1)}`);
         },
       }),
       { adapter: 'fastify' },
@@ -167,11 +184,25 @@ describe('no token and no key material in logs, bodies or challenges', () => {
       await sleep(120);
       expect((await send(app, 'recovered', kit.accessToken())).status).toBe(200);
       expect((await send(app, 'custom check refuses', kit.accessToken({ username: 'refuse-me' }))).status).toBe(401);
-      for (const fault of ['error-500', 'garbage', 'reset', 'hang', 'empty', { status: 200, body: JSON.stringify({ keys: [{ kty: 'RSA', kid: 'x', n: kit.currentKey.publicJwk.n, e: 'AQAB', use: 'enc' }] }) }] as const) {
+      for (const fault of [
+        'error-500',
+        'garbage',
+        'reset',
+        'hang',
+        'empty',
+        {
+          status: 200,
+          body: JSON.stringify({
+            keys: [{ kty: 'RSA', kid: 'x', n: kit.currentKey.publicJwk.n, e: 'AQAB', use: 'enc' }],
+          }),
+        },
+      ] as const) {
         kit.setJwksBehaviour(fault);
         await sleep(120);
         const what = `cached + ${typeof fault === 'string' ? fault : 'unusable keys'}`;
-        expect((await send(app, `${what} (unknown kid)`, kit.accessToken({}, { header: { kid: randomKid() } }))).status).toBe(503);
+        expect(
+          (await send(app, `${what} (unknown kid)`, kit.accessToken({}, { header: { kid: randomKid() } }))).status,
+        ).toBe(503);
         expect((await send(app, what, kit.accessToken())).status).toBe(200);
       }
       kit.setJwksBehaviour('ok');

@@ -11,7 +11,11 @@ describe.each([22, 24])('on Node %i', (major) => {
     const node = await nodeBinary(major);
     expect((await run('node', ['--version'], { cwd: root, node })).stdout).toMatch(new RegExp(`^v${major}\\.`));
     const vitest = join(root, 'node_modules/vitest/vitest.mjs');
-    const { stdout } = await run(node, [vitest, 'run', 'test/unit', '--reporter=dot'], { cwd: root, node, timeoutMs: 240_000 });
+    const { stdout } = await run(node, [vitest, 'run', 'test/unit', '--reporter=dot'], {
+      cwd: root,
+      node,
+      timeoutMs: 240_000,
+    });
     expect(stdout).toMatch(/Tests\s+\d+ passed/);
     expect(stdout).not.toMatch(/failed|skipped/);
   }, 300_000);

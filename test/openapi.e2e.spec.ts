@@ -21,7 +21,11 @@ describe.each(ADAPTERS)('OpenAPI document matches the guard (%s)', (adapter) => 
   });
 
   it('declares the bearer scheme once', () => {
-    expect(document.components.securitySchemes.cognito).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
+    expect(document.components.securitySchemes.cognito).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
   });
 
   it('marks routes protected by the fallback guard as requiring the bearer scheme, with a 401', () => {

@@ -26,13 +26,20 @@ type Handler = 'created' | 'ping' | 'purge';
 
 /** The context of one message: its data and the transport's context object, type `rpc` unless told. */
 function messageContext(handler: Handler, data: unknown, type = 'rpc') {
-  const context = new ExecutionContextHost([data, { getPattern: () => 'orders.created' }], OrdersConsumer, OrdersConsumer.prototype[handler]);
+  const context = new ExecutionContextHost(
+    [data, { getPattern: () => 'orders.created' }],
+    OrdersConsumer,
+    OrdersConsumer.prototype[handler],
+  );
   context.setType(type as 'rpc');
   return context;
 }
 
 /** The guard's outcome, whether it returns, resolves, throws or rejects. */
-async function judge(guard: CanActivate, context: ExecutionContextHost): Promise<{ admitted: true } | { refused: unknown }> {
+async function judge(
+  guard: CanActivate,
+  context: ExecutionContextHost,
+): Promise<{ admitted: true } | { refused: unknown }> {
   try {
     await guard.canActivate(context);
     return { admitted: true };
@@ -93,7 +100,13 @@ describe('a microservice handler without a custom extractor', () => {
   });
 
   it('handles a context type it does not know the same way', async () => {
-    expectRefusal(await judge(guard, messageContext('created', { headers: { authorization: `Bearer ${kit.accessToken()}` } }, 'kafka-like')), 401);
+    expectRefusal(
+      await judge(
+        guard,
+        messageContext('created', { headers: { authorization: `Bearer ${kit.accessToken()}` } }, 'kafka-like'),
+      ),
+      401,
+    );
   });
 });
 
@@ -106,7 +119,9 @@ describe('a microservice handler through a custom extractor', () => {
         ...kit.moduleOptions(),
         // The app decides where its messages carry a token; the built-in sources stay for HTTP.
         tokenExtractor: (request: unknown) =>
-          request instanceof CognitoMessageRequest ? ((request.data as { token?: string } | null)?.token ?? null) : tokenFromRequest(request),
+          request instanceof CognitoMessageRequest
+            ? ((request.data as { token?: string } | null)?.token ?? null)
+            : tokenFromRequest(request),
       }),
     );
     guard = app.app.get(CognitoFallbackGuard);
@@ -122,7 +137,10 @@ describe('a microservice handler through a custom extractor', () => {
   });
 
   it('refuses an expired token with 401', async () => {
-    expectRefusal(await judge(guard, messageContext('created', { token: kit.accessToken({}, { expiresIn: -60 }) })), 401);
+    expectRefusal(
+      await judge(guard, messageContext('created', { token: kit.accessToken({}, { expiresIn: -60 }) })),
+      401,
+    );
   });
 
   it('refuses a user outside the required group with 403', async () => {

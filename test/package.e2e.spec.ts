@@ -40,14 +40,30 @@ describe('the published package in a Nest 12 ESM app', () => {
 
   it('ships the LICENSE, the CHANGELOG, the ESM and CommonJS builds with their types, and nothing else', () => {
     const entries = ['index', 'testing/index', 'swagger/index'];
-    expect(packed.files).toEqual(expect.arrayContaining([
-      'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/cjs/package.json',
-      ...entries.flatMap((entry) => [`dist/${entry}.js`, `dist/${entry}.d.ts`, `dist/cjs/${entry}.js`, `dist/cjs/${entry}.d.ts`]),
-    ]));
-    const unexpected = packed.files.filter((file) => !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/cjs\/package\.json|dist\/.+\.(js|d\.ts))$/.test(file));
+    expect(packed.files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        'README.md',
+        'CHANGELOG.md',
+        'LICENSE',
+        'dist/cjs/package.json',
+        ...entries.flatMap((entry) => [
+          `dist/${entry}.js`,
+          `dist/${entry}.d.ts`,
+          `dist/cjs/${entry}.js`,
+          `dist/cjs/${entry}.d.ts`,
+        ]),
+      ]),
+    );
+    const unexpected = packed.files.filter(
+      (file) =>
+        !/^(package\.json|README\.md|CHANGELOG\.md|LICENSE|dist\/cjs\/package\.json|dist\/.+\.(js|d\.ts))$/.test(file),
+    );
     expect(unexpected).toEqual([]);
     const installed = join(app.dir, 'node_modules/nestjs-cognito-auth');
-    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 nestjs-cognito-auth contributors\n/);
+    expect(readFileSync(join(installed, 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 nestjs-cognito-auth contributors\n/,
+    );
     expect(JSON.parse(readFileSync(join(installed, 'dist/cjs/package.json'), 'utf8'))).toEqual({ type: 'commonjs' });
   });
 
@@ -66,34 +82,42 @@ describe('the published package in a Nest 12 ESM app', () => {
     expect(out.trim()).toBe('function dist/cjs/index.js dist/cjs/testing/index.js dist/cjs/swagger/index.js');
   });
 
-  it.each(['express', 'fastify'])('protects routes under %s when compiled', async (adapter) => {
-    const env = {
-      HTTP_ADAPTER: adapter,
-      COGNITO_REGION: kit.region,
-      COGNITO_USER_POOL_ID: kit.userPoolId,
-      COGNITO_CLIENT_ID: kit.clientId,
-      COGNITO_ISSUER: kit.issuer,
-      COGNITO_JWKS_URI: kit.jwksUri,
-    };
-    const { child, url } = await startApp(app.dir, 'dist/main.js', { env });
-    try {
-      expect((await get(`${url}/`)).status).toBe(200);
-      const anonymous = await get(`${url}/me`);
-      expect(anonymous.status).toBe(401);
-      expect(anonymous.headers['www-authenticate']).toBe('Bearer');
-      const me = await get(`${url}/me`, bearer(kit.accessToken({ username: 'carol', 'cognito:groups': ['ops'] })));
-      expect(me.json()).toEqual({ username: 'carol', groups: ['ops'] });
-    } finally {
-      await stopApp(child);
-    }
-  }, 60_000);
+  it.each(['express', 'fastify'])(
+    'protects routes under %s when compiled',
+    async (adapter) => {
+      const env = {
+        HTTP_ADAPTER: adapter,
+        COGNITO_REGION: kit.region,
+        COGNITO_USER_POOL_ID: kit.userPoolId,
+        COGNITO_CLIENT_ID: kit.clientId,
+        COGNITO_ISSUER: kit.issuer,
+        COGNITO_JWKS_URI: kit.jwksUri,
+      };
+      const { child, url } = await startApp(app.dir, 'dist/main.js', { env });
+      try {
+        expect((await get(`${url}/`)).status).toBe(200);
+        const anonymous = await get(`${url}/me`);
+        expect(anonymous.status).toBe(401);
+        expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+        const me = await get(`${url}/me`, bearer(kit.accessToken({ username: 'carol', 'cognito:groups': ['ops'] })));
+        expect(me.json()).toEqual({ username: 'carol', groups: ['ops'] });
+      } finally {
+        await stopApp(child);
+      }
+    },
+    60_000,
+  );
 
-  it.each([20, 22, 24])('passes its own vitest unit and e2e specs on Node %i', async (major) => {
-    const node = await nodeBinary(major);
-    expect((await run('node', ['--version'], { cwd: app.dir, node })).stdout).toMatch(new RegExp(`^v${major}\\.`));
-    const unit = await run('npm', ['test'], { cwd: app.dir, node });
-    expect(unit.stdout).toMatch(/Tests\s+2 passed \(2\)/);
-    const e2e = await run('npm', ['run', 'test:e2e'], { cwd: app.dir, node });
-    expect(e2e.stdout).toMatch(/Test Files\s+2 passed \(2\)/);
-  }, 180_000);
+  it.each([20, 22, 24])(
+    'passes its own vitest unit and e2e specs on Node %i',
+    async (major) => {
+      const node = await nodeBinary(major);
+      expect((await run('node', ['--version'], { cwd: app.dir, node })).stdout).toMatch(new RegExp(`^v${major}\\.`));
+      const unit = await run('npm', ['test'], { cwd: app.dir, node });
+      expect(unit.stdout).toMatch(/Tests\s+2 passed \(2\)/);
+      const e2e = await run('npm', ['run', 'test:e2e'], { cwd: app.dir, node });
+      expect(e2e.stdout).toMatch(/Test Files\s+2 passed \(2\)/);
+    },
+    180_000,
+  );
 });

@@ -161,7 +161,9 @@ describe.each(ADAPTERS)('rules in WebSocket handlers (%s)', (adapter) => {
     expect(await ask(adminOps, 'not-suspended')).toEqual(OK);
     const suspendedAdmin = await connect(app, { 'cognito:groups': ['admin', 'suspended'] });
     expect(await ask(suspendedAdmin, 'any-group')).toEqual(OK);
-    expect(await ask(suspendedAdmin, 'all-groups')).toEqual(forbidden('The user is not in all the groups required here'));
+    expect(await ask(suspendedAdmin, 'all-groups')).toEqual(
+      forbidden('The user is not in all the groups required here'),
+    );
     expect(await ask(suspendedAdmin, 'not-suspended')).toEqual(forbidden('The user is in a group not allowed here'));
   });
 

@@ -584,7 +584,10 @@ describe('@NotGroups(...names): none of them, whatever other rules allow', () =>
 
   it.each(ADAPTERS)('with @Groups: admins or ops, but not suspended ones (%s)', async (adapter) => {
     expectOk(await at(adapter, '/groups/any-but-suspended', withGroups('ops')));
-    expectForbidden(await at(adapter, '/groups/any-but-suspended', withGroups('admin', 'suspended')), MESSAGES.notGroups);
+    expectForbidden(
+      await at(adapter, '/groups/any-but-suspended', withGroups('admin', 'suspended')),
+      MESSAGES.notGroups,
+    );
     expectForbidden(await at(adapter, '/groups/any-but-suspended', withGroups('suspended')), MESSAGES.anyGroup);
   });
 });
@@ -638,7 +641,9 @@ describe('@RequireClaim(claim, ...values): equal to one of the values, compared 
   it.each(ADAPTERS)('stacked requirements add up (%s)', async (adapter) => {
     expectOk(await at(adapter, '/claims/both', kit.idToken({ 'custom:tenant': 'acme', email_verified: true })));
     expectForbidden(await at(adapter, '/claims/both', kit.idToken({ 'custom:tenant': 'acme', email_verified: false })));
-    expectForbidden(await at(adapter, '/claims/both', kit.idToken({ 'custom:tenant': 'globex', email_verified: true })));
+    expectForbidden(
+      await at(adapter, '/claims/both', kit.idToken({ 'custom:tenant': 'globex', email_verified: true })),
+    );
   });
 });
 
@@ -715,7 +720,10 @@ describe('a policy that throws an HttpException keeps its status', () => {
       challenge: undefined,
     });
     const later = await at(adapter, '/policies/http-exception-async', kit.accessToken());
-    expect({ status: later.status, message: later.json().message }).toEqual({ status: 402, message: 'Upgrade your plan' });
+    expect({ status: later.status, message: later.json().message }).toEqual({
+      status: 402,
+      message: 'Upgrade your plan',
+    });
   });
 });
 
@@ -749,11 +757,14 @@ describe('@Policy(Class): an injectable policy class with a dependency', () => {
     expectForbidden(await at(adapter, '/orders/o-9', kit.accessToken({ sub: 'user-1' })));
   });
 
-  it.each(ADAPTERS)('not a provider: created once in the module of the controller, with that module’s services (%s)', async (adapter) => {
-    expectOk(await at(adapter, '/orders/o-1/known', kit.accessToken()));
-    expectOk(await at(adapter, '/orders/o-2/known', kit.accessToken()));
-    expectForbidden(await at(adapter, '/orders/x-1/known', kit.accessToken()));
-  });
+  it.each(ADAPTERS)(
+    'not a provider: created once in the module of the controller, with that module’s services (%s)',
+    async (adapter) => {
+      expectOk(await at(adapter, '/orders/o-1/known', kit.accessToken()));
+      expectOk(await at(adapter, '/orders/o-2/known', kit.accessToken()));
+      expectForbidden(await at(adapter, '/orders/x-1/known', kit.accessToken()));
+    },
+  );
 
   it.each(ADAPTERS)('a provider of the root module, used by a controller of the root module (%s)', async (adapter) => {
     expectOk(await at(adapter, '/policies/active-tenant', kit.accessToken({ 'custom:tenant': 'acme' })));
@@ -773,37 +784,51 @@ describe('rules combined at class and handler level', () => {
 
   it.each(ADAPTERS)('class @NotGroups and class @Policy both apply (%s)', async (adapter) => {
     expectOk(await at(adapter, '/combined/inherited', acme()));
-    expectForbidden(await at(adapter, '/combined/inherited', kit.accessToken({ 'custom:tenant': 'globex' })), MESSAGES.policy);
-    expectForbidden(await at(adapter, '/combined/inherited', acme({ 'cognito:groups': ['suspended'] })), MESSAGES.notGroups);
+    expectForbidden(
+      await at(adapter, '/combined/inherited', kit.accessToken({ 'custom:tenant': 'globex' })),
+      MESSAGES.policy,
+    );
+    expectForbidden(
+      await at(adapter, '/combined/inherited', acme({ 'cognito:groups': ['suspended'] })),
+      MESSAGES.notGroups,
+    );
   });
 
-  it.each(ADAPTERS)('a handler @Policy replaces the class @Policy; the class @NotGroups stays (%s)', async (adapter) => {
-    expectOk(await at(adapter, '/combined/owner/u-1', kit.accessToken({ sub: 'u-1', 'custom:tenant': 'globex' })));
-    expectForbidden(await at(adapter, '/combined/owner/u-1', acme({ sub: 'u-2' })), MESSAGES.policy);
-    expectForbidden(await at(adapter, '/combined/owner/u-1', kit.accessToken({ sub: 'u-1', 'cognito:groups': ['suspended'] })));
-  });
+  it.each(ADAPTERS)(
+    'a handler @Policy replaces the class @Policy; the class @NotGroups stays (%s)',
+    async (adapter) => {
+      expectOk(await at(adapter, '/combined/owner/u-1', kit.accessToken({ sub: 'u-1', 'custom:tenant': 'globex' })));
+      expectForbidden(await at(adapter, '/combined/owner/u-1', acme({ sub: 'u-2' })), MESSAGES.policy);
+      expectForbidden(
+        await at(adapter, '/combined/owner/u-1', kit.accessToken({ sub: 'u-1', 'cognito:groups': ['suspended'] })),
+      );
+    },
+  );
 
-  it.each(ADAPTERS)('groups, all-groups, none-of, claim, scope and policy on one route: each one can refuse (%s)', async (adapter) => {
-    const everything = {
-      'cognito:groups': ['admin', 'ops', 'oncall'],
-      email_verified: true,
-      scope: 'orders/read',
-      'custom:tenant': 'acme',
-    };
-    const call = (changes: Record<string, unknown>) =>
-      at(adapter, '/combined/everything', kit.idToken({ ...everything, ...changes }));
-    expectOk(await at(adapter, '/combined/everything', kit.accessToken(everything)));
-    expectForbidden(await call({ 'cognito:groups': ['ops', 'oncall'] }), MESSAGES.anyGroup);
-    expectForbidden(await call({ 'cognito:groups': ['admin', 'ops'] }), MESSAGES.allGroups);
-    expectForbidden(await call({ 'cognito:groups': ['admin', 'ops', 'oncall', 'suspended'] }), MESSAGES.notGroups);
-    expectForbidden(await call({ email_verified: false }), MESSAGES.claim('email_verified'));
-    expectForbidden(await call({ 'custom:tenant': 'globex' }), MESSAGES.policy);
-    const noScope = await at(adapter, '/combined/everything', kit.accessToken({ ...everything, scope: 'openid' }));
-    expect({ status: noScope.status, challenge: noScope.headers['www-authenticate'] }).toEqual({
-      status: 403,
-      challenge: 'Bearer error="insufficient_scope", scope="orders/read"',
-    });
-  });
+  it.each(ADAPTERS)(
+    'groups, all-groups, none-of, claim, scope and policy on one route: each one can refuse (%s)',
+    async (adapter) => {
+      const everything = {
+        'cognito:groups': ['admin', 'ops', 'oncall'],
+        email_verified: true,
+        scope: 'orders/read',
+        'custom:tenant': 'acme',
+      };
+      const call = (changes: Record<string, unknown>) =>
+        at(adapter, '/combined/everything', kit.idToken({ ...everything, ...changes }));
+      expectOk(await at(adapter, '/combined/everything', kit.accessToken(everything)));
+      expectForbidden(await call({ 'cognito:groups': ['ops', 'oncall'] }), MESSAGES.anyGroup);
+      expectForbidden(await call({ 'cognito:groups': ['admin', 'ops'] }), MESSAGES.allGroups);
+      expectForbidden(await call({ 'cognito:groups': ['admin', 'ops', 'oncall', 'suspended'] }), MESSAGES.notGroups);
+      expectForbidden(await call({ email_verified: false }), MESSAGES.claim('email_verified'));
+      expectForbidden(await call({ 'custom:tenant': 'globex' }), MESSAGES.policy);
+      const noScope = await at(adapter, '/combined/everything', kit.accessToken({ ...everything, scope: 'openid' }));
+      expect({ status: noScope.status, challenge: noScope.headers['www-authenticate'] }).toEqual({
+        status: 403,
+        challenge: 'Bearer error="insufficient_scope", scope="orders/read"',
+      });
+    },
+  );
 
   it.each(ADAPTERS)('custom policies run only for users who passed the built-in rules (%s)', async (adapter) => {
     const before = countedRuns;
@@ -850,14 +875,17 @@ describe('GraphQL resolvers: the same rules', () => {
     await expectRefused(adapter, 'tenant', kit.accessToken({ 'custom:tenant': 'globex' }));
   });
 
-  it.each(ADAPTERS)('policies: a function reading the resolver arguments, an injectable class, async refusal, a throw (%s)', async (adapter) => {
-    await expectAllowed(adapter, 'owner(sub: "user-1")', kit.accessToken({ sub: 'user-1' }));
-    await expectRefused(adapter, 'owner(sub: "user-1")', kit.accessToken({ sub: 'user-2' }));
-    await expectAllowed(adapter, 'activeTenant', kit.accessToken({ 'custom:tenant': 'acme' }));
-    await expectRefused(adapter, 'activeTenant', kit.accessToken({ 'custom:tenant': 'globex' }));
-    await expectRefused(adapter, 'refusedLater', kit.accessToken());
-    await expectRefused(adapter, 'exploding', kit.accessToken());
-  });
+  it.each(ADAPTERS)(
+    'policies: a function reading the resolver arguments, an injectable class, async refusal, a throw (%s)',
+    async (adapter) => {
+      await expectAllowed(adapter, 'owner(sub: "user-1")', kit.accessToken({ sub: 'user-1' }));
+      await expectRefused(adapter, 'owner(sub: "user-1")', kit.accessToken({ sub: 'user-2' }));
+      await expectAllowed(adapter, 'activeTenant', kit.accessToken({ 'custom:tenant': 'acme' }));
+      await expectRefused(adapter, 'activeTenant', kit.accessToken({ 'custom:tenant': 'globex' }));
+      await expectRefused(adapter, 'refusedLater', kit.accessToken());
+      await expectRefused(adapter, 'exploding', kit.accessToken());
+    },
+  );
 });
 
 describe('OpenAPI: each rule shows a 403 and an extension naming it', () => {
@@ -901,7 +929,9 @@ describe('OpenAPI: each rule shows a 403 and an extension naming it', () => {
       'x-required-all-groups': ['lead'],
       'x-excluded-groups': ['suspended'],
     });
-    expect(operation('/class-claims/own')['x-required-claims']).toEqual([{ claim: 'custom:tenant', values: ['globex'] }]);
+    expect(operation('/class-claims/own')['x-required-claims']).toEqual([
+      { claim: 'custom:tenant', values: ['globex'] },
+    ]);
     expect(operation('/combined/owner/{sub}')['x-policies']).toEqual(['isPathOwner']);
     expect(operation('/combined/inherited')['x-policies']).toEqual(['TenantIs']);
   });
@@ -953,7 +983,12 @@ describe.each(ADAPTERS)('sample app /policies routes (%s)', (adapter) => {
     expect(op('/policies/not-suspended')['x-excluded-groups']).toEqual(['suspended']);
     expect(op('/policies/tenant')['x-required-claims']).toEqual([{ claim: 'custom:tenant', values: ['acme'] }]);
     expect(op('/policies/owner/{sub}')['x-policies']).toEqual(['isOwner']);
-    for (const path of ['/policies/all-groups', '/policies/not-suspended', '/policies/tenant', '/policies/owner/{sub}']) {
+    for (const path of [
+      '/policies/all-groups',
+      '/policies/not-suspended',
+      '/policies/tenant',
+      '/policies/owner/{sub}',
+    ]) {
       expect(op(path).responses['403'], path).toBeDefined();
     }
   });

@@ -26,7 +26,14 @@ interface RawAnswer {
  */
 function rawGet(url: string, path: string, headerLines: readonly string[]): Promise<RawAnswer> {
   const { hostname, port } = new URL(url);
-  const request = [`GET ${path} HTTP/1.1`, `Host: ${hostname}:${port}`, 'Connection: close', ...headerLines, '', ''].join('\r\n');
+  const request = [
+    `GET ${path} HTTP/1.1`,
+    `Host: ${hostname}:${port}`,
+    'Connection: close',
+    ...headerLines,
+    '',
+    '',
+  ].join('\r\n');
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     const chunks: Buffer[] = [];
@@ -50,49 +57,58 @@ function rawGet(url: string, path: string, headerLines: readonly string[]): Prom
 /** `count` tiny header lines (short, so the request stays far below the 16 KiB header size limit). */
 const filler = (count: number) => Array.from({ length: count }, () => 'x:1');
 
-describe.each(ADAPTERS)('a request whose header list reached the server limit is refused on protected routes (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
+describe.each(ADAPTERS)(
+  'a request whose header list reached the server limit is refused on protected routes (%s)',
+  (adapter) => {
+    let kit: CognitoTestKit;
+    let app: RunningApp;
 
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp({ imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ProbeController] }, { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+    beforeAll(async () => {
+      kit = await createCognitoTestKit();
+      app = await startApp(
+        { imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ProbeController] },
+        { adapter },
+      );
+    });
+    afterAll(async () => {
+      await app?.close();
+      await kit?.close();
+    });
 
-  it('two Authorization headers next to each other: refused (the duplicate check itself)', async () => {
-    const res = await rawGet(app.url, '/protected', [
-      `Authorization: Bearer ${kit.accessToken({ username: 'alice' })}`,
-      `Authorization: Bearer ${kit.accessToken({ username: 'mallory' })}`,
-    ]);
-    expect([400, 401]).toContain(res.status);
-  });
+    it('two Authorization headers next to each other: refused (the duplicate check itself)', async () => {
+      const res = await rawGet(app.url, '/protected', [
+        `Authorization: Bearer ${kit.accessToken({ username: 'alice' })}`,
+        `Authorization: Bearer ${kit.accessToken({ username: 'mallory' })}`,
+      ]);
+      expect([400, 401]).toContain(res.status);
+    });
 
-  it('a second Authorization header after 1,200 other header lines: never 200', async () => {
-    const res = await rawGet(app.url, '/protected', [
-      `Authorization: Bearer ${kit.accessToken({ username: 'alice' })}`,
-      ...filler(1_200),
-      `Authorization: Bearer ${kit.accessToken({ username: 'mallory' })}`,
-    ]);
-    expect(res.status, res.head).not.toBe(200);
-    expect([400, 401, 431]).toContain(res.status);
-  });
+    it('a second Authorization header after 1,200 other header lines: never 200', async () => {
+      const res = await rawGet(app.url, '/protected', [
+        `Authorization: Bearer ${kit.accessToken({ username: 'alice' })}`,
+        ...filler(1_200),
+        `Authorization: Bearer ${kit.accessToken({ username: 'mallory' })}`,
+      ]);
+      expect(res.status, res.head).not.toBe(200);
+      expect([400, 401, 431]).toContain(res.status);
+    });
 
-  it('a single Authorization header followed by 1,200 other header lines: refused, the list may have been cut', async () => {
-    const res = await rawGet(app.url, '/protected', [`Authorization: Bearer ${kit.accessToken()}`, ...filler(1_200)]);
-    expect(res.status, res.head).not.toBe(200);
-    expect([400, 401, 431]).toContain(res.status);
-  });
+    it('a single Authorization header followed by 1,200 other header lines: refused, the list may have been cut', async () => {
+      const res = await rawGet(app.url, '/protected', [`Authorization: Bearer ${kit.accessToken()}`, ...filler(1_200)]);
+      expect(res.status, res.head).not.toBe(200);
+      expect([400, 401, 431]).toContain(res.status);
+    });
 
-  it('a valid token with 300 other header lines (far below the limit) still gets 200', async () => {
-    const res = await rawGet(app.url, '/protected', [`Authorization: Bearer ${kit.accessToken({ username: 'alice' })}`, ...filler(300)]);
-    expect(res.status, res.head).toBe(200);
-    expect(JSON.parse(res.body).username).toBe('alice');
-  });
-});
+    it('a valid token with 300 other header lines (far below the limit) still gets 200', async () => {
+      const res = await rawGet(app.url, '/protected', [
+        `Authorization: Bearer ${kit.accessToken({ username: 'alice' })}`,
+        ...filler(300),
+      ]);
+      expect(res.status, res.head).toBe(200);
+      expect(JSON.parse(res.body).username).toBe('alice');
+    });
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -104,7 +120,10 @@ async function defineAndBoot(
 ): Promise<{ error?: Error; app?: RunningApp }> {
   try {
     const controller = define();
-    const app = await startApp({ imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [controller] }, { adapter });
+    const app = await startApp(
+      { imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [controller] },
+      { adapter },
+    );
     return { app };
   } catch (error) {
     return { error: error as Error };
@@ -114,140 +133,146 @@ async function defineAndBoot(
 /** Group and scope names "from configuration" that turned out empty. */
 const namesFromConfig: string[] = [];
 
-describe.each(ADAPTERS)('an empty @Groups() or @Scopes() list is a programming error, never "allow everyone" (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp | undefined;
+describe.each(ADAPTERS)(
+  'an empty @Groups() or @Scopes() list is a programming error, never "allow everyone" (%s)',
+  (adapter) => {
+    let kit: CognitoTestKit;
+    let app: RunningApp | undefined;
 
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-  });
-  afterEach(async () => {
-    await app?.close();
-    app = undefined;
-  });
-  afterAll(async () => {
-    await kit?.close();
-  });
+    beforeAll(async () => {
+      kit = await createCognitoTestKit();
+    });
+    afterEach(async () => {
+      await app?.close();
+      app = undefined;
+    });
+    afterAll(async () => {
+      await kit?.close();
+    });
 
-  it('@Groups() with no group fails when the decorator runs or when the app starts', async () => {
-    const booted = await defineAndBoot(kit, adapter, () => {
-      @Controller('empty-groups')
-      class EmptyGroupsController {
+    it('@Groups() with no group fails when the decorator runs or when the app starts', async () => {
+      const booted = await defineAndBoot(kit, adapter, () => {
+        @Controller('empty-groups')
+        class EmptyGroupsController {
+          @Groups(...namesFromConfig)
+          @Get()
+          open() {
+            return { ok: true };
+          }
+        }
+        return EmptyGroupsController;
+      });
+      app = booted.app;
+      expect(booted.error, 'the app started with an empty @Groups()').toBeInstanceOf(Error);
+      expect(booted.error!.message).toMatch(/group/i);
+    });
+
+    it('@Scopes() with no scope fails when the decorator runs or when the app starts', async () => {
+      const booted = await defineAndBoot(kit, adapter, () => {
+        @Controller('empty-scopes')
+        class EmptyScopesController {
+          @Scopes(...namesFromConfig)
+          @Get()
+          open() {
+            return { ok: true };
+          }
+        }
+        return EmptyScopesController;
+      });
+      app = booted.app;
+      expect(booted.error, 'the app started with an empty @Scopes()').toBeInstanceOf(Error);
+      expect(booted.error!.message).toMatch(/scope/i);
+    });
+
+    it('an empty class-level @Groups() fails too', async () => {
+      const booted = await defineAndBoot(kit, adapter, () => {
         @Groups(...namesFromConfig)
-        @Get()
-        open() {
-          return { ok: true };
+        @Controller('empty-class-groups')
+        class EmptyClassGroupsController {
+          @Get()
+          open() {
+            return { ok: true };
+          }
         }
-      }
-      return EmptyGroupsController;
+        return EmptyClassGroupsController;
+      });
+      app = booted.app;
+      expect(booted.error, 'the app started with an empty class-level @Groups()').toBeInstanceOf(Error);
     });
-    app = booted.app;
-    expect(booted.error, 'the app started with an empty @Groups()').toBeInstanceOf(Error);
-    expect(booted.error!.message).toMatch(/group/i);
-  });
 
-  it('@Scopes() with no scope fails when the decorator runs or when the app starts', async () => {
-    const booted = await defineAndBoot(kit, adapter, () => {
-      @Controller('empty-scopes')
-      class EmptyScopesController {
-        @Scopes(...namesFromConfig)
-        @Get()
-        open() {
-          return { ok: true };
+    it('an empty handler-level @Groups() never lets a non-admin past a class-level @Groups("admin")', async () => {
+      const booted = await defineAndBoot(kit, adapter, () => {
+        @Groups('admin')
+        @Controller('admin-area')
+        class AdminAreaController {
+          @Groups(...namesFromConfig)
+          @Get('report')
+          report(@CurrentUser() user: CognitoUser) {
+            return { username: user.username };
+          }
         }
+        return AdminAreaController;
+      });
+      app = booted.app;
+      if (booted.app) {
+        const res = await get(
+          `${booted.app.url}/admin-area/report`,
+          bearer(kit.accessToken({ 'cognito:groups': ['reader'] })),
+        );
+        expect(res.status, 'a reader reached an admin-only route').toBe(403);
       }
-      return EmptyScopesController;
+      expect(booted.error, 'the app started with an empty handler-level @Groups()').toBeInstanceOf(Error);
     });
-    app = booted.app;
-    expect(booted.error, 'the app started with an empty @Scopes()').toBeInstanceOf(Error);
-    expect(booted.error!.message).toMatch(/scope/i);
-  });
 
-  it('an empty class-level @Groups() fails too', async () => {
-    const booted = await defineAndBoot(kit, adapter, () => {
-      @Groups(...namesFromConfig)
-      @Controller('empty-class-groups')
-      class EmptyClassGroupsController {
-        @Get()
-        open() {
-          return { ok: true };
+    it('an empty handler-level @Scopes() never lets a token past a class-level @Scopes("orders/write")', async () => {
+      const booted = await defineAndBoot(kit, adapter, () => {
+        @Scopes('orders/write')
+        @Controller('orders-area')
+        class OrdersAreaController {
+          @Scopes(...namesFromConfig)
+          @Get('write')
+          write() {
+            return { ok: true };
+          }
         }
+        return OrdersAreaController;
+      });
+      app = booted.app;
+      if (booted.app) {
+        const res = await get(`${booted.app.url}/orders-area/write`, bearer(kit.accessToken({ scope: 'orders/read' })));
+        expect(res.status, 'a token without orders/write reached the route').toBe(403);
       }
-      return EmptyClassGroupsController;
+      expect(booted.error, 'the app started with an empty handler-level @Scopes()').toBeInstanceOf(Error);
     });
-    app = booted.app;
-    expect(booted.error, 'the app started with an empty class-level @Groups()').toBeInstanceOf(Error);
-  });
 
-  it('an empty handler-level @Groups() never lets a non-admin past a class-level @Groups("admin")', async () => {
-    const booted = await defineAndBoot(kit, adapter, () => {
-      @Groups('admin')
-      @Controller('admin-area')
-      class AdminAreaController {
-        @Groups(...namesFromConfig)
-        @Get('report')
-        report(@CurrentUser() user: CognitoUser) {
-          return { username: user.username };
+    it('non-empty lists still work: a handler list overrides the class list, a member passes, others get 403', async () => {
+      const booted = await defineAndBoot(kit, adapter, () => {
+        @Groups('admin')
+        @Controller('area')
+        class AreaController {
+          @Groups('editors')
+          @Get('edit')
+          edit() {
+            return { ok: true };
+          }
+
+          @Public()
+          @Get('open')
+          open() {
+            return { ok: true };
+          }
         }
-      }
-      return AdminAreaController;
+        return AreaController;
+      });
+      app = booted.app;
+      expect(booted.error).toBeUndefined();
+      const url = `${booted.app!.url}/area/edit`;
+      expect((await get(url, bearer(kit.accessToken({ 'cognito:groups': ['editors'] })))).status).toBe(200);
+      expect((await get(url, bearer(kit.accessToken({ 'cognito:groups': ['reader'] })))).status).toBe(403);
+      expect((await get(`${booted.app!.url}/area/open`)).status).toBe(200);
     });
-    app = booted.app;
-    if (booted.app) {
-      const res = await get(`${booted.app.url}/admin-area/report`, bearer(kit.accessToken({ 'cognito:groups': ['reader'] })));
-      expect(res.status, 'a reader reached an admin-only route').toBe(403);
-    }
-    expect(booted.error, 'the app started with an empty handler-level @Groups()').toBeInstanceOf(Error);
-  });
-
-  it('an empty handler-level @Scopes() never lets a token past a class-level @Scopes("orders/write")', async () => {
-    const booted = await defineAndBoot(kit, adapter, () => {
-      @Scopes('orders/write')
-      @Controller('orders-area')
-      class OrdersAreaController {
-        @Scopes(...namesFromConfig)
-        @Get('write')
-        write() {
-          return { ok: true };
-        }
-      }
-      return OrdersAreaController;
-    });
-    app = booted.app;
-    if (booted.app) {
-      const res = await get(`${booted.app.url}/orders-area/write`, bearer(kit.accessToken({ scope: 'orders/read' })));
-      expect(res.status, 'a token without orders/write reached the route').toBe(403);
-    }
-    expect(booted.error, 'the app started with an empty handler-level @Scopes()').toBeInstanceOf(Error);
-  });
-
-  it('non-empty lists still work: a handler list overrides the class list, a member passes, others get 403', async () => {
-    const booted = await defineAndBoot(kit, adapter, () => {
-      @Groups('admin')
-      @Controller('area')
-      class AreaController {
-        @Groups('editors')
-        @Get('edit')
-        edit() {
-          return { ok: true };
-        }
-
-        @Public()
-        @Get('open')
-        open() {
-          return { ok: true };
-        }
-      }
-      return AreaController;
-    });
-    app = booted.app;
-    expect(booted.error).toBeUndefined();
-    const url = `${booted.app!.url}/area/edit`;
-    expect((await get(url, bearer(kit.accessToken({ 'cognito:groups': ['editors'] })))).status).toBe(200);
-    expect((await get(url, bearer(kit.accessToken({ 'cognito:groups': ['reader'] })))).status).toBe(403);
-    expect((await get(`${booted.app!.url}/area/open`)).status).toBe(200);
-  });
-});
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 
@@ -259,7 +284,10 @@ describe.each(ADAPTERS)('only spaces and tabs are trimmed around the bearer toke
 
   beforeAll(async () => {
     kit = await createCognitoTestKit();
-    app = await startApp({ imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ProbeController] }, { adapter });
+    app = await startApp(
+      { imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ProbeController] },
+      { adapter },
+    );
   });
   afterAll(async () => {
     await app?.close();

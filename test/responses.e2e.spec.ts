@@ -135,7 +135,8 @@ describe.each(ADAPTERS)('responses (%s)', (adapter) => {
       const res = await call('/me', { authorization: [`Bearer ${token}`, `Bearer ${token}`] });
       expect(summary(res)).toEqual({
         status: 400,
-        wwwAuthenticate: 'Bearer error="invalid_request", error_description="The request has more than one Authorization header"',
+        wwwAuthenticate:
+          'Bearer error="invalid_request", error_description="The request has more than one Authorization header"',
       });
       expect(res.json()).toEqual({
         statusCode: 400,
@@ -161,7 +162,11 @@ describe.each(ADAPTERS)('responses (%s)', (adapter) => {
     ])('refuses a user with %s on /admin', async (_name, claims) => {
       const res = await withToken('/admin', kit.accessToken(claims));
       expect(summary(res)).toEqual({ status: 403, wwwAuthenticate: undefined });
-      expect(res.json()).toEqual({ statusCode: 403, message: 'The user is not in a group allowed here', error: 'Forbidden' });
+      expect(res.json()).toEqual({
+        statusCode: 403,
+        message: 'The user is not in a group allowed here',
+        error: 'Forbidden',
+      });
     });
 
     it('refuses a machine-to-machine token (no groups)', async () => {
@@ -183,7 +188,10 @@ describe.each(ADAPTERS)('responses (%s)', (adapter) => {
       ['a similar scope', { scope: 'orders/write orders/read-all orders' }],
     ])('refuses a token with %s on /orders', async (_name, claims) => {
       const res = await withToken('/orders', kit.accessToken(claims));
-      expect(summary(res)).toEqual({ status: 403, wwwAuthenticate: 'Bearer error="insufficient_scope", scope="orders/read"' });
+      expect(summary(res)).toEqual({
+        status: 403,
+        wwwAuthenticate: 'Bearer error="insufficient_scope", scope="orders/read"',
+      });
       expect(res.json()).toEqual({
         statusCode: 403,
         message: 'This route requires the scopes: orders/read',
@@ -209,7 +217,13 @@ describe.each(ADAPTERS)('responses (%s)', (adapter) => {
         startSampleApp(kit, { adapter, env: { COGNITO_JWKS_URI: `http://127.0.0.1:${port}/.well-known/jwks.json` } }),
         startApp(
           {
-            imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), jwksUri: `${hungJwks.url}/jwks.json`, jwksTimeoutMs: 300 })],
+            imports: [
+              CognitoAuthModule.forRoot({
+                ...kit.moduleOptions(),
+                jwksUri: `${hungJwks.url}/jwks.json`,
+                jwksTimeoutMs: 300,
+              }),
+            ],
             controllers: [MeController, OptionalController],
           },
           { adapter },

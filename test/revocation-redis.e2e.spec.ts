@@ -81,7 +81,9 @@ async function redisApp(
 ): Promise<RunningApp & { client: Redis }> {
   const client = quietClient(url);
   const app = await startApp({
-    imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options, revocation: { ...revocation, redis: client } })],
+    imports: [
+      CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options, revocation: { ...revocation, redis: client } }),
+    ],
     controllers: [MeController],
   });
   return {
@@ -138,7 +140,11 @@ describe.each(ADAPTERS)('two instances sharing one Redis (%s)', (adapter) => {
       extensions: { code: 'UNAUTHENTICATED', status: 401 },
     });
     expect(await ask(socket, 'whoami')).toEqual({
-      exception: expect.objectContaining({ status: 401, error: 'invalid_token', message: 'The token has been revoked' }),
+      exception: expect.objectContaining({
+        status: 401,
+        error: 'invalid_token',
+        message: 'The token has been revoked',
+      }),
     });
     expect(await meStatus(b, sibling)).toBe(401); // every token of the sign-in
   });
@@ -158,7 +164,9 @@ describe.each(ADAPTERS)('two instances sharing one Redis (%s)', (adapter) => {
     }
     samples.sort((x, y) => x - y);
     const median = samples[samples.length >> 1];
-    console.info(`[revocation] ${adapter}: revoke() on A → B's list: median ${median.toFixed(2)} ms, max ${samples.at(-1)!.toFixed(2)} ms`);
+    console.info(
+      `[revocation] ${adapter}: revoke() on A → B's list: median ${median.toFixed(2)} ms, max ${samples.at(-1)!.toFixed(2)} ms`,
+    );
     expect(samples.at(-1)!).toBeLessThan(1_000);
   });
 
@@ -212,10 +220,14 @@ describe('Redis killed mid-run, then restarted', () => {
       const [before, valid, during] = [kit.accessToken(), kit.accessToken(), kit.accessToken()];
       for (const app of apps) for (const token of [before, valid, during]) expect(await meStatus(app, token)).toBe(200);
       expect((await logout(a, before)).status).toBe(204);
-      await within(1_000, 'B and C learn the revocation', async () => (await meStatus(b, before)) === 401 && (await meStatus(c, before)) === 401);
+      await within(
+        1_000,
+        'B and C learn the revocation',
+        async () => (await meStatus(b, before)) === 401 && (await meStatus(c, before)) === 401,
+      );
 
       await redis.kill();
-      await within(2_000, "C notices and refuses with 503", async () => (await meStatus(c, valid)) === 503);
+      await within(2_000, 'C notices and refuses with 503', async () => (await meStatus(c, valid)) === 503);
       const unavailable = await get(`${c.url}/me`, bearer(valid));
       expect(unavailable.headers['retry-after']).toBe('5');
       expect(unavailable.headers['www-authenticate']).toBeUndefined();
@@ -230,9 +242,15 @@ describe('Redis killed mid-run, then restarted', () => {
       expect(await meStatus(b, during)).toBe(200);
 
       await redis.restart(); // empty: no persistence
-      const recovery = await within(10_000, 'B learns the revocation made during the outage', async () => (await meStatus(b, during)) === 401);
+      const recovery = await within(
+        10_000,
+        'B learns the revocation made during the outage',
+        async () => (await meStatus(b, during)) === 401,
+      );
       await within(5_000, 'C answers again', async () => (await meStatus(c, valid)) === 200);
-      console.info(`[revocation] after Redis came back, B refused the token revoked during the outage within ${recovery.toFixed(0)} ms`);
+      console.info(
+        `[revocation] after Redis came back, B refused the token revoked during the outage within ${recovery.toFixed(0)} ms`,
+      );
       expect(await meStatus(c, during)).toBe(401);
       expect(await inspector.zcard(DEFAULT_KEY)).toBeGreaterThanOrEqual(2); // written back by the instances
 
@@ -245,7 +263,9 @@ describe('Redis killed mid-run, then restarted', () => {
       // Nest's static logger goes to whichever app was created last: read them all together.
       const logs = apps.map((app) => app.logs.text()).join('\n');
       expect(logs).toMatch(/Revocation list: lost the connection to Redis; checking against the last known list/);
-      expect(logs).toMatch(/Revocation list: lost the connection to Redis; requests are answered 503 until it is reloaded/);
+      expect(logs).toMatch(
+        /Revocation list: lost the connection to Redis; requests are answered 503 until it is reloaded/,
+      );
       expect(logs).toMatch(/Revocation list: Redis is back/);
       for (const token of [before, valid, during]) expect(logs).not.toContain(token);
     } finally {
@@ -277,7 +297,11 @@ describe('a slow Redis never slows requests', () => {
       expect(slowest).toBeLessThan(250);
       // Stored once Redis answers again (or, past the write timeout, written back by the next reload).
       await stored.catch(() => undefined);
-      await within(5_000, 'the revocation reaches Redis', async () => (await inspector.zscore(DEFAULT_KEY, `s:${session}`)) !== null);
+      await within(
+        5_000,
+        'the revocation reaches Redis',
+        async () => (await inspector.zscore(DEFAULT_KEY, `s:${session}`)) !== null,
+      );
     } finally {
       await app.close();
     }
@@ -301,7 +325,11 @@ describe('Redis unreachable at start-up', () => {
       await late.restart();
       await within(10_000, 'the refusing app answers again', async () => (await meStatus(refusing, token)) === 200);
       await revocationsOf(lastKnown).revoke(await lastKnown.app.get(CognitoTokenVerifier).verify(token));
-      await within(1_000, 'the revocation reaches the other app', async () => (await meStatus(refusing, token)) === 401);
+      await within(
+        1_000,
+        'the revocation reaches the other app',
+        async () => (await meStatus(refusing, token)) === 401,
+      );
     } finally {
       await Promise.all([lastKnown.close(), refusing.close()]);
       await late.stop();

@@ -55,7 +55,8 @@ describe.each(ADAPTERS)('POST /logout revokes the sign-in session, refused on ca
     const access = kit.accessToken({ origin_jti: session, username: 'alice' });
     const refreshed = kit.accessToken({ origin_jti: session, username: 'alice' }); // same sign-in, new jti
     const otherSession = kit.accessToken({ username: 'alice' });
-    for (const token of [access, refreshed, otherSession]) expect((await get(`${app.url}/me`, bearer(token))).status).toBe(200);
+    for (const token of [access, refreshed, otherSession])
+      expect((await get(`${app.url}/me`, bearer(token))).status).toBe(200);
     expect(isCached(app, access) && isCached(app, refreshed)).toBe(true);
 
     const res = await logout(app, access);
@@ -140,7 +141,11 @@ describe.each(ADAPTERS)('a revoked token is refused over WebSockets (%s)', (adap
     expect((await logout(app, token)).status).toBe(204);
 
     expect(await ask(socket, 'whoami')).toEqual({
-      exception: expect.objectContaining({ status: 401, error: 'invalid_token', message: 'The token has been revoked' }),
+      exception: expect.objectContaining({
+        status: 401,
+        error: 'invalid_token',
+        message: 'The token has been revoked',
+      }),
     });
     const refusal = await sockets.refusal(`${app.url}/events`, { auth: { token } });
     expect(refusal).toMatchObject({ status: 401, error: 'invalid_token' });
@@ -221,7 +226,10 @@ describe("AuthGuard('cognito-jwt') checks the deny-list too", () => {
 
 describe('a flooded in-memory store stays bounded', () => {
   it(`keeps at most ${REVOCATION_DEFAULTS.maxEntries} revocations by default; further ones are refused, none evicted`, async () => {
-    const app = await startApp({ imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [MeController] });
+    const app = await startApp({
+      imports: [CognitoAuthModule.forRoot(kit.moduleOptions())],
+      controllers: [MeController],
+    });
     try {
       const revocations = app.app.get(CognitoRevocationService);
       const exp = nowSeconds() + 3600;
@@ -244,7 +252,9 @@ describe('a flooded in-memory store stays bounded', () => {
 
   it('makes room as entries expire with their tokens (exp + clock tolerance)', async () => {
     const app = await startApp({
-      imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), clockTolerance: 0, revocation: { maxEntries: 100 } })],
+      imports: [
+        CognitoAuthModule.forRoot({ ...kit.moduleOptions(), clockTolerance: 0, revocation: { maxEntries: 100 } }),
+      ],
       controllers: [MeController],
     });
     try {

@@ -36,6 +36,8 @@ describe.each(ADAPTERS)('sample app smoke (%s)', (adapter) => {
   it('answers invalid_token for an expired token', async () => {
     const res = await get(`${app.url}/me`, bearer(kit.accessToken({ exp: Math.floor(Date.now() / 1000) - 60 })));
     expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The token has expired"');
+    expect(res.headers['www-authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="The token has expired"',
+    );
   });
 });

@@ -18,12 +18,7 @@ import {
   RequireClaim,
   Scopes,
 } from 'nestjs-cognito-auth';
-import {
-  actAsCognitoUser,
-  cognitoUser,
-  createCognitoTestKit,
-  type CognitoTestKit,
-} from 'nestjs-cognito-auth/testing';
+import { actAsCognitoUser, cognitoUser, createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS } from './support/test-app.js';
@@ -114,7 +109,9 @@ async function createApp(
   const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();
   const app =
     adapter === 'fastify'
-      ? moduleRef.createNestApplication(new (await import('@nestjs/platform-fastify')).FastifyAdapter(), { logger: false })
+      ? moduleRef.createNestApplication(new (await import('@nestjs/platform-fastify')).FastifyAdapter(), {
+          logger: false,
+        })
       : moduleRef.createNestApplication({ logger: false });
   return { app, url: await listen(app) };
 }
@@ -131,25 +128,47 @@ describe('cognitoUser', () => {
       userPoolId: 'us-east-1_TestPool1',
       issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1',
     });
-    expect(user.claims).toMatchObject({ username: 'alice', 'cognito:groups': ['admin'], scope: 'orders/read orders/write', token_use: 'access' });
+    expect(user.claims).toMatchObject({
+      username: 'alice',
+      'cognito:groups': ['admin'],
+      scope: 'orders/read orders/write',
+      token_use: 'access',
+    });
     expect(user.sub).toMatch(/^[0-9a-f-]{36}$/);
     expect(Object.isFrozen(user) && Object.isFrozen(user.groups)).toBe(true);
   });
 
   it('has the defaults of a signed-in user', () => {
-    expect(cognitoUser()).toMatchObject({ username: 'test-user', groups: [], scopes: ['aws.cognito.signin.user.admin'] });
+    expect(cognitoUser()).toMatchObject({
+      username: 'test-user',
+      groups: [],
+      scopes: ['aws.cognito.signin.user.admin'],
+    });
   });
 
   it('builds ID-token users, machine users, other pools and extra claims', () => {
-    const id = cognitoUser({ tokenUse: 'id', username: 'bob', claims: { email: 'bob@example.com', 'custom:tenant': 't1' } });
-    expect(id).toMatchObject({ tokenUse: 'id', username: 'bob', email: 'bob@example.com', 'custom:tenant': 't1', scopes: [] });
+    const id = cognitoUser({
+      tokenUse: 'id',
+      username: 'bob',
+      claims: { email: 'bob@example.com', 'custom:tenant': 't1' },
+    });
+    expect(id).toMatchObject({
+      tokenUse: 'id',
+      username: 'bob',
+      email: 'bob@example.com',
+      'custom:tenant': 't1',
+      scopes: [],
+    });
     expect(id.claims['cognito:username']).toBe('bob');
 
     const machine = cognitoUser({ username: null, clientId: 'worker', scopes: ['jobs/run'] });
     expect(machine).toMatchObject({ username: null, sub: 'worker', clientId: 'worker', scopes: ['jobs/run'] });
 
     const elsewhere = cognitoUser({ userPoolId: 'eu-west-1_Other1', sub: 'fixed-sub' });
-    expect(elsewhere).toMatchObject({ sub: 'fixed-sub', issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other1' });
+    expect(elsewhere).toMatchObject({
+      sub: 'fixed-sub',
+      issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Other1',
+    });
   });
 
   it('lets the named fields win over raw claims, and removes a claim set to undefined', () => {
@@ -174,11 +193,23 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
   it('acts as the given user on every route, without a token and without any key', async () => {
     let url: string;
     ({ app, url } = await createApp(adapter, (builder) =>
-      builder.overrideGuard(CognitoAuthGuard).useValue(
-        actAsCognitoUser({ username: 'alice', groups: ['admin'], scopes: ['orders/read'], claims: { email: 'alice@example.com' } }),
-      ),
+      builder
+        .overrideGuard(CognitoAuthGuard)
+        .useValue(
+          actAsCognitoUser({
+            username: 'alice',
+            groups: ['admin'],
+            scopes: ['orders/read'],
+            claims: { email: 'alice@example.com' },
+          }),
+        ),
     ));
-    expect((await get(`${url}/me`)).json()).toEqual({ username: 'alice', groups: ['admin'], scopes: ['orders/read'], email: 'alice@example.com' });
+    expect((await get(`${url}/me`)).json()).toEqual({
+      username: 'alice',
+      groups: ['admin'],
+      scopes: ['orders/read'],
+      email: 'alice@example.com',
+    });
     expect((await get(`${url}/admin`)).status).toBe(200);
     expect((await get(`${url}/orders`)).status).toBe(200);
     expect((await get(`${url}/hello`)).json()).toEqual({ hello: 'alice' });
@@ -199,13 +230,17 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
   it('checks claim rules and policy functions as the real guard does', async () => {
     let url: string;
     ({ app, url } = await createApp(adapter, (builder) =>
-      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'alice', claims: { 'custom:tenant': 't1' } })),
+      builder
+        .overrideGuard(CognitoAuthGuard)
+        .useValue(actAsCognitoUser({ username: 'alice', claims: { 'custom:tenant': 't1' } })),
     ));
     expect((await get(`${url}/tenant`)).status).toBe(200);
     expect((await get(`${url}/alice-only`)).status).toBe(200);
     await app.close();
     ({ app, url } = await createApp(adapter, (builder) =>
-      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'bob', claims: { 'custom:tenant': 't2' } })),
+      builder
+        .overrideGuard(CognitoAuthGuard)
+        .useValue(actAsCognitoUser({ username: 'bob', claims: { 'custom:tenant': 't2' } })),
     ));
     expect((await get(`${url}/tenant`)).status).toBe(403);
     expect((await get(`${url}/alice-only`)).status).toBe(403);
@@ -222,7 +257,9 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
 
   it('acts as nobody with null: protected routes answer 401, public ones see no user', async () => {
     let url: string;
-    ({ app, url } = await createApp(adapter, (builder) => builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser(null))));
+    ({ app, url } = await createApp(adapter, (builder) =>
+      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser(null)),
+    ));
     const me = await get(`${url}/me`);
     expect(me.status).toBe(401);
     expect(me.headers['www-authenticate']).toBe('Bearer');
@@ -243,9 +280,17 @@ describe.each(ADAPTERS)("moduleOptions({ jwks: 'inline' }) (%s)", (adapter) => {
 
   it('gives the module the key set itself: real signatures are checked and nothing is downloaded', async () => {
     const options = kit.moduleOptions({ jwks: 'inline' });
-    expect(options).toEqual({ region: kit.region, userPoolId: kit.userPoolId, clientId: kit.clientId, issuer: kit.issuer, jwks: kit.jwks });
+    expect(options).toEqual({
+      region: kit.region,
+      userPoolId: kit.userPoolId,
+      clientId: kit.clientId,
+      issuer: kit.issuer,
+      jwks: kit.jwks,
+    });
     let url: string;
-    ({ app, url } = await createApp(adapter, (builder) => builder.overrideProvider(COGNITO_AUTH_OPTIONS).useValue(options)));
+    ({ app, url } = await createApp(adapter, (builder) =>
+      builder.overrideProvider(COGNITO_AUTH_OPTIONS).useValue(options),
+    ));
     kit.resetCounters();
     expect((await get(`${url}/me`)).status).toBe(401);
     const me = await get(`${url}/me`, bearer(kit.accessToken({ username: 'carol', 'cognito:groups': ['ops'] })));
@@ -255,7 +300,13 @@ describe.each(ADAPTERS)("moduleOptions({ jwks: 'inline' }) (%s)", (adapter) => {
   });
 
   it("still points at the JWKS URL by default and with { jwks: 'url' }", () => {
-    const byUrl = { region: kit.region, userPoolId: kit.userPoolId, clientId: kit.clientId, issuer: kit.issuer, jwksUri: kit.jwksUri };
+    const byUrl = {
+      region: kit.region,
+      userPoolId: kit.userPoolId,
+      clientId: kit.clientId,
+      issuer: kit.issuer,
+      jwksUri: kit.jwksUri,
+    };
     expect(kit.moduleOptions()).toEqual(byUrl);
     expect(kit.moduleOptions({ jwks: 'url' })).toEqual(byUrl);
     expect(() => kit.moduleOptions({ jwks: 'file' as 'url' })).toThrow(TypeError);

@@ -119,7 +119,20 @@ describe('CognitoTestKit: issuer, JWKS and tokens', () => {
     const before = nowSeconds();
     const { payload } = parts(kit.accessToken());
     expect(Object.keys(payload).sort()).toEqual(
-      ['sub', 'iss', 'client_id', 'origin_jti', 'event_id', 'token_use', 'scope', 'auth_time', 'exp', 'iat', 'jti', 'username'].sort(),
+      [
+        'sub',
+        'iss',
+        'client_id',
+        'origin_jti',
+        'event_id',
+        'token_use',
+        'scope',
+        'auth_time',
+        'exp',
+        'iat',
+        'jti',
+        'username',
+      ].sort(),
     );
     expect(payload).toMatchObject({
       iss: kit.issuer,
@@ -138,7 +151,21 @@ describe('CognitoTestKit: issuer, JWKS and tokens', () => {
   it('gives ID tokens aud = client id, cognito:username and email', () => {
     const { payload } = parts(kit.idToken());
     expect(Object.keys(payload).sort()).toEqual(
-      ['sub', 'aud', 'email_verified', 'iss', 'cognito:username', 'origin_jti', 'event_id', 'token_use', 'auth_time', 'exp', 'iat', 'jti', 'email'].sort(),
+      [
+        'sub',
+        'aud',
+        'email_verified',
+        'iss',
+        'cognito:username',
+        'origin_jti',
+        'event_id',
+        'token_use',
+        'auth_time',
+        'exp',
+        'iat',
+        'jti',
+        'email',
+      ].sort(),
     );
     expect(payload).toMatchObject({
       aud: 'test-client-id',
@@ -174,7 +201,13 @@ describe('CognitoTestKit: issuer, JWKS and tokens', () => {
 
   it('merges claim overrides and removes claims set to undefined', () => {
     const { payload } = parts(
-      kit.accessToken({ 'cognito:groups': ['admin'], scope: 'orders/read', username: 'alice', exp: undefined, jti: undefined }),
+      kit.accessToken({
+        'cognito:groups': ['admin'],
+        scope: 'orders/read',
+        username: 'alice',
+        exp: undefined,
+        jti: undefined,
+      }),
     );
     expect(payload).toMatchObject({ 'cognito:groups': ['admin'], scope: 'orders/read', username: 'alice' });
     expect(payload).not.toHaveProperty('exp');
@@ -194,7 +227,12 @@ describe('CognitoTestKit: issuer, JWKS and tokens', () => {
 
   it('merges header overrides, removes undefined fields, and still signs RS256', async () => {
     const withJku = kit.accessToken({}, { header: { jku: 'http://attacker.example/jwks', typ: 'JWT' } });
-    expect(parts(withJku).header).toEqual({ kid: kit.currentKey.kid, alg: 'RS256', jku: 'http://attacker.example/jwks', typ: 'JWT' });
+    expect(parts(withJku).header).toEqual({
+      kid: kit.currentKey.kid,
+      alg: 'RS256',
+      jku: 'http://attacker.example/jwks',
+      typ: 'JWT',
+    });
     expect(await verifiesAgainstServedJwks(kit, withJku)).toBe(true);
 
     const noKid = kit.accessToken({}, { header: { kid: undefined } });
@@ -211,7 +249,9 @@ describe('CognitoTestKit: issuer, JWKS and tokens', () => {
     expect(Buffer.from(raw, 'base64url').toString()).toBe('not json');
     expect(() => decodeJwtPart(raw)).toThrow();
     expect(decodeJwtPart(kit.sign([1, 2]).split('.')[1]!)).toEqual([1, 2]);
-    expect(Buffer.from(kit.sign(Buffer.from([0xff, 0x00])).split('.')[1]!, 'base64url')).toEqual(Buffer.from([0xff, 0x00]));
+    expect(Buffer.from(kit.sign(Buffer.from([0xff, 0x00])).split('.')[1]!, 'base64url')).toEqual(
+      Buffer.from([0xff, 0x00]),
+    );
   });
 
   it('signs with an unpublished key, whose kid goes in the header unless overridden', async () => {
@@ -430,13 +470,17 @@ describe('CognitoTestKit: options and lifecycle', () => {
     const kit = await track(
       createCognitoTestKit({ issuer: `https://cognito-idp.us-east-1.amazonaws.com/${userPoolId}` }),
     );
-    const jwks = { keys: await fetchJwks(kit) } as unknown as Parameters<ReturnType<typeof CognitoJwtVerifier.create>['cacheJwks']>[0];
+    const jwks = { keys: await fetchJwks(kit) } as unknown as Parameters<
+      ReturnType<typeof CognitoJwtVerifier.create>['cacheJwks']
+    >[0];
     const accessVerifier = CognitoJwtVerifier.create({ userPoolId, tokenUse: 'access', clientId: kit.clientId });
     const idVerifier = CognitoJwtVerifier.create({ userPoolId, tokenUse: 'id', clientId: kit.clientId });
     accessVerifier.cacheJwks(jwks);
     idVerifier.cacheJwks(jwks);
 
-    await expect(accessVerifier.verify(kit.accessToken({ username: 'alice' }))).resolves.toMatchObject({ username: 'alice' });
+    await expect(accessVerifier.verify(kit.accessToken({ username: 'alice' }))).resolves.toMatchObject({
+      username: 'alice',
+    });
     await expect(accessVerifier.verify(kit.machineToken())).resolves.toMatchObject({ client_id: kit.clientId });
     await expect(idVerifier.verify(kit.idToken())).resolves.toMatchObject({ aud: kit.clientId });
     await expect(accessVerifier.verify(kit.accessToken({}, { expiresIn: -60 }))).rejects.toThrow(/expired/i);

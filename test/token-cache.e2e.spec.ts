@@ -47,7 +47,9 @@ describe('verified-token cache', () => {
     await sleep(2_100 + (1000 - (Date.now() % 1000)));
     const expired = await me(token);
     expect(expired.status).toBe(401);
-    expect(expired.headers['www-authenticate']).toBe('Bearer error="invalid_token", error_description="The token has expired"');
+    expect(expired.headers['www-authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="The token has expired"',
+    );
   });
 
   it('keys on the whole token: one character changed in the header, the payload or the signature is a miss', async () => {
@@ -56,7 +58,13 @@ describe('verified-token cache', () => {
     expect((await me(token)).status).toBe(200);
     const [header, payload] = token.split('.');
     const signatureStart = token.lastIndexOf('.') + 1;
-    const positions = [5, header!.length + 1 + Math.floor(payload!.length / 2), signatureStart + 10, token.length - 2, token.length - 1];
+    const positions = [
+      5,
+      header!.length + 1 + Math.floor(payload!.length / 2),
+      signatureStart + 10,
+      token.length - 2,
+      token.length - 1,
+    ];
     for (const position of positions) {
       const changed = token[position] === 'A' ? 'B' : 'A';
       const res = await me(`${token.slice(0, position)}${changed}${token.slice(position + 1)}`);

@@ -16,7 +16,13 @@ import {
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCognitoAuthConfig } from '../lib/cognito-auth.config.js';
-import { BARE_CHALLENGE, challengeOf, expectInvalidToken, INVALID_REQUEST_CHALLENGE, probeModule } from './support/hostile.js';
+import {
+  BARE_CHALLENGE,
+  challengeOf,
+  expectInvalidToken,
+  INVALID_REQUEST_CHALLENGE,
+  probeModule,
+} from './support/hostile.js';
 import { get } from './support/http.js';
 import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
@@ -49,7 +55,9 @@ describe.each(ADAPTERS)('tokenCookie: the cookie is read, the header wins (%s)',
   const probe = probeApp(adapter, () => ({ ...kit.moduleOptions(), tokenCookie: COOKIE }));
 
   it('reads the token from the cookie alone', async () => {
-    const res = await get(`${probe.app.url}/protected`, { cookie: `theme=dark; ${COOKIE}=${kit.accessToken({ sub: 'from-cookie' })}; lang=fr` });
+    const res = await get(`${probe.app.url}/protected`, {
+      cookie: `theme=dark; ${COOKIE}=${kit.accessToken({ sub: 'from-cookie' })}; lang=fr`,
+    });
     expect({ status: res.status, sub: subOf(res) }).toEqual({ status: 200, sub: 'from-cookie' });
   });
 
@@ -85,8 +93,13 @@ describe.each(ADAPTERS)('tokenCookie: the cookie is read, the header wins (%s)',
   });
 
   it('does not take a cookie whose name only contains the configured one', async () => {
-    const res = await get(`${probe.app.url}/protected`, { cookie: `x${COOKIE}=${kit.accessToken()}; ${COOKIE}x=${kit.accessToken()}` });
-    expect({ status: res.status, challenge: challengeOf(res) }).toEqual({ status: 401, challenge: expect.stringMatching(BARE_CHALLENGE) });
+    const res = await get(`${probe.app.url}/protected`, {
+      cookie: `x${COOKIE}=${kit.accessToken()}; ${COOKIE}x=${kit.accessToken()}`,
+    });
+    expect({ status: res.status, challenge: challengeOf(res) }).toEqual({
+      status: 401,
+      challenge: expect.stringMatching(BARE_CHALLENGE),
+    });
   });
 
   it('fills @CurrentUser on a public route from the cookie', async () => {
@@ -123,7 +136,9 @@ describe.each(ADAPTERS)('tokenCookie: an invalid cookie is refused (%s)', (adapt
   });
 
   it('answers the public route with no user', async () => {
-    const res = await get(`${probe.app.url}/optional`, { cookie: `${COOKIE}=${kit.accessToken({}, { expiresIn: -60 })}` });
+    const res = await get(`${probe.app.url}/optional`, {
+      cookie: `${COOKIE}=${kit.accessToken({}, { expiresIn: -60 })}`,
+    });
     expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { user: null } });
   });
 });
@@ -133,7 +148,10 @@ describe.each(ADAPTERS)('without tokenCookie the cookie is ignored (%s)', (adapt
 
   it('answers 401 with a bare challenge, a valid token in the cookie notwithstanding', async () => {
     const res = await get(`${probe.app.url}/protected`, { cookie: `${COOKIE}=${kit.accessToken()}` });
-    expect({ status: res.status, challenge: challengeOf(res) }).toEqual({ status: 401, challenge: expect.stringMatching(BARE_CHALLENGE) });
+    expect({ status: res.status, challenge: challengeOf(res) }).toEqual({
+      status: 401,
+      challenge: expect.stringMatching(BARE_CHALLENGE),
+    });
   });
 
   it('never reads the query string', async () => {
@@ -162,7 +180,9 @@ describe.each(ADAPTERS)('a custom token extractor (%s)', (adapter) => {
   });
 
   it('keeps the header through tokenFromRequest', async () => {
-    const res = await get(`${probe.app.url}/protected`, { authorization: `Bearer ${kit.accessToken({ sub: 'from-header' })}` });
+    const res = await get(`${probe.app.url}/protected`, {
+      authorization: `Bearer ${kit.accessToken({ sub: 'from-header' })}`,
+    });
     expect(subOf(res)).toBe('from-header');
   });
 
@@ -173,15 +193,23 @@ describe.each(ADAPTERS)('a custom token extractor (%s)', (adapter) => {
 
   it('answers 401 with a bare challenge when the extractor finds nothing', async () => {
     const res = await get(`${probe.app.url}/protected`);
-    expect({ status: res.status, challenge: challengeOf(res) }).toEqual({ status: 401, challenge: expect.stringMatching(BARE_CHALLENGE) });
+    expect({ status: res.status, challenge: challengeOf(res) }).toEqual({
+      status: 401,
+      challenge: expect.stringMatching(BARE_CHALLENGE),
+    });
   });
 });
 
 describe.each(ADAPTERS)('a custom extractor that replaces the built-in sources (%s)', (adapter) => {
-  const probe = probeApp(adapter, () => ({ ...kit.moduleOptions(), tokenExtractor: (request: unknown) => tokenFromCookie(request, 'session') }));
+  const probe = probeApp(adapter, () => ({
+    ...kit.moduleOptions(),
+    tokenExtractor: (request: unknown) => tokenFromCookie(request, 'session'),
+  }));
 
   it('reads only that cookie: the Authorization header is ignored', async () => {
-    expect(subOf(await get(`${probe.app.url}/protected`, { cookie: `session=${kit.accessToken({ sub: 'only-cookie' })}` }))).toBe('only-cookie');
+    expect(
+      subOf(await get(`${probe.app.url}/protected`, { cookie: `session=${kit.accessToken({ sub: 'only-cookie' })}` })),
+    ).toBe('only-cookie');
     const res = await get(`${probe.app.url}/protected`, { authorization: `Bearer ${kit.accessToken()}` });
     expect(res.status).toBe(401);
   });
@@ -228,7 +256,9 @@ describe.each(ADAPTERS)("AuthGuard('cognito-jwt') reads the same sources (%s)", 
   });
 
   it('admits the cookie, and the header wins', async () => {
-    expect(subOf(await get(`${app.url}/passport`, { cookie: `${COOKIE}=${kit.accessToken({ sub: 'cookie' })}` }))).toBe('cookie');
+    expect(subOf(await get(`${app.url}/passport`, { cookie: `${COOKIE}=${kit.accessToken({ sub: 'cookie' })}` }))).toBe(
+      'cookie',
+    );
     const both = await get(`${app.url}/passport`, {
       authorization: `Bearer ${kit.accessToken({ sub: 'header' })}`,
       cookie: `${COOKIE}=${kit.accessToken({ sub: 'cookie' })}`,
@@ -254,7 +284,9 @@ describe.each(ADAPTERS)('the sample app with COGNITO_TOKEN_COOKIE (%s)', (adapte
   });
 
   it('reads the cookie at the /events handshake', async () => {
-    const socket = await clients.connect(`${app.url}/events`, { headers: { cookie: `access_token=${kit.accessToken({ sub: 'socket-cookie' })}` } });
+    const socket = await clients.connect(`${app.url}/events`, {
+      headers: { cookie: `access_token=${kit.accessToken({ sub: 'socket-cookie' })}` },
+    });
     expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: 'socket-cookie' } });
   });
 });

@@ -6,7 +6,13 @@
 import { createHmac } from 'node:crypto';
 import { ForbiddenException } from '@nestjs/common';
 import { type CognitoCustomCheckContext, CognitoAuthModule, InvalidTokenError } from 'nestjs-cognito-auth';
-import { base64url, createCognitoTestKit, decodeJwtPart, type CognitoTestKit, type TestSigningKey } from 'nestjs-cognito-auth/testing';
+import {
+  base64url,
+  createCognitoTestKit,
+  decodeJwtPart,
+  type CognitoTestKit,
+  type TestSigningKey,
+} from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeController } from './support/fixture-app.js';
 import {
@@ -28,7 +34,10 @@ let sample: RunningApp;
 const apps: RunningApp[] = [];
 
 beforeAll(async () => {
-  [kit, otherKit] = await Promise.all([createCognitoTestKit(), createCognitoTestKit({ userPoolId: 'us-east-1_OtherPool' })]);
+  [kit, otherKit] = await Promise.all([
+    createCognitoTestKit(),
+    createCognitoTestKit({ userPoolId: 'us-east-1_OtherPool' }),
+  ]);
   sample = await startSampleApp(kit);
   apps.push(sample);
 });
@@ -69,7 +78,10 @@ function tamperPayload(token: string, change: Record<string, unknown>): string {
 
 async function expectAccepted(app: RunningApp, token: string): Promise<Record<string, any>> {
   const res = await me(app, token);
-  expect({ status: res.status, challenge: res.headers['www-authenticate'] }).toEqual({ status: 200, challenge: undefined });
+  expect({ status: res.status, challenge: res.headers['www-authenticate'] }).toEqual({
+    status: 200,
+    challenge: undefined,
+  });
   return res.json();
 }
 
@@ -162,9 +174,12 @@ describe('kid', () => {
     expectInvalidToken(await me(sample, kit.accessToken({}, { key: stranger })), D.unknownKey);
   });
 
-  it.each(['__proto__', 'constructor', 'toString', '../../etc/passwd', 'k\u0000'])('refuses kid %j as unknown (no 500)', async (kid) => {
-    expectInvalidToken(await me(sample, kit.accessToken({}, { header: { kid } })), D.unknownKey);
-  });
+  it.each(['__proto__', 'constructor', 'toString', '../../etc/passwd', 'k\u0000'])(
+    'refuses kid %j as unknown (no 500)',
+    async (kid) => {
+      expectInvalidToken(await me(sample, kit.accessToken({}, { header: { kid } })), D.unknownKey);
+    },
+  );
 
   it('accepts a published kid with +, / and = characters (Cognito kids are base64)', async () => {
     expect(kit.currentKey.kid).toMatch(/^[A-Za-z0-9+/]{43}=$/);
@@ -231,7 +246,10 @@ describe('signature: verified with the key from the configured issuer JWKS only'
   });
 
   it('refuses a token whose payload was changed after signing', async () => {
-    const token = tamperPayload(kit.accessToken({ username: 'bob' }), { username: 'alice', 'cognito:groups': ['admin'] });
+    const token = tamperPayload(kit.accessToken({ username: 'bob' }), {
+      username: 'alice',
+      'cognito:groups': ['admin'],
+    });
     expectInvalidToken(await me(sample, token), D.signature);
   });
 
@@ -282,7 +300,10 @@ describe('issuer', () => {
     ['in another case', () => kit.issuer.toUpperCase()],
     ['as a prefix', () => kit.issuer.slice(0, -1)],
     ['with a query', () => `${kit.issuer}?x=1`],
-    ['of the real Cognito host for this pool id', () => `https://cognito-idp.us-east-1.amazonaws.com/${kit.userPoolId}`],
+    [
+      'of the real Cognito host for this pool id',
+      () => `https://cognito-idp.us-east-1.amazonaws.com/${kit.userPoolId}`,
+    ],
   ])('compares iss exactly: refuses the issuer %s', async (_name, iss) => {
     expectInvalidToken(await me(sample, kit.accessToken({ iss: iss() })), D.issuer);
   });
@@ -401,7 +422,11 @@ describe('access token client_id / aud', () => {
 describe('ID token aud', () => {
   let idApp: RunningApp;
   beforeAll(async () => {
-    idApp = await meApp({ tokenUse: 'id', clientIds: ['second-client'], resourceAudiences: ['https://api.example.com'] });
+    idApp = await meApp({
+      tokenUse: 'id',
+      clientIds: ['second-client'],
+      resourceAudiences: ['https://api.example.com'],
+    });
   });
 
   it('accepts aud equal to a configured client id (string or array)', async () => {
@@ -631,7 +656,9 @@ describe('custom check hook', () => {
     const res = await me(app, kit.accessToken({ 'custom:mode': 'unsafe' }));
     expect(res.status).toBe(401);
     expect(res.headers['set-cookie']).toBeUndefined();
-    expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]*"$/);
+    expect(res.headers['www-authenticate']).toMatch(
+      /^Bearer error="invalid_token", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]*"$/,
+    );
     expect(res.headers['www-authenticate']).toContain('acme');
   });
 

@@ -104,7 +104,12 @@ describe('the verifier rejects with the typed errors', () => {
   it('resolves a valid token to the user the guard puts on the request', async () => {
     const token = kit.accessToken({ 'cognito:groups': ['a', 'b'], scope: 'openid orders/read' });
     const user = await app.app.get(CognitoTokenVerifier).verify(token);
-    expect(user).toMatchObject({ username: 'test-user', groups: ['a', 'b'], scopes: ['openid', 'orders/read'], tokenUse: 'access' });
+    expect(user).toMatchObject({
+      username: 'test-user',
+      groups: ['a', 'b'],
+      scopes: ['openid', 'orders/read'],
+      tokenUse: 'access',
+    });
     const res = await get(`${app.url}/protected`, { authorization: `Bearer ${token}` });
     expect(res.json()).toEqual({ sub: user.sub, username: user.username });
   });
@@ -182,7 +187,11 @@ describe('the verifier injected in an application service', () => {
 
   it('is the module instance, with its pool', async () => {
     const consumer = app.app.get(QueueConsumer);
-    await expect(consumer.handle({ token: kit.accessToken({ sub: 'from-queue' }) })).resolves.toMatchObject({ sub: 'from-queue' });
-    await expect(consumer.handle({ token: kit.accessToken({ client_id: 'other' }) })).rejects.toMatchObject({ reason: 'wrong_client' });
+    await expect(consumer.handle({ token: kit.accessToken({ sub: 'from-queue' }) })).resolves.toMatchObject({
+      sub: 'from-queue',
+    });
+    await expect(consumer.handle({ token: kit.accessToken({ client_id: 'other' }) })).rejects.toMatchObject({
+      reason: 'wrong_client',
+    });
   });
 });

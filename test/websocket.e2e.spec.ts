@@ -83,7 +83,9 @@ async function rawPollingHandshake(
   const { sid } = JSON.parse(open.body.slice(1)) as { sid: string };
   await send('POST', `${base}&sid=${sid}`, { 'content-type': 'text/plain;charset=UTF-8' }, `40${namespace},`);
   const answer = await get(`${base}&sid=${sid}`);
-  const packet = answer.body.split('\x1e').find((part) => part.startsWith(`40${namespace},`) || part.startsWith(`44${namespace},`));
+  const packet = answer.body
+    .split('\x1e')
+    .find((part) => part.startsWith(`40${namespace},`) || part.startsWith(`44${namespace},`));
   if (!packet) throw new Error(`no answer from ${namespace}: ${answer.body}`);
   const data = JSON.parse(packet.slice(`40${namespace},`.length));
   return { type: packet.startsWith('40') ? 'connect' : 'connect_error', data: data.data ?? data };
@@ -172,7 +174,11 @@ describe.each(ADAPTERS)('refusing the /events handshake (%s)', (adapter) => {
   it('refuses a forged token (our kid, another key): 401 invalid_token', async () => {
     const forged = kit.accessToken({}, { key: kit.generateKey(), header: { kid: kit.currentKey.kid } });
     const refusal = await clients.refusal(events(), { auth: { token: forged } });
-    expect(refusal).toMatchObject({ status: 401, error: 'invalid_token', message: expect.stringMatching(/signature/i) });
+    expect(refusal).toMatchObject({
+      status: 401,
+      error: 'invalid_token',
+      message: expect.stringMatching(/signature/i),
+    });
     expect(JSON.stringify(refusal)).not.toContain(forged.split('.')[2]);
   });
 
@@ -195,13 +201,17 @@ describe.each(ADAPTERS)('refusing the /events handshake (%s)', (adapter) => {
 
   it('refuses two Authorization headers: 400 invalid_request', async () => {
     const token = kit.accessToken();
-    const refusal = await rawPollingHandshake(app.url, '/events', { authorization: [`Bearer ${token}`, `Bearer ${token}`] });
+    const refusal = await rawPollingHandshake(app.url, '/events', {
+      authorization: [`Bearer ${token}`, `Bearer ${token}`],
+    });
     expect(refusal).toMatchObject({ type: 'connect_error', data: { status: 400, error: 'invalid_request' } });
   });
 
   it('admits the same raw handshake with one Authorization header (control)', async () => {
     const token = kit.accessToken();
-    expect(await rawPollingHandshake(app.url, '/events', { authorization: `Bearer ${token}` })).toMatchObject({ type: 'connect' });
+    expect(await rawPollingHandshake(app.url, '/events', { authorization: `Bearer ${token}` })).toMatchObject({
+      type: 'connect',
+    });
   });
 
   it('logs nothing unexpected', () => expectNoGenericErrors(app));
@@ -244,7 +254,9 @@ describe.each(ADAPTERS)('@Groups on a message (%s)', (adapter) => {
   });
 
   it('acks { ok: true } for a member of admin', async () => {
-    const socket = await clients.connect(`${app.url}/events`, { auth: { token: kit.accessToken({ 'cognito:groups': ['admin'] }) } });
+    const socket = await clients.connect(`${app.url}/events`, {
+      auth: { token: kit.accessToken({ 'cognito:groups': ['admin'] }) },
+    });
     expect(await ask(socket, 'admin')).toEqual({ ack: { ok: true } });
   });
 
@@ -312,7 +324,9 @@ describe.each(ADAPTERS)('a public event (%s)', (adapter) => {
   });
 
   it('answers with no user when the token is invalid', async () => {
-    const socket = await clients.connect(`${app.url}/open`, { auth: { token: kit.accessToken({}, { expiresIn: -60 }) } });
+    const socket = await clients.connect(`${app.url}/open`, {
+      auth: { token: kit.accessToken({}, { expiresIn: -60 }) },
+    });
     expect(await ask(socket, 'ping')).toEqual({ ack: { pong: true, sub: null } });
   });
 });
@@ -385,7 +399,9 @@ describe.each(ADAPTERS)('a custom check that refuses with an HttpException (%s)'
 
   it('refuses the handshake with its status', async () => {
     banned.add('banned');
-    const refusal = await clients.refusal(`${app.url}/guarded`, { auth: { token: kit.accessToken({ sub: 'banned' }) } });
+    const refusal = await clients.refusal(`${app.url}/guarded`, {
+      auth: { token: kit.accessToken({ sub: 'banned' }) },
+    });
     expect(refusal).toMatchObject({ status: 403, error: 'forbidden', message: 'This account is suspended' });
   });
 

@@ -49,7 +49,9 @@ export function cognitoHandshake(
 }
 
 function toHandshakeError(error: unknown): CognitoHandshakeError {
-  const data = toSocketErrorData(error instanceof HttpException ? toHttpExceptionAnswer(error) : toFailureAnswer(error));
+  const data = toSocketErrorData(
+    error instanceof HttpException ? toHttpExceptionAnswer(error) : toFailureAnswer(error),
+  );
   if (!(error instanceof CognitoAuthError) && !(error instanceof HttpException)) {
     logger.error(`Unexpected ${(error as Error)?.name ?? 'error'} during a WebSocket handshake; answering 401`);
   }

@@ -13,6 +13,8 @@ import { appendRule } from './rule-metadata.js';
 export const RequireClaim = (claim: string, ...values: Array<string | number | boolean>) => {
   const requirement = claimRequirement(claim, values, '@RequireClaim()');
   return appendRule<ClaimRequirement>(REQUIRED_CLAIMS_KEY, [requirement], (claims) => ({
-    claims: claims.map(({ claim: name, values: accepted }) => (accepted ? { claim: name, values: [...accepted] } : { claim: name })),
+    claims: claims.map(({ claim: name, values: accepted }) =>
+      accepted ? { claim: name, values: [...accepted] } : { claim: name },
+    ),
   }));
 };

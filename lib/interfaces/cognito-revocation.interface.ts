@@ -43,8 +43,7 @@ export interface CognitoRevocationOptions {
 
 /** What can be revoked: the user object (`@CurrentUser()`), or a verified token's claims. */
 export type CognitoRevocable =
-  | { readonly claims: CognitoRevocableClaims; readonly tokenUse: string }
-  | CognitoRevocableClaims;
+  { readonly claims: CognitoRevocableClaims; readonly tokenUse: string } | CognitoRevocableClaims;
 
 /** The claims a revocation reads: `origin_jti` (the sign-in), `jti` (the token), `exp`. */
 export interface CognitoRevocableClaims {

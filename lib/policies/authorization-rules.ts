@@ -97,7 +97,9 @@ export function resolveFallbackPolicy(option: unknown): AuthorizationRules | und
   }
   const unknown = Object.keys(option).filter((key) => !RULE_KEYS.includes(key));
   if (unknown.length > 0) {
-    throw new CognitoAuthConfigError(`fallbackPolicy has unknown rules: ${unknown.join(', ')} (known: ${RULE_KEYS.join(', ')})`);
+    throw new CognitoAuthConfigError(
+      `fallbackPolicy has unknown rules: ${unknown.join(', ')} (known: ${RULE_KEYS.join(', ')})`,
+    );
   }
   const rules = option as CognitoAuthorizationRules;
   const resolved: AuthorizationRules = {
@@ -144,7 +146,9 @@ function readPolicies(value: unknown): readonly CognitoPolicy[] {
     throw new CognitoAuthConfigError('fallbackPolicy.policies must be a non-empty array');
   }
   if (!value.every(isPolicy)) {
-    throw new CognitoAuthConfigError('fallbackPolicy.policies must be functions, policy classes or objects with handle()');
+    throw new CognitoAuthConfigError(
+      'fallbackPolicy.policies must be functions, policy classes or objects with handle()',
+    );
   }
   return Object.freeze([...value]);
 }
@@ -156,7 +160,8 @@ export function openApiInfoOf(rules: AuthorizationRules): CognitoOpenApiInfo {
   if (rules.allGroups.length > 0) info.allGroups = [...rules.allGroups];
   if (rules.notGroups.length > 0) info.notGroups = [...rules.notGroups];
   if (rules.scopes.length > 0) info.scopes = [...rules.scopes];
-  if (rules.claims.length > 0) info.claims = rules.claims.map(({ claim, values }) => (values ? { claim, values: [...values] } : { claim }));
+  if (rules.claims.length > 0)
+    info.claims = rules.claims.map(({ claim, values }) => (values ? { claim, values: [...values] } : { claim }));
   if (rules.policies.length > 0) info.policies = rules.policies.map(policyName);
   return info;
 }

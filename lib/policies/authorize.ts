@@ -1,9 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import {
-  ClaimRequirementError,
-  GroupNotAllowedError,
-  InsufficientScopeError,
-} from '../errors/cognito-auth.errors.js';
+import { ClaimRequirementError, GroupNotAllowedError, InsufficientScopeError } from '../errors/cognito-auth.errors.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import type { AuthorizationRules, ClaimRequirement } from './authorization-rules.js';
 import type { CognitoPolicy } from './cognito-policy.js';

@@ -54,7 +54,9 @@ export class PolicyRunner {
   private evaluate(policy: CognitoPolicy, user: CognitoUser, context: ExecutionContext): unknown {
     if (isPolicyClass(policy)) {
       const handler = this.handlerOf(policy, context);
-      return handler instanceof Promise ? handler.then((resolved) => resolved.handle(user, context)) : handler.handle(user, context);
+      return handler instanceof Promise
+        ? handler.then((resolved) => resolved.handle(user, context))
+        : handler.handle(user, context);
     }
     return typeof policy === 'function' ? policy(user, context) : policy.handle(user, context);
   }

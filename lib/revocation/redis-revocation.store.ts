@@ -136,7 +136,8 @@ export class RedisRevocationStore implements RevocationStore {
     this.heartbeatTimer.unref();
     const started = new Promise<void>((resolve) => (this.startupSettled = resolve));
     const waited = setTimeout(() => this.settleStartup(), STARTUP_WAIT_MS);
-    if (subscriber.status === 'wait') subscriber.connect().catch(() => undefined); // a lazyConnect client
+    if (subscriber.status === 'wait')
+      subscriber.connect().catch(() => undefined); // a lazyConnect client
     else if (subscriber.status === 'ready') this.onReady();
     await started;
     clearTimeout(waited);

@@ -26,7 +26,11 @@ export function resolveRevocationConfig(options: CognitoRevocationOptions | unde
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new CognitoAuthConfigError('revocation must be an object');
   }
-  const { redis, keyPrefix = REVOCATION_DEFAULTS.keyPrefix, failurePolicy = REVOCATION_DEFAULTS.failurePolicy } = options ?? {};
+  const {
+    redis,
+    keyPrefix = REVOCATION_DEFAULTS.keyPrefix,
+    failurePolicy = REVOCATION_DEFAULTS.failurePolicy,
+  } = options ?? {};
   const maxEntries = options?.maxEntries ?? REVOCATION_DEFAULTS.maxEntries;
   if (redis !== undefined && !isRedisClient(redis)) {
     throw new CognitoAuthConfigError('revocation.redis must be an ioredis client (with call() and duplicate())');

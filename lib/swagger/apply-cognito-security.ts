@@ -1,6 +1,11 @@
 import type { DocumentBuilder, OpenAPIObject } from '@nestjs/swagger';
 import { COGNITO_OPENAPI_EXTENSION, type CognitoOpenApiInfo } from '../decorators/openapi-extension.js';
-import { type CognitoAuthorizationRules, NO_RULES, openApiInfoOf, resolveFallbackPolicy } from '../policies/authorization-rules.js';
+import {
+  type CognitoAuthorizationRules,
+  NO_RULES,
+  openApiInfoOf,
+  resolveFallbackPolicy,
+} from '../policies/authorization-rules.js';
 import { COGNITO_SECURITY_SCHEME, isCognitoOnly } from './scheme-names.js';
 
 export { COGNITO_SECURITY_SCHEME } from './scheme-names.js';
@@ -82,7 +87,9 @@ function describeOperation(
   operation.responses['401'] ??= { description: 'Missing or invalid bearer token' };
   if (info.groups?.length) {
     operation['x-required-groups'] = info.groups;
-    operation.responses['403'] ??= { description: `Requires membership of one of the groups: ${info.groups.join(', ')}` };
+    operation.responses['403'] ??= {
+      description: `Requires membership of one of the groups: ${info.groups.join(', ')}`,
+    };
   }
   if (info.scopes?.length) {
     operation['x-required-scopes'] = info.scopes;

@@ -152,14 +152,17 @@ export class CognitoTestKit {
    */
   moduleOptions(request?: { jwks?: 'url' }): CognitoTestKitModuleOptions;
   moduleOptions(request: { jwks: 'inline' }): CognitoTestKitInlineModuleOptions;
-  moduleOptions(request?: CognitoTestKitModuleOptionsRequest): CognitoTestKitModuleOptions | CognitoTestKitInlineModuleOptions;
+  moduleOptions(
+    request?: CognitoTestKitModuleOptionsRequest,
+  ): CognitoTestKitModuleOptions | CognitoTestKitInlineModuleOptions;
   moduleOptions(
     request: CognitoTestKitModuleOptionsRequest = {},
   ): CognitoTestKitModuleOptions | CognitoTestKitInlineModuleOptions {
     const { region, userPoolId, clientId, issuer, jwksUri } = this;
     const jwks = request.jwks ?? 'url';
     if (jwks === 'inline') return { region, userPoolId, clientId, issuer, jwks: this.jwks };
-    if (jwks !== 'url') throw new TypeError(`moduleOptions: jwks must be 'url' or 'inline', not ${JSON.stringify(jwks)}`);
+    if (jwks !== 'url')
+      throw new TypeError(`moduleOptions: jwks must be 'url' or 'inline', not ${JSON.stringify(jwks)}`);
     return { region, userPoolId, clientId, issuer, jwksUri };
   }
 

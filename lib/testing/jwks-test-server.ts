@@ -32,7 +32,13 @@ export function assertJwksBehaviour(behaviour: JwksBehaviour): void {
   if (typeof behaviour === 'string' && NAMED_BEHAVIOURS.has(behaviour)) return;
   if (typeof behaviour === 'object' && behaviour !== null) {
     if ('delayMs' in behaviour && Number.isFinite(behaviour.delayMs) && behaviour.delayMs >= 0) return;
-    if ('status' in behaviour && Number.isInteger(behaviour.status) && behaviour.status >= 100 && behaviour.status <= 599) return;
+    if (
+      'status' in behaviour &&
+      Number.isInteger(behaviour.status) &&
+      behaviour.status >= 100 &&
+      behaviour.status <= 599
+    )
+      return;
   }
   throw new TypeError(`Unknown JWKS behaviour: ${JSON.stringify(behaviour)}`);
 }

@@ -60,7 +60,8 @@ export function cognitoUser(options: CognitoUserOptions = {}): CognitoUser {
     'cognito:groups': options.groups === undefined ? undefined : [...options.groups],
     scope: options.scopes === undefined ? undefined : options.scopes.join(' '),
   };
-  if (typeof options.username === 'string') chosen[tokenUse === 'id' ? 'cognito:username' : 'username'] = options.username;
+  if (typeof options.username === 'string')
+    chosen[tokenUse === 'id' ? 'cognito:username' : 'username'] = options.username;
   const payload = withoutUndefined({ ...defaults, ...options.claims, ...withoutUndefined(chosen) });
   const pool = { userPoolId, region, issuer } as ResolvedUserPool;
   return createCognitoUser(payload as unknown as CognitoJwtPayload, pool, clientId);

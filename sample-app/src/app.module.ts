@@ -34,7 +34,15 @@ export class AppModule {
         sampleGraphqlModule(config.adapter),
       ],
       providers: [MeResolver, EventsGateway],
-      controllers: [HealthController, MeController, AdminController, OrdersController, OptionalController, PoliciesController, LogoutController],
+      controllers: [
+        HealthController,
+        MeController,
+        AdminController,
+        OrdersController,
+        OptionalController,
+        PoliciesController,
+        LogoutController,
+      ],
     };
   }
 }

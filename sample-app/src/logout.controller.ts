@@ -1,5 +1,10 @@
 import { Controller, HttpCode, Post, ServiceUnavailableException } from '@nestjs/common';
-import { type CognitoUser, CognitoRevocationService, CurrentUser, RevocationUnavailableError } from 'nestjs-cognito-auth';
+import {
+  type CognitoUser,
+  CognitoRevocationService,
+  CurrentUser,
+  RevocationUnavailableError,
+} from 'nestjs-cognito-auth';
 
 /**
  * Sign-out that sticks. A real app calls Cognito's `RevokeToken` (with the refresh token) or

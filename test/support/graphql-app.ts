@@ -24,6 +24,10 @@ export function testGraphqlModule(adapter: HttpAdapterName, extra: Partial<Apoll
 }
 
 /** POSTs `{ query }` to `${url}/graphql`. */
-export function postQuery(url: string, query: string, headers: Record<string, string | string[]> = {}): Promise<HttpResult> {
+export function postQuery(
+  url: string,
+  query: string,
+  headers: Record<string, string | string[]> = {},
+): Promise<HttpResult> {
   return send('POST', `${url}/graphql`, { 'content-type': 'application/json', ...headers }, JSON.stringify({ query }));
 }

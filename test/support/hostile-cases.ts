@@ -83,8 +83,15 @@ function headerCase(name: string, expectation: Expectation, build: (ctx: Ctx) =>
 
 const valid = (ctx: Ctx) => ctx.kit.accessToken();
 /** Default access-token claims of the pool, freshly timed. */
-const claims = (ctx: Ctx, overrides: Record<string, unknown> = {}) => ({ ...partsOf(valid(ctx)).payload, ...overrides });
-const realHeader = (ctx: Ctx, extra: Record<string, unknown> = {}) => ({ alg: 'RS256', kid: ctx.kit.currentKey.kid, ...extra });
+const claims = (ctx: Ctx, overrides: Record<string, unknown> = {}) => ({
+  ...partsOf(valid(ctx)).payload,
+  ...overrides,
+});
+const realHeader = (ctx: Ctx, extra: Record<string, unknown> = {}) => ({
+  alg: 'RS256',
+  kid: ctx.kit.currentKey.kid,
+  ...extra,
+});
 /** A genuine RS256 signature by the pool's key over any header and payload. */
 const genuine = (ctx: Ctx, header: unknown, payload: unknown) =>
   signWith('RS256', header as Record<string, unknown>, payload, ctx.kit.currentKey.privateKey);
@@ -100,45 +107,109 @@ const SHAPE_WORDS = /segment|JSON/i;
 // --- controls ---------------------------------------------------------------------------------
 
 tokenCase('control: a genuine access token', valid, undefined, 'ok');
-tokenCase('control: genuine token with unknown extra claims', withClaims({ 'custom:tenant': 't1', version: 2, extra: { a: [1] } }), undefined, 'ok');
+tokenCase(
+  'control: genuine token with unknown extra claims',
+  withClaims({ 'custom:tenant': 't1', version: 2, extra: { a: [1] } }),
+  undefined,
+  'ok',
+);
 
 // --- algorithm --------------------------------------------------------------------------------
 
 for (const alg of ['none', 'None', 'NONE', 'nOnE']) {
   tokenCase(`alg ${alg}, empty signature`, (ctx) => `${segment(realHeader(ctx, { alg }))}.${segment(claims(ctx))}.`);
   tokenCase(`alg ${alg}, no kid, empty signature`, (ctx) => `${segment({ alg })}.${segment(claims(ctx))}.`);
-  tokenCase(`alg ${alg} with a genuine RS256 signature`, (ctx) => genuine(ctx, realHeader(ctx, { alg }), claims(ctx)), ALG_WORD);
+  tokenCase(
+    `alg ${alg} with a genuine RS256 signature`,
+    (ctx) => genuine(ctx, realHeader(ctx, { alg }), claims(ctx)),
+    ALG_WORD,
+  );
 }
 for (const alg of ['HS256', 'HS384', 'HS512'] as const) {
-  tokenCase(`${alg} keyed with the public key's SPKI PEM (algorithm confusion)`, (ctx) =>
-    signWith(alg, realHeader(ctx, { alg }), claims(ctx), ctx.kit.currentKey.publicKey.export({ type: 'spki', format: 'pem' })),
-  ALG_WORD);
+  tokenCase(
+    `${alg} keyed with the public key's SPKI PEM (algorithm confusion)`,
+    (ctx) =>
+      signWith(
+        alg,
+        realHeader(ctx, { alg }),
+        claims(ctx),
+        ctx.kit.currentKey.publicKey.export({ type: 'spki', format: 'pem' }),
+      ),
+    ALG_WORD,
+  );
 }
-tokenCase('HS256 keyed with the PKCS#1 PEM', (ctx) =>
-  signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), ctx.kit.currentKey.publicKey.export({ type: 'pkcs1', format: 'pem' })),
-ALG_WORD);
-tokenCase('HS256 keyed with the PEM without its final newline', (ctx) =>
-  signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), String(ctx.kit.currentKey.publicKey.export({ type: 'spki', format: 'pem' })).trim()),
-ALG_WORD);
-tokenCase('HS256 keyed with the JWK as JSON', (ctx) =>
-  signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), JSON.stringify(ctx.kit.currentKey.publicJwk)),
-ALG_WORD);
-tokenCase('HS256 keyed with the DER bytes', (ctx) =>
-  signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), ctx.kit.currentKey.publicKey.export({ type: 'spki', format: 'der' })),
-ALG_WORD);
-tokenCase('HS256 keyed with the modulus n', (ctx) =>
-  signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), ctx.kit.currentKey.publicJwk.n),
-ALG_WORD);
-tokenCase('HS256 keyed with the sibling key PEM, sibling kid', (ctx) =>
-  signWith('HS256', { alg: 'HS256', kid: ctx.sibling.kid }, claims(ctx), ctx.sibling.publicKey.export({ type: 'spki', format: 'pem' })),
-ALG_WORD);
+tokenCase(
+  'HS256 keyed with the PKCS#1 PEM',
+  (ctx) =>
+    signWith(
+      'HS256',
+      realHeader(ctx, { alg: 'HS256' }),
+      claims(ctx),
+      ctx.kit.currentKey.publicKey.export({ type: 'pkcs1', format: 'pem' }),
+    ),
+  ALG_WORD,
+);
+tokenCase(
+  'HS256 keyed with the PEM without its final newline',
+  (ctx) =>
+    signWith(
+      'HS256',
+      realHeader(ctx, { alg: 'HS256' }),
+      claims(ctx),
+      String(ctx.kit.currentKey.publicKey.export({ type: 'spki', format: 'pem' })).trim(),
+    ),
+  ALG_WORD,
+);
+tokenCase(
+  'HS256 keyed with the JWK as JSON',
+  (ctx) =>
+    signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), JSON.stringify(ctx.kit.currentKey.publicJwk)),
+  ALG_WORD,
+);
+tokenCase(
+  'HS256 keyed with the DER bytes',
+  (ctx) =>
+    signWith(
+      'HS256',
+      realHeader(ctx, { alg: 'HS256' }),
+      claims(ctx),
+      ctx.kit.currentKey.publicKey.export({ type: 'spki', format: 'der' }),
+    ),
+  ALG_WORD,
+);
+tokenCase(
+  'HS256 keyed with the modulus n',
+  (ctx) => signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), ctx.kit.currentKey.publicJwk.n),
+  ALG_WORD,
+);
+tokenCase(
+  'HS256 keyed with the sibling key PEM, sibling kid',
+  (ctx) =>
+    signWith(
+      'HS256',
+      { alg: 'HS256', kid: ctx.sibling.kid },
+      claims(ctx),
+      ctx.sibling.publicKey.export({ type: 'spki', format: 'pem' }),
+    ),
+  ALG_WORD,
+);
 for (const alg of ['RS384', 'RS512', 'PS256', 'PS384', 'PS512'] as const) {
-  tokenCase(`${alg}, really signed with the pool's private key`, (ctx) =>
-    signWith(alg, realHeader(ctx, { alg }), claims(ctx), ctx.kit.currentKey.privateKey),
-  ALG_WORD);
+  tokenCase(
+    `${alg}, really signed with the pool's private key`,
+    (ctx) => signWith(alg, realHeader(ctx, { alg }), claims(ctx), ctx.kit.currentKey.privateKey),
+    ALG_WORD,
+  );
 }
-tokenCase('ES256 signed with an EC key', (ctx) => signWith('ES256', realHeader(ctx, { alg: 'ES256' }), claims(ctx), ctx.ec.privateKey), ALG_WORD);
-tokenCase('EdDSA signed with an Ed25519 key', (ctx) => signWith('EdDSA', realHeader(ctx, { alg: 'EdDSA' }), claims(ctx), ctx.ed.privateKey), ALG_WORD);
+tokenCase(
+  'ES256 signed with an EC key',
+  (ctx) => signWith('ES256', realHeader(ctx, { alg: 'ES256' }), claims(ctx), ctx.ec.privateKey),
+  ALG_WORD,
+);
+tokenCase(
+  'EdDSA signed with an Ed25519 key',
+  (ctx) => signWith('EdDSA', realHeader(ctx, { alg: 'EdDSA' }), claims(ctx), ctx.ed.privateKey),
+  ALG_WORD,
+);
 tokenCase('header ES256 over a genuine RS256 signature', withHeader({ alg: 'ES256' }), ALG_WORD);
 for (const [label, alg] of [
   ['missing alg', undefined],
@@ -153,9 +224,11 @@ for (const [label, alg] of [
 ] as const) {
   tokenCase(label, withHeader({ alg }), ALG_WORD);
 }
-tokenCase('duplicate alg keys, the last one none', (ctx) =>
-  genuine(ctx, `{"alg":"RS256","kid":${JSON.stringify(ctx.kit.currentKey.kid)},"alg":"none"}`, claims(ctx)),
-ALG_WORD);
+tokenCase(
+  'duplicate alg keys, the last one none',
+  (ctx) => genuine(ctx, `{"alg":"RS256","kid":${JSON.stringify(ctx.kit.currentKey.kid)},"alg":"none"}`, claims(ctx)),
+  ALG_WORD,
+);
 
 // --- kid --------------------------------------------------------------------------------------
 
@@ -171,7 +244,11 @@ for (const [label, kid] of [
 ] as const) {
   tokenCase(label, withHeader({ kid }), KID_WORD);
 }
-tokenCase('kid an array holding the real kid', (ctx) => ctx.kit.accessToken({}, { header: { kid: [ctx.kit.currentKey.kid] } }), KID_WORD);
+tokenCase(
+  'kid an array holding the real kid',
+  (ctx) => ctx.kit.accessToken({}, { header: { kid: [ctx.kit.currentKey.kid] } }),
+  KID_WORD,
+);
 for (const [label, kid] of [
   ['kid ../../etc/passwd', '../../etc/passwd'],
   ["kid ' OR 1=1 --", "' OR 1=1 --"],
@@ -185,30 +262,67 @@ for (const [label, kid] of [
 ] as const) {
   tokenCase(label, withHeader({ kid }));
 }
-tokenCase('kid of the real key plus a trailing space', (ctx) => ctx.kit.accessToken({}, { header: { kid: `${ctx.kit.currentKey.kid} ` } }));
-tokenCase('kid of the real key plus a NUL', (ctx) => ctx.kit.accessToken({}, { header: { kid: `${ctx.kit.currentKey.kid}\u0000` } }));
-tokenCase('kid of another published key, signed by ours', (ctx) => ctx.kit.accessToken({}, { header: { kid: ctx.sibling.kid } }), /signature/i);
+tokenCase('kid of the real key plus a trailing space', (ctx) =>
+  ctx.kit.accessToken({}, { header: { kid: `${ctx.kit.currentKey.kid} ` } }),
+);
+tokenCase('kid of the real key plus a NUL', (ctx) =>
+  ctx.kit.accessToken({}, { header: { kid: `${ctx.kit.currentKey.kid}\u0000` } }),
+);
+tokenCase(
+  'kid of another published key, signed by ours',
+  (ctx) => ctx.kit.accessToken({}, { header: { kid: ctx.sibling.kid } }),
+  /signature/i,
+);
 
 // --- keys from the token itself: jku, x5u, jwk, x5c ----------------------------------------------
 
 const attackerToken = (header: (ctx: Ctx) => Record<string, unknown>) => (ctx: Ctx) =>
   ctx.kit.accessToken({}, { key: ctx.attacker, header: header(ctx) });
-tokenCase('jku to a loopback JWKS, attacker key and kid', attackerToken((ctx) => ({ jku: `${ctx.counting.url}/jwks.json` })));
-tokenCase('x5u to a loopback URL, attacker key and kid', attackerToken((ctx) => ({ x5u: `${ctx.counting.url}/cert.pem` })));
-tokenCase('jku with our kid, attacker signature', attackerToken((ctx) => ({ jku: `${ctx.counting.url}/jwks.json`, kid: ctx.kit.currentKey.kid })), /signature/i);
-tokenCase('embedded jwk of the attacker key', attackerToken((ctx) => ({ jwk: ctx.attacker.publicJwk })));
-tokenCase('embedded jwk, our kid, attacker signature', attackerToken((ctx) => ({ jwk: ctx.attacker.publicJwk, kid: ctx.kit.currentKey.kid })), /signature/i);
-tokenCase('x5c with the attacker public key', attackerToken((ctx) => ({
-  x5c: [ctx.attacker.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')],
-})));
-tokenCase('jku, x5u, jwk and x5c all at once, no kid', attackerToken((ctx) => ({
-  kid: undefined,
-  jku: `${ctx.counting.url}/jwks.json`,
-  x5u: `${ctx.counting.url}/x5u`,
-  jwk: ctx.attacker.publicJwk,
-  x5c: [ctx.attacker.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')],
-})), KID_WORD);
-tokenCase('jku on a genuine token is ignored (no request)', (ctx) => ctx.kit.accessToken({}, { header: { jku: `${ctx.counting.url}/jwks.json` } }), undefined, 'ok');
+tokenCase(
+  'jku to a loopback JWKS, attacker key and kid',
+  attackerToken((ctx) => ({ jku: `${ctx.counting.url}/jwks.json` })),
+);
+tokenCase(
+  'x5u to a loopback URL, attacker key and kid',
+  attackerToken((ctx) => ({ x5u: `${ctx.counting.url}/cert.pem` })),
+);
+tokenCase(
+  'jku with our kid, attacker signature',
+  attackerToken((ctx) => ({ jku: `${ctx.counting.url}/jwks.json`, kid: ctx.kit.currentKey.kid })),
+  /signature/i,
+);
+tokenCase(
+  'embedded jwk of the attacker key',
+  attackerToken((ctx) => ({ jwk: ctx.attacker.publicJwk })),
+);
+tokenCase(
+  'embedded jwk, our kid, attacker signature',
+  attackerToken((ctx) => ({ jwk: ctx.attacker.publicJwk, kid: ctx.kit.currentKey.kid })),
+  /signature/i,
+);
+tokenCase(
+  'x5c with the attacker public key',
+  attackerToken((ctx) => ({
+    x5c: [ctx.attacker.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')],
+  })),
+);
+tokenCase(
+  'jku, x5u, jwk and x5c all at once, no kid',
+  attackerToken((ctx) => ({
+    kid: undefined,
+    jku: `${ctx.counting.url}/jwks.json`,
+    x5u: `${ctx.counting.url}/x5u`,
+    jwk: ctx.attacker.publicJwk,
+    x5c: [ctx.attacker.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')],
+  })),
+  KID_WORD,
+);
+tokenCase(
+  'jku on a genuine token is ignored (no request)',
+  (ctx) => ctx.kit.accessToken({}, { header: { jku: `${ctx.counting.url}/jwks.json` } }),
+  undefined,
+  'ok',
+);
 
 // --- crit --------------------------------------------------------------------------------------
 
@@ -224,45 +338,79 @@ for (const [label, extra] of [
 
 // --- signature and provenance ------------------------------------------------------------------
 
-tokenCase('tampered payload (another sub), signature kept', (ctx) => {
-  const [h, , s] = segmentsOf(valid(ctx));
-  return `${h}.${segment(claims(ctx, { sub: 'someone-else' }))}.${s}`;
-}, /signature/i);
-tokenCase('tampered payload (admin group added), signature kept', (ctx) => {
-  const [h, , s] = segmentsOf(valid(ctx));
-  return `${h}.${segment(claims(ctx, { 'cognito:groups': ['admin'] }))}.${s}`;
-}, /signature/i);
-tokenCase('tampered header (typ added), signature kept', (ctx) => {
-  const [, p, s] = segmentsOf(valid(ctx));
-  return `${segment(realHeader(ctx, { typ: 'JWT' }))}.${p}.${s}`;
-}, /signature/i);
-tokenCase('signature of another token', (ctx) => {
-  const [h, p] = segmentsOf(valid(ctx));
-  return `${h}.${p}.${segmentsOf(ctx.kit.accessToken({ username: 'other' }))[2]}`;
-}, /signature/i);
+tokenCase(
+  'tampered payload (another sub), signature kept',
+  (ctx) => {
+    const [h, , s] = segmentsOf(valid(ctx));
+    return `${h}.${segment(claims(ctx, { sub: 'someone-else' }))}.${s}`;
+  },
+  /signature/i,
+);
+tokenCase(
+  'tampered payload (admin group added), signature kept',
+  (ctx) => {
+    const [h, , s] = segmentsOf(valid(ctx));
+    return `${h}.${segment(claims(ctx, { 'cognito:groups': ['admin'] }))}.${s}`;
+  },
+  /signature/i,
+);
+tokenCase(
+  'tampered header (typ added), signature kept',
+  (ctx) => {
+    const [, p, s] = segmentsOf(valid(ctx));
+    return `${segment(realHeader(ctx, { typ: 'JWT' }))}.${p}.${s}`;
+  },
+  /signature/i,
+);
+tokenCase(
+  'signature of another token',
+  (ctx) => {
+    const [h, p] = segmentsOf(valid(ctx));
+    return `${h}.${p}.${segmentsOf(ctx.kit.accessToken({ username: 'other' }))[2]}`;
+  },
+  /signature/i,
+);
 tokenCase('signature truncated by 4 characters', (ctx) => valid(ctx).slice(0, -4), /signature/i);
-tokenCase('signature of all A', (ctx) => {
-  const [h, p, s] = segmentsOf(valid(ctx));
-  return `${h}.${p}.${'A'.repeat(s.length)}`;
-}, /signature/i);
-tokenCase('signature with one character changed in the middle', (ctx) => {
-  const [h, p, s] = segmentsOf(valid(ctx));
-  const i = s.length >> 1;
-  return `${h}.${p}.${s.slice(0, i)}${s[i] === 'A' ? 'B' : 'A'}${s.slice(i + 1)}`;
-}, /signature/i);
-tokenCase('re-signed with an unpublished key under our kid', (ctx) =>
-  ctx.kit.accessToken({}, { key: ctx.attacker, header: { kid: ctx.kit.currentKey.kid } }), /signature/i);
-tokenCase('re-signed with an unpublished key under its own kid', (ctx) => ctx.kit.accessToken({}, { key: ctx.attacker }));
+tokenCase(
+  'signature of all A',
+  (ctx) => {
+    const [h, p, s] = segmentsOf(valid(ctx));
+    return `${h}.${p}.${'A'.repeat(s.length)}`;
+  },
+  /signature/i,
+);
+tokenCase(
+  'signature with one character changed in the middle',
+  (ctx) => {
+    const [h, p, s] = segmentsOf(valid(ctx));
+    const i = s.length >> 1;
+    return `${h}.${p}.${s.slice(0, i)}${s[i] === 'A' ? 'B' : 'A'}${s.slice(i + 1)}`;
+  },
+  /signature/i,
+);
+tokenCase(
+  're-signed with an unpublished key under our kid',
+  (ctx) => ctx.kit.accessToken({}, { key: ctx.attacker, header: { kid: ctx.kit.currentKey.kid } }),
+  /signature/i,
+);
+tokenCase('re-signed with an unpublished key under its own kid', (ctx) =>
+  ctx.kit.accessToken({}, { key: ctx.attacker }),
+);
 tokenCase('token of another pool', (ctx) => ctx.otherKit.accessToken());
 tokenCase('another pool, with our client id', (ctx) => ctx.otherKit.accessToken({ client_id: ctx.kit.clientId }));
-tokenCase("our iss, signed by the other pool's key", (ctx) => ctx.kit.accessToken({}, { key: ctx.otherKit.currentKey }));
+tokenCase("our iss, signed by the other pool's key", (ctx) =>
+  ctx.kit.accessToken({}, { key: ctx.otherKit.currentKey }),
+);
 tokenCase('an ID token of our pool (access tokens only)', (ctx) => ctx.kit.idToken(), CLAIM_WORDS);
 
 // --- claims (issuer, token_use, client, time window), all genuinely signed -----------------------------------------------
 
 const claimCases: Array<[string, Record<string, unknown> | ((ctx: Ctx) => Record<string, unknown>)]> = [
   ['iss another issuer', { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Attacker' }],
-  ["iss the real Cognito URL of our pool id (not the configured issuer)", { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1' }],
+  [
+    'iss the real Cognito URL of our pool id (not the configured issuer)',
+    { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1' },
+  ],
   ['iss missing', { iss: undefined }],
   ['iss a number', { iss: 123 }],
   ['iss an array holding our issuer', (ctx) => ({ iss: [ctx.kit.issuer] })],
@@ -325,7 +473,11 @@ const claimCases: Array<[string, Record<string, unknown> | ((ctx: Ctx) => Record
   ['auth_time a string', { auth_time: 'now' }],
 ];
 for (const [label, overrides] of claimCases) {
-  tokenCase(`claim: ${label}`, (ctx) => ctx.kit.accessToken(typeof overrides === 'function' ? overrides(ctx) : overrides), CLAIM_WORDS);
+  tokenCase(
+    `claim: ${label}`,
+    (ctx) => ctx.kit.accessToken(typeof overrides === 'function' ? overrides(ctx) : overrides),
+    CLAIM_WORDS,
+  );
 }
 
 // --- shape: segments, base64url, JSON, UTF-8 ----------------------------------------------------
@@ -336,29 +488,82 @@ tokenCase('4 segments', (ctx) => `${valid(ctx)}.${segmentsOf(valid(ctx))[2]}`, S
 tokenCase('5 segments (JWE shape)', (ctx) => `${valid(ctx)}.AAAA.BBBB`, SHAPE_WORDS);
 tokenCase('only dots', () => '..', SHAPE_WORDS);
 tokenCase('empty header segment', (ctx) => `.${segmentsOf(valid(ctx)).slice(1).join('.')}`, SHAPE_WORDS);
-tokenCase('empty payload segment', (ctx) => { const [h, , s] = segmentsOf(valid(ctx)); return `${h}..${s}`; }, SHAPE_WORDS);
+tokenCase(
+  'empty payload segment',
+  (ctx) => {
+    const [h, , s] = segmentsOf(valid(ctx));
+    return `${h}..${s}`;
+  },
+  SHAPE_WORDS,
+);
 tokenCase('empty signature segment', (ctx) => `${segmentsOf(valid(ctx)).slice(0, 2).join('.')}.`, SHAPE_WORDS);
-tokenCase('= padding on the header', (ctx) => { const [h, p, s] = segmentsOf(valid(ctx)); return `${h}=.${p}.${s}`; }, SHAPE_WORDS);
-tokenCase('== padding on the payload', (ctx) => { const [h, p, s] = segmentsOf(valid(ctx)); return `${h}.${p}==.${s}`; }, SHAPE_WORDS);
+tokenCase(
+  '= padding on the header',
+  (ctx) => {
+    const [h, p, s] = segmentsOf(valid(ctx));
+    return `${h}=.${p}.${s}`;
+  },
+  SHAPE_WORDS,
+);
+tokenCase(
+  '== padding on the payload',
+  (ctx) => {
+    const [h, p, s] = segmentsOf(valid(ctx));
+    return `${h}.${p}==.${s}`;
+  },
+  SHAPE_WORDS,
+);
 tokenCase('= padding on the signature', (ctx) => `${valid(ctx)}=`, SHAPE_WORDS);
-tokenCase('standard base64 (+ and /) in the signature', (ctx) => {
-  const [h, p, s] = segmentsOf(valid(ctx));
-  return `${h}.${p}.${s.slice(0, -2)}+/`;
-}, SHAPE_WORDS);
-tokenCase('a * in the header', (ctx) => { const [h, p, s] = segmentsOf(valid(ctx)); return `*${h}.${p}.${s}`; }, SHAPE_WORDS);
+tokenCase(
+  'standard base64 (+ and /) in the signature',
+  (ctx) => {
+    const [h, p, s] = segmentsOf(valid(ctx));
+    return `${h}.${p}.${s.slice(0, -2)}+/`;
+  },
+  SHAPE_WORDS,
+);
+tokenCase(
+  'a * in the header',
+  (ctx) => {
+    const [h, p, s] = segmentsOf(valid(ctx));
+    return `*${h}.${p}.${s}`;
+  },
+  SHAPE_WORDS,
+);
 tokenCase('percent-encoded dot', (ctx) => valid(ctx).replace('.', '%2E'), SHAPE_WORDS);
 tokenCase('header is not JSON', (ctx) => genuine(ctx, 'not json at all', claims(ctx)), SHAPE_WORDS);
 tokenCase('header is truncated JSON', (ctx) => genuine(ctx, '{"alg":"RS256"', claims(ctx)), SHAPE_WORDS);
-for (const [label, json] of [['an array', '[]'], ['a string', '"RS256"'], ['a number', '256'], ['null', 'null'], ['true', 'true']] as const) {
+for (const [label, json] of [
+  ['an array', '[]'],
+  ['a string', '"RS256"'],
+  ['a number', '256'],
+  ['null', 'null'],
+  ['true', 'true'],
+] as const) {
   tokenCase(`header is ${label}`, (ctx) => genuine(ctx, json, claims(ctx)), SHAPE_WORDS);
   tokenCase(`payload is ${label}`, (ctx) => genuine(ctx, realHeader(ctx), json), SHAPE_WORDS);
 }
 tokenCase('payload is not JSON', (ctx) => genuine(ctx, realHeader(ctx), 'hello'), SHAPE_WORDS);
-tokenCase('header is invalid UTF-8', (ctx) => genuine(ctx, new Uint8Array([0xff, 0xfe, 0xfd, 0x7b, 0x7d]), claims(ctx)), SHAPE_WORDS);
-tokenCase('payload is invalid UTF-8', (ctx) => genuine(ctx, realHeader(ctx), new Uint8Array([0x7b, 0xc3, 0x28, 0x7d])), SHAPE_WORDS);
-tokenCase('header is UTF-16', (ctx) => genuine(ctx, new Uint8Array(Buffer.from(JSON.stringify(realHeader(ctx)), 'utf16le')), claims(ctx)), SHAPE_WORDS);
+tokenCase(
+  'header is invalid UTF-8',
+  (ctx) => genuine(ctx, new Uint8Array([0xff, 0xfe, 0xfd, 0x7b, 0x7d]), claims(ctx)),
+  SHAPE_WORDS,
+);
+tokenCase(
+  'payload is invalid UTF-8',
+  (ctx) => genuine(ctx, realHeader(ctx), new Uint8Array([0x7b, 0xc3, 0x28, 0x7d])),
+  SHAPE_WORDS,
+);
+tokenCase(
+  'header is UTF-16',
+  (ctx) => genuine(ctx, new Uint8Array(Buffer.from(JSON.stringify(realHeader(ctx)), 'utf16le')), claims(ctx)),
+  SHAPE_WORDS,
+);
 tokenCase('payload with a BOM', (ctx) => genuine(ctx, realHeader(ctx), `\ufeff${JSON.stringify(claims(ctx))}`));
-tokenCase('15 kB of base64url junk in three segments', () => `${'a'.repeat(5000)}.${'b'.repeat(5000)}.${'c'.repeat(5000)}`);
+tokenCase(
+  '15 kB of base64url junk in three segments',
+  () => `${'a'.repeat(5000)}.${'b'.repeat(5000)}.${'c'.repeat(5000)}`,
+);
 
 // __proto__ in the payload must not grant anything: the token itself is genuine and valid.
 headerCase('payload __proto__ carrying admin groups grants nothing (/admin)', 'forbidden', (ctx) => {
@@ -378,7 +583,7 @@ headerCase('under maxTokenLength (2048): a 1.9 kB genuine token', 'ok', (ctx) =>
   expect(token.length).toBeLessThanOrEqual(2_048);
   return { token, headers: { authorization: `Bearer ${token}` }, target: 'small' };
 });
-headerCase('20 kB token (over Node\'s 16 kB header limit)', 'too_large', (ctx) => {
+headerCase("20 kB token (over Node's 16 kB header limit)", 'too_large', (ctx) => {
   const token = ctx.kit.accessToken({ padding: 'p'.repeat(15_000) });
   return { token, headers: { authorization: `Bearer ${token}` } };
 });
@@ -389,10 +594,12 @@ headerCase('1 MB token', 'too_large', () => {
 
 // --- the Authorization header itself -----------------------------------------------------------
 
-const auth = (value: (ctx: Ctx) => string, extra: Omit<Probe, 'headers'> = {}) => (ctx: Ctx): Probe => ({
-  headers: { authorization: value(ctx) },
-  ...extra,
-});
+const auth =
+  (value: (ctx: Ctx) => string, extra: Omit<Probe, 'headers'> = {}) =>
+  (ctx: Ctx): Probe => ({
+    headers: { authorization: value(ctx) },
+    ...extra,
+  });
 headerCase('two Bearer headers, both genuine', 'invalid_request', (ctx) => ({
   headers: { authorization: [`Bearer ${valid(ctx)}`, `Bearer ${valid(ctx)}`] },
 }));
@@ -408,30 +615,116 @@ headerCase('Bearer genuine then an empty Authorization', 'invalid_request', (ctx
 headerCase('Bearer hostile then Bearer genuine', 'invalid_request', (ctx) => ({
   headers: { authorization: ['Bearer x.y.z', `Bearer ${valid(ctx)}`] },
 }));
-headerCase('tab between scheme and token', 'unauthenticated', auth((ctx) => `Bearer\t${valid(ctx)}`));
-headerCase('many spaces between scheme and token (RFC 7235: 1*SP)', 'ok', auth((ctx) => `Bearer        ${valid(ctx)}`));
-headerCase('scheme in lower case', 'ok', auth((ctx) => `bearer ${valid(ctx)}`));
-headerCase('scheme in upper case', 'ok', auth((ctx) => `BEARER ${valid(ctx)}`));
-headerCase('scheme in mixed case', 'ok', auth((ctx) => `BeArEr ${valid(ctx)}`));
-headerCase('Bearer alone', 'no_credentials', auth(() => 'Bearer'));
-headerCase('Bearer and spaces', 'no_credentials', auth(() => 'Bearer      '));
-headerCase('empty Authorization', 'no_credentials', auth(() => ''));
-headerCase('Basic credentials', 'no_credentials', auth(() => 'Basic dXNlcjpwYXNz'));
-headerCase('another scheme with a genuine token', 'no_credentials', auth((ctx) => `Token ${valid(ctx)}`));
-headerCase('scheme glued to the token', 'no_credentials', auth((ctx) => `Bearer${valid(ctx)}`));
-headerCase('scheme with a colon', 'no_credentials', auth((ctx) => `Bearer: ${valid(ctx)}`));
-headerCase('non-ASCII scheme', 'no_credentials', auth((ctx) => rawBytes(`Bëarer ${valid(ctx)}`)));
-headerCase('non-ASCII token', 'invalid_token', auth(() => rawBytes('Bearer tökén.ünïcødé.sïg')));
-headerCase('genuine token plus a non-ASCII character', 'invalid_token', auth((ctx) => rawBytes(`Bearer ${valid(ctx)}é`)));
-headerCase('genuine token plus a zero-width space', 'invalid_token', auth((ctx) => rawBytes(`Bearer ${valid(ctx)}\u200b`)));
-headerCase('genuine token plus another word', 'invalid_token', auth((ctx) => `Bearer ${valid(ctx)} extra`));
-headerCase('genuine token in quotes', 'invalid_token', auth((ctx) => `Bearer "${valid(ctx)}"`));
-headerCase('genuine token plus a comma and Basic', 'invalid_token', auth((ctx) => `Bearer ${valid(ctx)}, Basic dXNlcjpwYXNz`));
-headerCase('token in the query string only (access_token)', 'no_credentials', (ctx) => ({ headers: {}, path: `/me?access_token=${valid(ctx)}` }));
-headerCase('token in the query string only (token)', 'no_credentials', (ctx) => ({ headers: {}, path: `/me?token=${valid(ctx)}` }));
+headerCase(
+  'tab between scheme and token',
+  'unauthenticated',
+  auth((ctx) => `Bearer\t${valid(ctx)}`),
+);
+headerCase(
+  'many spaces between scheme and token (RFC 7235: 1*SP)',
+  'ok',
+  auth((ctx) => `Bearer        ${valid(ctx)}`),
+);
+headerCase(
+  'scheme in lower case',
+  'ok',
+  auth((ctx) => `bearer ${valid(ctx)}`),
+);
+headerCase(
+  'scheme in upper case',
+  'ok',
+  auth((ctx) => `BEARER ${valid(ctx)}`),
+);
+headerCase(
+  'scheme in mixed case',
+  'ok',
+  auth((ctx) => `BeArEr ${valid(ctx)}`),
+);
+headerCase(
+  'Bearer alone',
+  'no_credentials',
+  auth(() => 'Bearer'),
+);
+headerCase(
+  'Bearer and spaces',
+  'no_credentials',
+  auth(() => 'Bearer      '),
+);
+headerCase(
+  'empty Authorization',
+  'no_credentials',
+  auth(() => ''),
+);
+headerCase(
+  'Basic credentials',
+  'no_credentials',
+  auth(() => 'Basic dXNlcjpwYXNz'),
+);
+headerCase(
+  'another scheme with a genuine token',
+  'no_credentials',
+  auth((ctx) => `Token ${valid(ctx)}`),
+);
+headerCase(
+  'scheme glued to the token',
+  'no_credentials',
+  auth((ctx) => `Bearer${valid(ctx)}`),
+);
+headerCase(
+  'scheme with a colon',
+  'no_credentials',
+  auth((ctx) => `Bearer: ${valid(ctx)}`),
+);
+headerCase(
+  'non-ASCII scheme',
+  'no_credentials',
+  auth((ctx) => rawBytes(`Bëarer ${valid(ctx)}`)),
+);
+headerCase(
+  'non-ASCII token',
+  'invalid_token',
+  auth(() => rawBytes('Bearer tökén.ünïcødé.sïg')),
+);
+headerCase(
+  'genuine token plus a non-ASCII character',
+  'invalid_token',
+  auth((ctx) => rawBytes(`Bearer ${valid(ctx)}é`)),
+);
+headerCase(
+  'genuine token plus a zero-width space',
+  'invalid_token',
+  auth((ctx) => rawBytes(`Bearer ${valid(ctx)}\u200b`)),
+);
+headerCase(
+  'genuine token plus another word',
+  'invalid_token',
+  auth((ctx) => `Bearer ${valid(ctx)} extra`),
+);
+headerCase(
+  'genuine token in quotes',
+  'invalid_token',
+  auth((ctx) => `Bearer "${valid(ctx)}"`),
+);
+headerCase(
+  'genuine token plus a comma and Basic',
+  'invalid_token',
+  auth((ctx) => `Bearer ${valid(ctx)}, Basic dXNlcjpwYXNz`),
+);
+headerCase('token in the query string only (access_token)', 'no_credentials', (ctx) => ({
+  headers: {},
+  path: `/me?access_token=${valid(ctx)}`,
+}));
+headerCase('token in the query string only (token)', 'no_credentials', (ctx) => ({
+  headers: {},
+  path: `/me?token=${valid(ctx)}`,
+}));
 headerCase('token in a cookie', 'no_credentials', (ctx) => ({ headers: { cookie: `access_token=${valid(ctx)}` } }));
-headerCase('token in X-Authorization', 'no_credentials', (ctx) => ({ headers: { 'x-authorization': `Bearer ${valid(ctx)}` } }));
-headerCase('token in Proxy-Authorization', 'no_credentials', (ctx) => ({ headers: { 'proxy-authorization': `Bearer ${valid(ctx)}` } }));
+headerCase('token in X-Authorization', 'no_credentials', (ctx) => ({
+  headers: { 'x-authorization': `Bearer ${valid(ctx)}` },
+}));
+headerCase('token in Proxy-Authorization', 'no_credentials', (ctx) => ({
+  headers: { 'proxy-authorization': `Bearer ${valid(ctx)}` },
+}));
 
 /** The keys, pools and servers the cases are built from. Close them with `closeHostileContext`. */
 export async function createHostileContext(): Promise<Ctx> {

@@ -28,10 +28,7 @@ export function segment(value: unknown): string {
 }
 
 export type JwsAlgorithm =
-  | 'RS256' | 'RS384' | 'RS512'
-  | 'PS256' | 'PS384' | 'PS512'
-  | 'HS256' | 'HS384' | 'HS512'
-  | 'ES256' | 'EdDSA';
+  'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'HS256' | 'HS384' | 'HS512' | 'ES256' | 'EdDSA';
 
 /**
  * Signs `header.payload` with a real implementation of `algorithm` (not RS256 whatever the
@@ -48,7 +45,9 @@ export function signWith(
   const data = Buffer.from(input);
   let signature: Buffer;
   if (algorithm.startsWith('HS')) {
-    signature = createHmac(`sha${algorithm.slice(2)}`, key as Buffer | string).update(data).digest();
+    signature = createHmac(`sha${algorithm.slice(2)}`, key as Buffer | string)
+      .update(data)
+      .digest();
   } else if (algorithm.startsWith('RS')) {
     signature = cryptoSign(`sha${algorithm.slice(2)}`, data, key as KeyObject);
   } else if (algorithm.startsWith('PS')) {
@@ -153,10 +152,12 @@ export async function deadUrl(path = '/jwks.json'): Promise<string> {
 // ---------------------------------------------------------------------------------------------
 
 /** `Bearer error="invalid_token", error_description="…"` with a non-empty, well-formed description. */
-export const INVALID_TOKEN_CHALLENGE = /^Bearer (?:realm="[^"\\]*", )?error="invalid_token", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]+"$/;
+export const INVALID_TOKEN_CHALLENGE =
+  /^Bearer (?:realm="[^"\\]*", )?error="invalid_token", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]+"$/;
 /** The bare challenge of a request without credentials. */
 export const BARE_CHALLENGE = /^Bearer(?: realm="[^"\\]*")?$/;
-export const INVALID_REQUEST_CHALLENGE = /^Bearer (?:realm="[^"\\]*", )?error="invalid_request", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]+"$/;
+export const INVALID_REQUEST_CHALLENGE =
+  /^Bearer (?:realm="[^"\\]*", )?error="invalid_request", error_description="[\x20\x21\x23-\x5B\x5D-\x7E]+"$/;
 
 export function challengeOf(res: HttpResult): string | undefined {
   const value = res.headers['www-authenticate'];
@@ -230,7 +231,11 @@ function fullGc(): void {
 }
 
 /** Runs `task` over `items` with at most `concurrency` in flight; results in order. */
-export async function mapConcurrent<T, R>(items: readonly T[], concurrency: number, task: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const workers = Array.from({ length: Math.min(concurrency, items.length) }, async () => {

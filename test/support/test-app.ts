@@ -18,15 +18,31 @@ export interface RunningApp {
 /** A Nest logger that keeps every line, so tests can assert that nothing secret was logged. */
 export class CapturedLogger implements LoggerService {
   readonly lines: string[] = [];
-  log(message: unknown, ...rest: unknown[]) { this.keep('log', message, rest); }
-  error(message: unknown, ...rest: unknown[]) { this.keep('error', message, rest); }
-  warn(message: unknown, ...rest: unknown[]) { this.keep('warn', message, rest); }
-  debug(message: unknown, ...rest: unknown[]) { this.keep('debug', message, rest); }
-  verbose(message: unknown, ...rest: unknown[]) { this.keep('verbose', message, rest); }
-  fatal(message: unknown, ...rest: unknown[]) { this.keep('fatal', message, rest); }
-  text(): string { return this.lines.join('\n'); }
+  log(message: unknown, ...rest: unknown[]) {
+    this.keep('log', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]) {
+    this.keep('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]) {
+    this.keep('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]) {
+    this.keep('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]) {
+    this.keep('verbose', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]) {
+    this.keep('fatal', message, rest);
+  }
+  text(): string {
+    return this.lines.join('\n');
+  }
   private keep(level: string, message: unknown, rest: unknown[]) {
-    this.lines.push([level, message, ...rest].map((part) => (part instanceof Error ? part.stack : String(part))).join(' '));
+    this.lines.push(
+      [level, message, ...rest].map((part) => (part instanceof Error ? part.stack : String(part))).join(' '),
+    );
   }
 }
 
@@ -60,7 +76,11 @@ export async function startApp(
   const options = { logger: logs, abortOnError: false } as const;
   const app =
     adapter === 'fastify'
-      ? await NestFactory.create(TestAppModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), options)
+      ? await NestFactory.create(
+          TestAppModule,
+          new (await import('@nestjs/platform-fastify')).FastifyAdapter(),
+          options,
+        )
       : await NestFactory.create(TestAppModule, options);
   return listen(app, logs);
 }

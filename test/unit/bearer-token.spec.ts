@@ -43,7 +43,12 @@ describe('extractBearerToken', () => {
   });
 
   it('never reads the query string or the body', () => {
-    const request = { ...expressRequest(), query: { access_token: 'a.b.c' }, body: { access_token: 'a.b.c' }, url: '/me?access_token=a.b.c' };
+    const request = {
+      ...expressRequest(),
+      query: { access_token: 'a.b.c' },
+      body: { access_token: 'a.b.c' },
+      url: '/me?access_token=a.b.c',
+    };
     expect(extractBearerToken(request)).toBeNull();
   });
 
@@ -51,7 +56,13 @@ describe('extractBearerToken', () => {
     ['two Bearer headers (Express)', expressRequest('Bearer a.b.c', 'Bearer a.b.c')],
     ['Bearer then Basic (Express)', expressRequest('Bearer a.b.c', 'Basic YTpi')],
     ['two headers (Fastify raw)', fastifyRequest('Bearer a.b.c', 'Bearer d.e.f')],
-    ['differently cased header names', { headers: { authorization: 'Bearer a.b.c' }, rawHeaders: ['authorization', 'Bearer a.b.c', 'AUTHORIZATION', 'x'] }],
+    [
+      'differently cased header names',
+      {
+        headers: { authorization: 'Bearer a.b.c' },
+        rawHeaders: ['authorization', 'Bearer a.b.c', 'AUTHORIZATION', 'x'],
+      },
+    ],
     ['an array value', { headers: { authorization: ['Bearer a.b.c', 'Bearer d.e.f'] } }],
   ])('throws InvalidRequestError for %s', (_name, request) => {
     let error: unknown;

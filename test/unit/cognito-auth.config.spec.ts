@@ -78,7 +78,9 @@ describe('resolveCognitoAuthConfig: defaults', () => {
 
   it('poolsByIssuer is keyed by the issuer', () => {
     const config = resolveCognitoAuthConfig(POOL);
-    expect([...config.poolsByIssuer.keys()]).toEqual(['https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123']);
+    expect([...config.poolsByIssuer.keys()]).toEqual([
+      'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+    ]);
   });
 });
 
@@ -92,12 +94,21 @@ describe('resolveCognitoAuthConfig: overrides', () => {
 
   it('jwksUri overrides the key set URL, issuerFormat is ignored when issuer is set', () => {
     expect(
-      onlyPool({ ...POOL, issuer: 'https://idp.example.com/p', issuerFormat: 'issuer-cognito-idp', jwksUri: 'https://keys.example.com/k.json' }),
+      onlyPool({
+        ...POOL,
+        issuer: 'https://idp.example.com/p',
+        issuerFormat: 'issuer-cognito-idp',
+        jwksUri: 'https://keys.example.com/k.json',
+      }),
     ).toMatchObject({ issuer: 'https://idp.example.com/p', jwksUri: 'https://keys.example.com/k.json' });
   });
 
   it('clientId and clientIds are merged; resourceAudiences are kept', () => {
-    const pool = onlyPool({ ...POOL, clientIds: ['client-2', 'client-3'], resourceAudiences: ['https://api.example.com'] });
+    const pool = onlyPool({
+      ...POOL,
+      clientIds: ['client-2', 'client-3'],
+      resourceAudiences: ['https://api.example.com'],
+    });
     expect([...pool.clientIds].sort()).toEqual(['client-1', 'client-2', 'client-3']);
     expect([...pool.resourceAudiences]).toEqual(['https://api.example.com']);
   });
@@ -130,10 +141,12 @@ describe('resolveCognitoAuthConfig: overrides', () => {
     const config = resolveCognitoAuthConfig({
       userPools: [POOL, { userPoolId: 'us-east-1_Second', clientIds: ['c2'], tokenUse: 'id' }],
     });
-    expect([...config.poolsByIssuer.values()].map((pool) => [pool.issuer, pool.tokenUse, [...pool.clientIds]])).toEqual([
-      ['https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123', 'access', ['client-1']],
-      ['https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Second', 'id', ['c2']],
-    ]);
+    expect([...config.poolsByIssuer.values()].map((pool) => [pool.issuer, pool.tokenUse, [...pool.clientIds]])).toEqual(
+      [
+        ['https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123', 'access', ['client-1']],
+        ['https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Second', 'id', ['c2']],
+      ],
+    );
   });
 });
 
@@ -170,25 +183,61 @@ describe('resolveCognitoAuthConfig: http JWKS only on loopback', () => {
 describe('resolveCognitoAuthConfig: invalid options', () => {
   it.each<[string, unknown, string]>([
     ['no options', undefined, 'options are required: forRoot({ region, userPoolId, clientId })'],
-    ['missing userPoolId', { clientId: 'c' }, 'userPoolId is missing or malformed (expected "<region>_<id>", got undefined)'],
-    ['a userPoolId without region prefix', { ...POOL, userPoolId: 'AbCdEf123' }, 'userPoolId is missing or malformed (expected "<region>_<id>", got "AbCdEf123")'],
-    ['a userPoolId with a path', { ...POOL, userPoolId: 'eu-west-1_x/../y' }, 'userPoolId is missing or malformed (expected "<region>_<id>", got "eu-west-1_x/../y")'],
+    [
+      'missing userPoolId',
+      { clientId: 'c' },
+      'userPoolId is missing or malformed (expected "<region>_<id>", got undefined)',
+    ],
+    [
+      'a userPoolId without region prefix',
+      { ...POOL, userPoolId: 'AbCdEf123' },
+      'userPoolId is missing or malformed (expected "<region>_<id>", got "AbCdEf123")',
+    ],
+    [
+      'a userPoolId with a path',
+      { ...POOL, userPoolId: 'eu-west-1_x/../y' },
+      'userPoolId is missing or malformed (expected "<region>_<id>", got "eu-west-1_x/../y")',
+    ],
     ['no client id', { userPoolId: POOL.userPoolId }, 'clientId or clientIds is required for pool eu-west-1_AbCdEf123'],
-    ['an empty client id', { ...POOL, clientId: ' ' }, 'clientId values must be non-empty strings (pool eu-west-1_AbCdEf123)'],
+    [
+      'an empty client id',
+      { ...POOL, clientId: ' ' },
+      'clientId values must be non-empty strings (pool eu-west-1_AbCdEf123)',
+    ],
     ['a malformed region', { ...POOL, region: 'EU WEST' }, 'region is malformed for pool eu-west-1_AbCdEf123'],
     ['an unknown tokenUse', { ...POOL, tokenUse: 'refresh' }, 'tokenUse must be one of access, id, any'],
-    ['an unknown issuerFormat', { ...POOL, issuerFormat: 'cognito' }, 'issuerFormat must be "cognito-idp" or "issuer-cognito-idp"'],
-    ['an issuer that is not a URL', { ...POOL, issuer: 'cognito pool' }, 'issuer is not a valid URL (pool eu-west-1_AbCdEf123)'],
+    [
+      'an unknown issuerFormat',
+      { ...POOL, issuerFormat: 'cognito' },
+      'issuerFormat must be "cognito-idp" or "issuer-cognito-idp"',
+    ],
+    [
+      'an issuer that is not a URL',
+      { ...POOL, issuer: 'cognito pool' },
+      'issuer is not a valid URL (pool eu-west-1_AbCdEf123)',
+    ],
     ['a negative clockTolerance', { ...POOL, clockTolerance: -1 }, 'clockTolerance must be a number >= 0'],
     ['a string clockTolerance', { ...POOL, clockTolerance: '5' }, 'clockTolerance must be a number >= 0'],
     ['a tiny maxTokenLength', { ...POOL, maxTokenLength: 10 }, 'maxTokenLength must be a number >= 64'],
     ['an infinite jwksTimeoutMs', { ...POOL, jwksTimeoutMs: Infinity }, 'jwksTimeoutMs must be a number >= 1'],
     ['a NaN jwksMaxAgeMs', { ...POOL, jwksMaxAgeMs: Number.NaN }, 'jwksMaxAgeMs must be a number >= 1'],
     ['a customCheck that is not a function', { ...POOL, customCheck: 'no' }, 'customCheck must be a function'],
-    ['an unknown preloadKeys', { ...POOL, preloadKeys: 'yes' }, 'preloadKeys must be one of off, best-effort, required'],
-    ['userPools and userPoolId together', { ...POOL, userPools: [POOL] }, 'give either userPools or userPoolId, not both'],
+    [
+      'an unknown preloadKeys',
+      { ...POOL, preloadKeys: 'yes' },
+      'preloadKeys must be one of off, best-effort, required',
+    ],
+    [
+      'userPools and userPoolId together',
+      { ...POOL, userPools: [POOL] },
+      'give either userPools or userPoolId, not both',
+    ],
     ['an empty userPools', { userPools: [] }, 'userPools must be a non-empty array'],
-    ['two pools with one issuer', { userPools: [POOL, { ...POOL, clientId: 'other' }] }, 'two user pools have the issuer https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123'],
+    [
+      'two pools with one issuer',
+      { userPools: [POOL, { ...POOL, clientId: 'other' }] },
+      'two user pools have the issuer https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+    ],
   ])('%s', (_name, options, problem) => {
     expect(configError(options)).toBe(`CognitoAuthModule: ${problem}`);
   });

@@ -101,4 +101,3 @@ describe('overrideGuard(CognitoAuthGuard) in a testing module', () => {
     }
   });
 });
-

@@ -33,7 +33,9 @@ describe('the user object', () => {
   });
 
   it('takes clientId from the configured client that matched, not from the claims', () => {
-    expect(build({ token_use: 'id', aud: ['1234', 'client-b'], client_id: 'evil' }, 'client-b').clientId).toBe('client-b');
+    expect(build({ token_use: 'id', aud: ['1234', 'client-b'], client_id: 'evil' }, 'client-b').clientId).toBe(
+      'client-b',
+    );
   });
 });
 
@@ -54,7 +56,9 @@ describe('claims cannot change the shape of the user object', () => {
   it('a "__proto__" claim never becomes the prototype', () => {
     const user = build({}) as any;
     const hostile = createCognitoUser(
-      JSON.parse(`{"iss":"${pool.issuer}","sub":"s","token_use":"access","exp":2000000000,"__proto__":{"isAdmin":true,"email":"x@y"}}`),
+      JSON.parse(
+        `{"iss":"${pool.issuer}","sub":"s","token_use":"access","exp":2000000000,"__proto__":{"isAdmin":true,"email":"x@y"}}`,
+      ),
       pool,
       'client-a',
     ) as any;

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { decodeJwt } from '../../lib/token/decode-jwt.js';
 
 const b64 = (value: string) => Buffer.from(value).toString('base64url');
-const jwt = (header: string, payload: string, signature = 'c2lnbmF0dXJl') => `${b64(header)}.${b64(payload)}.${signature}`;
+const jwt = (header: string, payload: string, signature = 'c2lnbmF0dXJl') =>
+  `${b64(header)}.${b64(payload)}.${signature}`;
 
 function failure(token: string): InvalidTokenError {
   try {
@@ -41,7 +42,10 @@ describe('decodeJwt', () => {
     ['a non-ASCII character', `${b64('{}')}.${b64('{}')}.sïg`],
     ['a trailing newline', `${b64('{}')}.${b64('{}')}.sig\n`],
   ])('refuses %s as malformed (three base64url segments)', (_name, token) => {
-    expect(failure(token)).toMatchObject({ reason: 'malformed', description: 'The token must be three base64url segments' });
+    expect(failure(token)).toMatchObject({
+      reason: 'malformed',
+      description: 'The token must be three base64url segments',
+    });
   });
 
   it.each([
@@ -53,7 +57,10 @@ describe('decodeJwt', () => {
     ['a boolean', 'true'],
     ['truncated JSON', '{"alg":"RS256"'],
   ])('refuses a header that is %s', (_name, header) => {
-    expect(failure(jwt(header, '{}'))).toMatchObject({ reason: 'malformed', description: 'The token header is not a JSON object' });
+    expect(failure(jwt(header, '{}'))).toMatchObject({
+      reason: 'malformed',
+      description: 'The token header is not a JSON object',
+    });
   });
 
   it.each([

@@ -18,7 +18,10 @@ const OPTION_OF: Record<keyof typeof DEFAULTS, string> = {
 };
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-const optionsSource = readFileSync(new URL('../../lib/interfaces/cognito-auth-options.interface.ts', import.meta.url), 'utf8');
+const optionsSource = readFileSync(
+  new URL('../../lib/interfaces/cognito-auth-options.interface.ts', import.meta.url),
+  'utf8',
+);
 
 /** The default cell of an option's row in the README's Options table. */
 function readmeDefault(option: string): string | undefined {
@@ -28,7 +31,9 @@ function readmeDefault(option: string): string | undefined {
 
 /** The value after "Default" in the doc comment right above the option. */
 function docDefault(option: string): string | undefined {
-  const match = new RegExp(`/\\*\\*([^*]|\\*(?!/))*?Default:? \`?([^\`.\\s]+)\`?[^/]*\\*/\\s*${option}\\?:`).exec(optionsSource);
+  const match = new RegExp(`/\\*\\*([^*]|\\*(?!/))*?Default:? \`?([^\`.\\s]+)\`?[^/]*\\*/\\s*${option}\\?:`).exec(
+    optionsSource,
+  );
   return match?.[2];
 }
 

@@ -30,7 +30,10 @@ const answer = (error: CognitoAuthError) => {
 };
 
 /** Strings over U+0000-U+017F: control characters, quotes, backslashes, DEL, Latin-1 and beyond. */
-const headerText = fc.string({ unit: fc.integer({ min: 0, max: 0x17f }).map((code) => String.fromCharCode(code)), maxLength: 40 });
+const headerText = fc.string({
+  unit: fc.integer({ min: 0, max: 0x17f }).map((code) => String.fromCharCode(code)),
+  maxLength: 40,
+});
 
 describe('bearerChallenge', () => {
   it('is the bare scheme without parameters', () => {
@@ -123,7 +126,11 @@ describe('toFailureAnswer', () => {
   it('InsufficientScopeError → 403 insufficient_scope naming every required scope', () => {
     expect(answer(new InsufficientScopeError(['orders/read', 'orders/write']))).toEqual({
       status: 403,
-      body: { statusCode: 403, message: 'This route requires the scopes: orders/read orders/write', error: 'Forbidden' },
+      body: {
+        statusCode: 403,
+        message: 'This route requires the scopes: orders/read orders/write',
+        error: 'Forbidden',
+      },
       headers: { 'WWW-Authenticate': 'Bearer error="insufficient_scope", scope="orders/read orders/write"' },
     });
   });
@@ -141,7 +148,9 @@ describe('toFailureAnswer', () => {
     expect(answer(new SomethingElse('internal detail'))).toEqual({
       status: 401,
       body: { statusCode: 401, message: 'The token could not be verified', error: 'Unauthorized' },
-      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The token could not be verified"' },
+      headers: {
+        'WWW-Authenticate': 'Bearer error="invalid_token", error_description="The token could not be verified"',
+      },
     });
   });
 
@@ -159,6 +168,10 @@ describe('a failure that is not one of the module errors', () => {
     ['nothing', undefined],
     ['a string', 'weird'],
   ])('%s → a generic invalid_token that does not repeat it', (_name, info) => {
-    expect(toFailureAnswer(info)).toMatchObject({ status: 401, code: 'invalid_token', message: 'The token could not be verified' });
+    expect(toFailureAnswer(info)).toMatchObject({
+      status: 401,
+      code: 'invalid_token',
+      message: 'The token could not be verified',
+    });
   });
 });

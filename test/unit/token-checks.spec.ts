@@ -16,7 +16,9 @@ import {
 const ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1';
 const NOW = 1_700_000_000;
 
-function pool(options: { tokenUse?: CognitoTokenUse; clientIds?: string[]; resourceAudiences?: string[] } = {}): ResolvedUserPool {
+function pool(
+  options: { tokenUse?: CognitoTokenUse; clientIds?: string[]; resourceAudiences?: string[] } = {},
+): ResolvedUserPool {
   const config = resolveCognitoAuthConfig({
     userPoolId: 'us-east-1_TestPool1',
     clientIds: options.clientIds ?? ['client-1', 'client-2'],
@@ -27,7 +29,14 @@ function pool(options: { tokenUse?: CognitoTokenUse; clientIds?: string[]; resou
 }
 
 const access = (claims: Record<string, unknown> = {}) =>
-  ({ iss: ISSUER, sub: 's', token_use: 'access', client_id: 'client-1', exp: NOW + 60, ...claims }) as CognitoJwtPayload;
+  ({
+    iss: ISSUER,
+    sub: 's',
+    token_use: 'access',
+    client_id: 'client-1',
+    exp: NOW + 60,
+    ...claims,
+  }) as CognitoJwtPayload;
 const id = (claims: Record<string, unknown> = {}) =>
   ({ iss: ISSUER, sub: 's', token_use: 'id', aud: 'client-1', exp: NOW + 60, ...claims }) as CognitoJwtPayload;
 
@@ -93,8 +102,12 @@ describe('assertHeader', () => {
 
 describe('assertClaimTypes', () => {
   it('accepts Cognito access, ID and machine payloads with unknown claims', () => {
-    expect(() => assertClaimTypes({ ...access(), username: 'u', scope: 'a b', 'cognito:groups': ['g'], jti: 'j', x: { y: 1 } })).not.toThrow();
-    expect(() => assertClaimTypes({ ...id(), 'cognito:username': 'u', aud: ['client-1'], email: 'e', email_verified: true })).not.toThrow();
+    expect(() =>
+      assertClaimTypes({ ...access(), username: 'u', scope: 'a b', 'cognito:groups': ['g'], jti: 'j', x: { y: 1 } }),
+    ).not.toThrow();
+    expect(() =>
+      assertClaimTypes({ ...id(), 'cognito:username': 'u', aud: ['client-1'], email: 'e', email_verified: true }),
+    ).not.toThrow();
     expect(() => assertClaimTypes({ ...access(), version: 2, iat: NOW, auth_time: NOW, nbf: NOW })).not.toThrow();
   });
 
@@ -169,15 +182,17 @@ describe('findPool', () => {
     expect(findPool(access(), pools).userPoolId).toBe('us-east-1_TestPool1');
   });
 
-  it.each([`${ISSUER}/`, ISSUER.toUpperCase(), ISSUER.replace('https', 'http'), 'https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1'])(
-    'refuses issuer %s',
-    (iss) => {
-      expect(refusal(() => findPool(access({ iss }), pools))).toEqual({
-        reason: 'unknown_issuer',
-        description: 'The token issuer is not accepted',
-      });
-    },
-  );
+  it.each([
+    `${ISSUER}/`,
+    ISSUER.toUpperCase(),
+    ISSUER.replace('https', 'http'),
+    'https://issuer-cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1',
+  ])('refuses issuer %s', (iss) => {
+    expect(refusal(() => findPool(access({ iss }), pools))).toEqual({
+      reason: 'unknown_issuer',
+      description: 'The token issuer is not accepted',
+    });
+  });
 });
 
 describe('assertTokenUse', () => {
