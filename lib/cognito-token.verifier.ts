@@ -10,7 +10,7 @@ import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
 import { CognitoRevocationService } from './revocation/cognito-revocation.service.js';
 import { createCognitoUser } from './token/create-cognito-user.js';
 import { inspectToken, type InspectedToken } from './token/inspect-token.js';
-import { hasValidRs256Signature } from './token/verify-signature.js';
+import { assertValidSignature } from './token/verify-signature.js';
 
 /**
  * Verifies Cognito tokens: every caller (the guard, the Passport strategy, WebSocket
@@ -78,15 +78,13 @@ export class CognitoTokenVerifier {
     inspected: InspectedToken,
     key: KeyObject,
   ): CognitoUser | Promise<CognitoUser> {
-    if (!hasValidRs256Signature(token, key)) {
-      throw new InvalidTokenError('invalid_signature', 'The token signature is invalid');
-    }
+    assertValidSignature(token, inspected, key);
     const { header, payload, pool, clientId } = inspected;
     const user = createCognitoUser(payload, pool, clientId);
     const remember = (admitted: CognitoUser): CognitoUser => {
       // A check that finished after the key was dropped or replaced must not revive the token.
       if (this.jwks.isCurrentKey(pool.issuer, header.kid, key)) {
-        this.cache.set({ token, user, header, exp: payload.exp, nbf: payload.nbf, issuer: pool.issuer, kid: header.kid, key });
+        this.cache.set(token, user, header, key);
       }
       return admitted;
     };

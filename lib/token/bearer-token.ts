@@ -11,9 +11,6 @@ export interface RequestLike {
 /** Node keeps at most this many raw header entries (name, value, …) unless `maxHeadersCount` says otherwise. */
 const NODE_DEFAULT_MAX_HEADER_ENTRIES = 2000;
 
-/** RFC 6750 §2.1: `Bearer` and the token, separated by spaces; only spaces and tabs are trimmed. */
-const OPTIONAL_WHITESPACE = /^[ \t]+|[ \t]+$/g;
-
 /**
  * The bearer token of the `Authorization` header, or null when there are no bearer
  * credentials (no header, another scheme, an empty token). The scheme is case-insensitive;
@@ -33,8 +30,24 @@ export function extractBearerToken(request: RequestLike): string | null {
   const space = value.indexOf(' ');
   const scheme = space === -1 ? value : value.slice(0, space);
   if (scheme.toLowerCase() !== 'bearer') return null;
-  const token = space === -1 ? '' : value.slice(space + 1).replace(OPTIONAL_WHITESPACE, '');
+  const token = space === -1 ? '' : trimSpacesAndTabs(value, space + 1);
   return token === '' ? null : token;
+}
+
+/**
+ * RFC 6750 §2.1: `Bearer` and the token, separated by spaces; only spaces and tabs are trimmed.
+ * `value` from `start`, without the spaces and tabs at either end: a scan from each end, where a
+ * regular expression would try every position of the ~1 KB token.
+ */
+function trimSpacesAndTabs(value: string, start: number): string {
+  let end = value.length;
+  while (start < end && isSpaceOrTab(value.charCodeAt(start))) start++;
+  while (end > start && isSpaceOrTab(value.charCodeAt(end - 1))) end--;
+  return value.slice(start, end);
+}
+
+function isSpaceOrTab(code: number): boolean {
+  return code === 0x20 || code === 0x09;
 }
 
 /** Same as `extractBearerToken`, but null instead of throwing: what passport-jwt expects. */

@@ -1,16 +1,35 @@
 import type { ResolvedUserPool } from '../cognito-auth.config.js';
 import type { CognitoJwtPayload } from '../interfaces/cognito-jwt.interface.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
+import { deepFreeze } from './deep-freeze.js';
 
 /**
  * Claims that are not copied onto the user object itself (they stay in `user.claims`):
- * `__proto__` would become its prototype through assignment, and the other two would shadow
- * what every object has.
+ * `__proto__` would become its prototype through assignment, `constructor` and `prototype`
+ * would shadow what every object has, and the fields the module derives from checked claims
+ * are never set by a claim of the same name.
  */
-const SHAPE_CLAIMS = new Set(['__proto__', 'constructor', 'prototype']);
+function stayInClaimsOnly(claim: string): boolean {
+  switch (claim) {
+    case '__proto__':
+    case 'constructor':
+    case 'prototype':
+    case 'username':
+    case 'clientId':
+    case 'tokenUse':
+    case 'groups':
+    case 'scopes':
+    case 'userPoolId':
+    case 'issuer':
+    case 'claims':
+      return true;
+    default:
+      return false;
+  }
+}
 
-/** Fields the module derives from checked claims; a claim of the same name never sets them. */
-const DERIVED_FIELDS = new Set(['username', 'clientId', 'tokenUse', 'groups', 'scopes', 'userPoolId', 'issuer', 'claims']);
+/** No groups, no scopes: one frozen empty list for every user. */
+const NONE: readonly string[] = Object.freeze([]);
 
 /**
  * The user object: the verified claims, then derived fields that read the same for every token
@@ -18,24 +37,22 @@ const DERIVED_FIELDS = new Set(['username', 'clientId', 'tokenUse', 'groups', 's
  * the same (cached) token is allowed to do.
  */
 export function createCognitoUser(payload: CognitoJwtPayload, pool: ResolvedUserPool, clientId: string): CognitoUser {
+  // The checked `iss` equals the pool's issuer: the pool's string is kept instead of the
+  // token's copy (the same text), one string less per cached token.
+  if (payload.iss === pool.issuer && !Object.isFrozen(payload)) payload.iss = pool.issuer;
+  deepFreeze(payload);
   const user: Record<string, unknown> = {};
   for (const claim in payload) {
-    if (!SHAPE_CLAIMS.has(claim) && !DERIVED_FIELDS.has(claim)) user[claim] = payload[claim];
+    if (!stayInClaimsOnly(claim)) user[claim] = payload[claim];
   }
   user.username = payload.username ?? payload['cognito:username'] ?? null;
   user.clientId = clientId;
   user.tokenUse = payload.token_use;
-  user.groups = payload['cognito:groups'] ?? [];
-  user.scopes = payload.scope ? payload.scope.split(' ').filter(Boolean) : [];
+  user.groups = payload['cognito:groups'] ?? NONE;
+  user.scopes = payload.scope ? Object.freeze(payload.scope.split(' ').filter(Boolean)) : NONE;
   user.userPoolId = pool.userPoolId;
   user.issuer = pool.issuer;
   user.claims = payload;
-  return deepFreeze(user) as unknown as CognitoUser;
-}
-
-/** JSON values only (what a JWT payload holds), so plain recursion over own values is enough. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
-  for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
-  return Object.freeze(value);
+  // Every object the user holds is frozen by now: the claims (deeply), the lists.
+  return Object.freeze(user) as unknown as CognitoUser;
 }

@@ -3,29 +3,6 @@ import type { ResolvedUserPool } from '../cognito-auth.config.js';
 import { InvalidTokenError } from '../errors/cognito-auth.errors.js';
 import type { CognitoJwtHeader, CognitoJwtPayload } from '../interfaces/cognito-jwt.interface.js';
 
-type ClaimType = 'string' | 'number' | 'string[]' | 'audience';
-
-/** Claims the module reads, with the JSON type each must have when present. */
-const CLAIM_TYPES: ReadonlyArray<readonly [string, ClaimType]> = [
-  ['iss', 'string'],
-  ['sub', 'string'],
-  ['token_use', 'string'],
-  ['exp', 'number'],
-  ['nbf', 'number'],
-  ['iat', 'number'],
-  ['auth_time', 'number'],
-  ['client_id', 'string'],
-  ['aud', 'audience'],
-  ['username', 'string'],
-  ['cognito:username', 'string'],
-  ['cognito:groups', 'string[]'],
-  ['scope', 'string'],
-  ['jti', 'string'],
-  ['origin_jti', 'string'],
-  ['event_id', 'string'],
-  ['version', 'number'],
-];
-const REQUIRED_CLAIMS = ['iss', 'sub', 'token_use', 'exp'];
 const MAX_KID_LENGTH = 256;
 
 export function assertTokenLength(token: string, maxLength: number): void {
@@ -47,31 +24,57 @@ export function assertHeader(header: Record<string, unknown>): asserts header is
   }
 }
 
+/**
+ * The claims the module reads must have their JSON type when present: `iss`, `sub`,
+ * `token_use` and `exp` are required. The first wrong claim, in the order below, is named.
+ */
 export function assertClaimTypes(payload: Record<string, unknown>): asserts payload is CognitoJwtPayload {
-  for (const claim of REQUIRED_CLAIMS) {
-    if (payload[claim] === undefined) {
-      throw new InvalidTokenError('invalid_claim', `The token has no ${claim} claim`);
-    }
-  }
-  for (const [claim, type] of CLAIM_TYPES) {
-    const value = payload[claim];
-    if (value !== undefined && !hasClaimType(value, type)) {
-      throw new InvalidTokenError('invalid_claim', `The token ${claim} claim has the wrong type`);
-    }
+  // One named read per claim (each with its own inline cache): a loop over the claim names
+  // would read them all at one site, which the engine serves with a slower generic lookup.
+  const p = payload;
+  requireClaim(p.iss, 'iss');
+  requireClaim(p.sub, 'sub');
+  requireClaim(p.token_use, 'token_use');
+  requireClaim(p.exp, 'exp');
+  checkClaim(p.iss, isString, 'iss');
+  checkClaim(p.sub, isString, 'sub');
+  checkClaim(p.token_use, isString, 'token_use');
+  checkClaim(p.exp, isFiniteNumber, 'exp');
+  checkClaim(p.nbf, isFiniteNumber, 'nbf');
+  checkClaim(p.iat, isFiniteNumber, 'iat');
+  checkClaim(p.auth_time, isFiniteNumber, 'auth_time');
+  checkClaim(p.client_id, isString, 'client_id');
+  checkClaim(p.aud, isAudience, 'aud');
+  checkClaim(p.username, isString, 'username');
+  checkClaim(p['cognito:username'], isString, 'cognito:username');
+  checkClaim(p['cognito:groups'], isStringArray, 'cognito:groups');
+  checkClaim(p.scope, isString, 'scope');
+  checkClaim(p.jti, isString, 'jti');
+  checkClaim(p.origin_jti, isString, 'origin_jti');
+  checkClaim(p.event_id, isString, 'event_id');
+  checkClaim(p.version, isFiniteNumber, 'version');
+}
+
+function requireClaim(value: unknown, claim: string): void {
+  if (value === undefined) throw new InvalidTokenError('invalid_claim', `The token has no ${claim} claim`);
+}
+
+function checkClaim(value: unknown, hasType: (value: unknown) => boolean, claim: string): void {
+  if (value !== undefined && !hasType(value)) {
+    throw new InvalidTokenError('invalid_claim', `The token ${claim} claim has the wrong type`);
   }
 }
 
-function hasClaimType(value: unknown, type: ClaimType): boolean {
-  switch (type) {
-    case 'string':
-      return typeof value === 'string';
-    case 'number':
-      return typeof value === 'number' && Number.isFinite(value);
-    case 'string[]':
-      return isStringArray(value);
-    case 'audience':
-      return typeof value === 'string' || (isStringArray(value) && value.length > 0);
-  }
+function isString(value: unknown): boolean {
+  return typeof value === 'string';
+}
+
+function isFiniteNumber(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isAudience(value: unknown): boolean {
+  return typeof value === 'string' || (isStringArray(value) && value.length > 0);
 }
 
 function isStringArray(value: unknown): value is string[] {
@@ -104,9 +107,11 @@ export function findPool(
 }
 
 export function assertTokenUse(payload: CognitoJwtPayload, pool: ResolvedUserPool): void {
-  const accepted = pool.tokenUse === 'any' ? ['access', 'id'] : [pool.tokenUse];
-  if (!accepted.includes(payload.token_use)) {
-    throw new InvalidTokenError('wrong_token_use', `The token_use claim must be ${accepted.join(' or ')}`);
+  const tokenUse = payload.token_use;
+  const accepted = pool.tokenUse === 'any' ? tokenUse === 'access' || tokenUse === 'id' : tokenUse === pool.tokenUse;
+  if (!accepted) {
+    const expected = pool.tokenUse === 'any' ? 'access or id' : pool.tokenUse;
+    throw new InvalidTokenError('wrong_token_use', `The token_use claim must be ${expected}`);
   }
 }
 

@@ -1,5 +1,5 @@
-// The bench's twins: the built sample app with nestjs-cognito-auth taken out and a stand-in
-// global guard put in its place. Every twin serves the same routes with the same bytes in (the
+// The bench's twins: the built sample app with nestjs-cognito-auth's global guard taken out and
+// a stand-in global guard put in its place. Every twin serves the same routes with the same bytes in (the
 // same Authorization header) and out (the same JSON user on /me) as the sample app:
 //  - control: sets one fixed user (the sample app's /me answer for the bench's reused token) on
 //    every request that has an Authorization header; no verification at all. Sample app ÷ control
@@ -16,28 +16,47 @@ import { UnauthorizedException } from '@nestjs/common';
 import { APP_GUARD, NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
-import { CognitoAuthModule } from 'nestjs-cognito-auth';
+import { COGNITO_AUTH_OPTIONS, CognitoAuthModule } from 'nestjs-cognito-auth';
 import { AppModule } from '../../sample-app/dist/app.module.js';
 
 export const TWINS = ['control', 'raw', 'aws'];
 
-/** Builds (does not start) the sample app without the module, `guard` as its global guard. */
+/**
+ * Builds (does not start) the sample app with `guard` as its global guard instead of the
+ * module's. The module's services stay, for the parts of the app that inject them (a WebSocket
+ * gateway, a logout route): only its global guard is taken out, and its key set is not
+ * preloaded, so a twin never fetches it. No module code runs on a twin's HTTP requests.
+ */
 export async function createTwinApp(config, guard) {
   const sampleModule = AppModule.register(config);
-  const withoutAuth = {
+  const auth = sampleModule.imports.find((imported) => imported?.module === CognitoAuthModule);
+  if (!auth) throw new Error('twin app: CognitoAuthModule not found among the sample app module imports');
+  const guardCount = auth.providers.filter((provider) => provider?.provide === APP_GUARD).length;
+  if (guardCount !== 1) throw new Error(`twin app: expected the module's one APP_GUARD, found ${guardCount}`);
+  const authWithoutGuard = {
+    ...auth,
+    providers: auth.providers
+      .filter((provider) => provider?.provide !== APP_GUARD)
+      .map((provider) =>
+        provider?.provide === COGNITO_AUTH_OPTIONS && provider.useFactory
+          ? {
+              ...provider,
+              useFactory: async (...args) => ({ ...(await provider.useFactory(...args)), preloadKeys: 'off' }),
+            }
+          : provider,
+      ),
+  };
+  const twinModule = {
     ...sampleModule,
-    imports: sampleModule.imports.filter((imported) => imported?.module !== CognitoAuthModule),
+    imports: sampleModule.imports.map((imported) => (imported === auth ? authWithoutGuard : imported)),
     providers: [...(sampleModule.providers ?? []), { provide: APP_GUARD, useValue: guard }],
   };
-  if (withoutAuth.imports.length !== sampleModule.imports.length - 1) {
-    throw new Error('twin app: CognitoAuthModule not found among the sample app module imports');
-  }
   const app =
     config.adapter === 'fastify'
-      ? await NestFactory.create(withoutAuth, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), {
+      ? await NestFactory.create(twinModule, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), {
           logger: ['error'],
         })
-      : await NestFactory.create(withoutAuth, { logger: ['error'] });
+      : await NestFactory.create(twinModule, { logger: ['error'] });
   // As the sample app: /docs is mounted (on Express its middleware is on every request's way).
   SwaggerModule.setup('docs', app, SwaggerModule.createDocument(app, new DocumentBuilder().setTitle('twin').build()));
   return app;
