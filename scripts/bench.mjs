@@ -87,7 +87,12 @@ if (missing.length) {
 // Imported after the build check: these load dist/.
 const { createCognitoTestKit } = await import('../dist/testing/index.js');
 const { TokenPool } = await import('./bench/tokens.mjs');
-const { runVerificationBench, verificationTokensNeeded, METHOD } = await import('./bench/verify.mjs');
+const {
+  runVerificationBench,
+  verificationTokensNeeded,
+  METHOD,
+  DEFAULT_CACHE_ENTRIES: MODULE_CACHE_ENTRIES,
+} = await import('./bench/verify.mjs');
 const { measureCacheEntryBytes, cacheMemoryTokensNeeded } = await import('./bench/cache-memory.mjs');
 
 const state = { kit: undefined, pool: undefined };
@@ -189,7 +194,9 @@ async function main() {
   await mkdir(outDir, { recursive: true });
   const file = join(outDir, `bench-${stamp}.json`);
   const json = structuredClone(results);
-  for (const p of Object.values(json.profile ?? {})) delete p.text;
+  for (const p of Object.values(json.profile ?? {})) {
+    for (const part of [p, p.sample, p.raw]) delete part?.text;
+  }
   await writeFile(file, `${JSON.stringify(json, null, 2)}\n`);
   log(`\nwritten ${file}`);
 
@@ -271,16 +278,27 @@ async function runRounds(adapter, phase, runSlice) {
 
 /**
  * /me with a new token per request, on the sample app and the raw and aws twins of the same
- * process. Each app reads the pool from its own cursor, so none gets a token twice. A warm-up
- * of a fixed number of requests (twice) gives each app's rate, enough tokens are minted for it,
- * and the pool is topped up between slices if an app runs faster than its warm-up said.
+ * process. Each app reads the pool from its own cursor, so none gets a token twice. First the
+ * module's verified-token cache is filled (MODULE_CACHE_ENTRIES new tokens): the slices measure
+ * a server that has run for a while, not its first ten thousand tokens (the memory run covers
+ * those). Then a warm-up of a fixed number of requests (twice) gives each app's rate, enough
+ * tokens are minted for it, and the pool is topped up between slices if an app runs faster than
+ * its warm-up said.
  */
 async function runDistinctPhase(server, adapter, target) {
   const { pool } = state;
   const apps = DISTINCT_PHASE.map((s) => s.app);
   const cursors = Object.fromEntries(apps.map((app) => [app, { tokens: pool.tokens, cursor: 0 }]));
   const rates = {};
-  await pool.ensure(2 * options.distinctWarmupRequests + 1);
+  await pool.ensure(MODULE_CACHE_ENTRIES + 2 * options.distinctWarmupRequests + 1);
+  log(`${adapter}: filling the module's token cache (${MODULE_CACHE_ENTRIES} new tokens)`);
+  const fill = await runLoad({
+    ...target('sample'),
+    path: '/me',
+    amount: MODULE_CACHE_ENTRIES,
+    distinct: cursors.sample,
+  });
+  assertClean(fill, `${adapter} cache fill`);
   for (const { scenario, app } of DISTINCT_PHASE) {
     for (let half = 0; half < 2; half += 1) {
       const warm = await runLoad({
@@ -447,27 +465,64 @@ function combineRuns(runs) {
   };
 }
 
-/** The distinct-token load again, on a fresh sample app child whose main thread is CPU-profiled during one run. */
+/**
+ * The distinct-token load again, CPU-profiled: a fresh process with the sample app alone (its
+ * cache filled first, as in the distinct-token phase), then one with the raw twin alone, each
+ * sent the same tokens after the same warm-up; the profiler runs during the measured requests.
+ */
 async function profileAdapter(adapter) {
-  log(`${adapter}: profiling /me with distinct tokens (server child, V8 sampling profiler)`);
+  const profiles = {};
+  for (const app of ['sample', 'raw']) profiles[app] = await profileApp(adapter, app);
+  const { sample, raw } = profiles;
+  const perRequest = (p, ms) => (ms * 1000) / p.requests;
+  const areas = [...new Set([...sample.summary.byArea, ...raw.summary.byArea].map((row) => row.area))];
+  const rows = areas
+    .map((area) => {
+      const of = (p) => p.summary.byArea.find((row) => row.area === area)?.selfMs ?? 0;
+      return { area, moduleUs: perRequest(sample, of(sample)), rawUs: perRequest(raw, of(raw)) };
+    })
+    .sort((a, b) => Math.abs(b.moduleUs - b.rawUs) - Math.abs(a.moduleUs - a.rawUs));
+  const busy = (p) => perRequest(p, p.summary.busyMs);
+  const lines = [
+    `CPU profile, ${adapter}: sampled busy time per request, the sample app vs the raw twin (each alone in a fresh process, ${sample.requests} new tokens): ` +
+      `${busy(sample).toFixed(1)} vs ${busy(raw).toFixed(1)} µs (the profiler's own cost included); largest differences by area:`,
+    ...rows
+      .slice(0, 12)
+      .map(
+        (row) =>
+          `    ${row.area.padEnd(24)} ${row.moduleUs.toFixed(1).padStart(7)} µs vs ${row.rawUs.toFixed(1).padStart(7)} µs`,
+      ),
+  ];
+  return { sample, raw, byAreaUsPerRequest: rows, text: `${lines.join('\n')}\n${sample.text}\n${raw.text}` };
+}
+
+async function profileApp(adapter, app) {
+  log(
+    `${adapter}: profiling /me with new tokens on ${app === 'sample' ? 'the sample app' : 'the raw twin'} alone (V8 sampling profiler)`,
+  );
   const { pool, kit } = state;
-  const server = await startSampleApp(kit, { adapter, profile: true });
+  const server = await startSampleApp(kit, { adapter, apps: [app], profile: true });
   try {
     await expectOk(server.url, kit.accessToken());
     const cursor = { tokens: pool.tokens, cursor: 0 };
     const common = { url: server.url, path: '/me', connections: options.connections, server, distinct: cursor };
-    await runLoad({ ...common, amount: 2 * options.distinctWarmupRequests });
-    const requests = Math.min(options.memoryTokens, 30_000);
-    await pool.ensure(cursor.cursor + requests + options.connections);
-    const file = join(outDir, `profile-${stamp}-${adapter}-distinct.cpuprofile`);
+    const requests = Math.min(options.memoryTokens, 20_000);
+    await pool.ensure(MODULE_CACHE_ENTRIES + 2 * options.distinctWarmupRequests + requests + options.connections);
+    // The same warm-up on both: the module's cache is then full; the twin just sees more tokens.
+    assertClean(
+      await runLoad({ ...common, amount: MODULE_CACHE_ENTRIES + 2 * options.distinctWarmupRequests }),
+      `${adapter} profile warm-up`,
+    );
+    const file = join(outDir, `profile-${stamp}-${adapter}-${app}-distinct.cpuprofile`);
     await mkdir(outDir, { recursive: true });
     await server.request('start');
     const result = await runLoad({ ...common, amount: requests });
     await server.request('stop', { file });
+    assertClean(result, `${adapter} profiled run (${app})`);
     const { usage, spaces } = await server.request('memory');
     const memory = { ...server.memory(), processMemoryUsageMiB: usage, heapSpacesMiB: spaces };
     const summary = summariseProfile(JSON.parse(await readFile(file, 'utf8')));
-    const title = `CPU profile, ${adapter} server, /me with distinct tokens (${Math.round(result.reqPerSec)} req/s while profiled, ${result.total} requests)`;
+    const title = `CPU profile, ${adapter}, ${app === 'sample' ? 'sample app' : 'raw twin'}, /me with new tokens (${Math.round(result.reqPerSec)} req/s while profiled, ${result.total} requests)`;
     const memoryLine =
       `  memory at the end of the run: RSS ${usage.rss} MiB, V8 heap used ${usage.heapUsed} of ${usage.heapTotal} MiB ` +
       `(old space ${spaces.old_space?.usedMiB} MiB used, new space ${spaces.new_space?.sizeMiB} MiB), external ${usage.external} MiB, array buffers ${usage.arrayBuffers} MiB`;

@@ -5,9 +5,11 @@ import { rememberHeader } from './known-headers.js';
 
 /**
  * Where the signing input is copied for `crypto.verify`: one token at a time, synchronously,
- * so one buffer serves every call. Grown when a longer token comes.
+ * so one buffer serves every call. Grown when a longer token comes. The view handed to
+ * `crypto.verify` is kept while tokens have the same length, as tokens of one pool mostly do.
  */
 let signingInput = Buffer.allocUnsafeSlow(4096);
+let signingInputView = signingInput.subarray(0, 0);
 
 /** The RS256 signature check of a compact JWS whose structure was already checked (ASCII, two dots). */
 export function hasValidRs256Signature(
@@ -16,14 +18,13 @@ export function hasValidRs256Signature(
   signature?: Buffer,
   lastDot = token.lastIndexOf('.'),
 ): boolean {
-  if (signingInput.length < lastDot) signingInput = Buffer.allocUnsafeSlow(Math.max(lastDot, 2 * signingInput.length));
+  if (signingInput.length < lastDot) {
+    signingInput = Buffer.allocUnsafeSlow(Math.max(lastDot, 2 * signingInput.length));
+    signingInputView = signingInput.subarray(0, 0);
+  }
   const written = signingInput.write(token, 0, lastDot, 'latin1');
-  return verify(
-    'RSA-SHA256',
-    signingInput.subarray(0, written),
-    key,
-    signature ?? Buffer.from(token.slice(lastDot + 1), 'base64url'),
-  );
+  if (signingInputView.length !== written) signingInputView = signingInput.subarray(0, written);
+  return verify('RSA-SHA256', signingInputView, key, signature ?? Buffer.from(token.slice(lastDot + 1), 'base64url'));
 }
 
 /**

@@ -5,9 +5,8 @@
 //    base64url-decodes the signature, verifies: the RSA check itself;
 //  - aws-jwt-verify's CognitoJwtVerifier (key set cached with cacheJwks; verify() and verifySync());
 //  - the module's guard (CognitoAuthGuard.canActivate() from dist) on a new token, as a server
-//    sees it: the cache on and full, so that every token is inserted and evicts the oldest entry
-//    (each round brings tokens the guard has never seen);
-//  - the module's guard with the cache off (the same tokens every round);
+//    sees it: the cache on (default size) and full, each round bringing tokens it has never seen;
+//  - the module's guard with the cache off;
 //  - the module's guard on a cache hit (one token).
 import { Session } from 'node:inspector/promises';
 import { verify as cryptoVerify } from 'node:crypto';
@@ -31,14 +30,25 @@ export function verificationTokensNeeded(count, rounds) {
   return DEFAULT_CACHE_ENTRIES + count * (rounds + 1);
 }
 
-/** @returns {Promise<Array<{name: string, run: (round: number) => Promise<number>, close?: () => Promise<void>}>>} */
+/**
+ * Every method but the cache hit gets the same tokens in a round, new to the process (round -1,
+ * the warm-up, gets its own): then no method reads tokens another has just brought into the CPU
+ * caches more than the others do, and the module's guard with the cache full only ever sees
+ * tokens it has not cached.
+ * @returns {Promise<Array<{name: string, run: (round: number) => Promise<number>, warm?: () => Promise<number>, close?: () => Promise<void>}>>}
+ */
 async function createMethods(kit, allTokens, count) {
-  const tokens = allTokens.slice(0, count);
+  const fill = allTokens.slice(count, count + DEFAULT_CACHE_ENTRIES);
+  const firstRoundAt = count + DEFAULT_CACHE_ENTRIES;
+  const tokensOf = (round) =>
+    round < 0
+      ? allTokens.slice(0, count)
+      : allTokens.slice(firstRoundAt + round * count, firstRoundAt + (round + 1) * count);
   const publicKey = kit.currentKey.publicKey;
   const raw = {
     name: METHOD.raw,
-    run: () =>
-      timeRequests(tokens, (_context, req) => {
+    run: (round) =>
+      timeRequests(tokensOf(round), (_context, req) => {
         const token = bearerOf(req);
         const dot = token.lastIndexOf('.');
         const signature = Buffer.from(token.slice(dot + 1), 'base64url');
@@ -56,42 +66,35 @@ async function createMethods(kit, allTokens, count) {
   verifier.cacheJwks(kit.jwks);
   const awsAsync = {
     name: METHOD.awsAsync,
-    run: () => timeRequests(tokens, (_context, req) => verifier.verify(bearerOf(req))),
+    run: (round) => timeRequests(tokensOf(round), (_context, req) => verifier.verify(bearerOf(req))),
   };
   const awsSync = {
     name: METHOD.awsSync,
-    run: () =>
-      timeRequests(tokens, (_context, req) => {
+    run: (round) =>
+      timeRequests(tokensOf(round), (_context, req) => {
         verifier.verifySync(bearerOf(req));
       }),
   };
 
-  // Filled with DEFAULT_CACHE_ENTRIES tokens no other round uses; round r then gets its own
-  // `count` new tokens, so every one of them is verified, inserted, and evicts an entry.
+  // Filled with DEFAULT_CACHE_ENTRIES tokens no round uses, then it only sees tokens new to it.
   const full = await createGuard(kit.moduleOptions(), DEFAULT_CACHE_ENTRIES);
-  const fill = allTokens.slice(count, count + DEFAULT_CACHE_ENTRIES);
-  const firstRoundAt = count + DEFAULT_CACHE_ENTRIES;
   const moduleNew = {
     name: METHOD.moduleNew,
     module: true,
     warm: () => timeRequests(fill, guardHandler(full.guard)),
-    run: (round) =>
-      timeRequests(
-        allTokens.slice(firstRoundAt + round * count, firstRoundAt + (round + 1) * count),
-        guardHandler(full.guard),
-      ),
+    run: (round) => timeRequests(tokensOf(round), guardHandler(full.guard)),
     close: () => full.app.close(),
   };
 
   const cold = await createGuard(kit.moduleOptions(), 0);
   const moduleOff = {
     name: METHOD.moduleOff,
-    run: () => timeRequests(tokens, guardHandler(cold.guard)),
+    run: (round) => timeRequests(tokensOf(round), guardHandler(cold.guard)),
     close: () => cold.app.close(),
   };
 
   const warm = await createGuard(kit.moduleOptions(), DEFAULT_CACHE_ENTRIES);
-  const oneToken = new Array(count).fill(tokens[0]);
+  const oneToken = new Array(count).fill(allTokens[0]);
   const moduleHit = {
     name: METHOD.moduleHit,
     run: () => timeRequests(oneToken, guardHandler(warm.guard)),
@@ -111,10 +114,7 @@ export async function runVerificationBench(kit, tokens, { count, rounds, profile
   const fetchesBefore = kit.jwksRequestCount;
   const methods = await createMethods(kit, tokens, count);
   try {
-    for (const method of methods) {
-      if (method.warm) await method.warm();
-      else await method.run(-1);
-    }
+    for (const method of methods) await (method.warm ?? method.run)(-1);
     const samples = new Map(methods.map((method) => [method.name, []]));
     for (let round = 0; round < rounds; round += 1) {
       // Rotate the order so that no method always runs right after the same neighbour.
