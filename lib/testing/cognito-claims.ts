@@ -16,7 +16,7 @@ export function nowInSeconds(): number {
   return Math.floor(Date.now() / 1000);
 }
 
-/** A user-pool access token's claims, as Cognito issues them (SPEC §1). */
+/** A user-pool access token's claims, as Cognito issues them (see the AWS developer guide). */
 export function defaultAccessClaims(ctx: ClaimContext, now: number): Record<string, unknown> {
   return {
     sub: randomUUID(),
@@ -34,7 +34,7 @@ export function defaultAccessClaims(ctx: ClaimContext, now: number): Record<stri
   };
 }
 
-/** An ID token's claims, as Cognito issues them (SPEC §1). */
+/** An ID token's claims, as Cognito issues them (see the AWS developer guide). */
 export function defaultIdClaims(ctx: ClaimContext, now: number): Record<string, unknown> {
   return {
     sub: randomUUID(),
