@@ -18,7 +18,7 @@ export interface SwaggerSignInConfig {
   scopes: string[];
 }
 
-/** Reads the sample app's settings from environment variables (see the README's Development section). */
+/** Reads the sample app's settings from environment variables (listed in docs/development.md). */
 export function readSampleConfig(env: Record<string, string | undefined>): SampleConfig {
   return {
     port: Number(env.PORT ?? 3000),
