@@ -55,3 +55,25 @@ describe.each(ADAPTERS)('OpenAPI document matches the guard (%s)', (adapter) => 
     expect(res.body).toContain('swagger');
   });
 });
+
+describe('the sample app documents its fallback policy', () => {
+  let kit: CognitoTestKit;
+  let app: RunningApp;
+
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+    app = await startSampleApp(kit, { env: { COGNITO_FALLBACK_GROUPS: 'staff' } });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await kit?.close();
+  });
+
+  it('routes without rules of their own show the fallback groups and a 403; routes with rules keep theirs', async () => {
+    const document = (await get(`${app.url}/docs-json`)).json();
+    expect(document.paths['/me'].get['x-required-groups']).toEqual(['staff']);
+    expect(document.paths['/me'].get.responses['403']).toBeDefined();
+    expect(document.paths['/admin'].get['x-required-groups']).toEqual(['admin']);
+    expect(document.paths['/health'].get['x-required-groups']).toBeUndefined();
+  });
+});

@@ -31,7 +31,9 @@ export async function createSampleApp(
  */
 function setUpOpenApi(app: INestApplication, config: SampleConfig): void {
   const builder = addCognitoBearerAuth(new DocumentBuilder().setTitle('nestjs-cognito-auth sample').setVersion('1.0'));
-  const document = applyCognitoSecurity(SwaggerModule.createDocument(app, builder.build()));
+  const document = applyCognitoSecurity(SwaggerModule.createDocument(app, builder.build()), {
+    fallbackPolicy: config.cognito.fallbackPolicy,
+  });
   const signIn = config.swaggerSignIn && {
     ...config.swaggerSignIn,
     clientId: config.cognito.clientIds?.[0] ?? '',
