@@ -1,7 +1,7 @@
 // Command-line flags of `npm run bench` (scripts/bench.mjs).
 const HELP = `Usage: npm run bench -- [options]   (or: node scripts/bench.mjs [options] after "npm run build")
 
-  --duration N        seconds per measured HTTP scenario (default 10)
+  --duration N        seconds per measured HTTP scenario (default 20)
   --slice N           the scenarios compared alternate in slices this long, seconds (default 1)
   --warmup N          seconds of warm-up of each reused-token scenario (default 2)
   --connections N     autocannon connections (default 64), pipelining 1
@@ -23,7 +23,7 @@ const HELP = `Usage: npm run bench -- [options]   (or: node scripts/bench.mjs [o
 export function parseOptions(argv) {
   const quick = argv.includes('--quick');
   const options = {
-    duration: quick ? 2 : 10,
+    duration: quick ? 2 : 20,
     warmup: quick ? 1 : 2,
     slice: quick ? 0.5 : 1,
     connections: 64,
