@@ -193,16 +193,14 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
   it('acts as the given user on every route, without a token and without any key', async () => {
     let url: string;
     ({ app, url } = await createApp(adapter, (builder) =>
-      builder
-        .overrideGuard(CognitoAuthGuard)
-        .useValue(
-          actAsCognitoUser({
-            username: 'alice',
-            groups: ['admin'],
-            scopes: ['orders/read'],
-            claims: { email: 'alice@example.com' },
-          }),
-        ),
+      builder.overrideGuard(CognitoAuthGuard).useValue(
+        actAsCognitoUser({
+          username: 'alice',
+          groups: ['admin'],
+          scopes: ['orders/read'],
+          claims: { email: 'alice@example.com' },
+        }),
+      ),
     ));
     expect((await get(`${url}/me`)).json()).toEqual({
       username: 'alice',

@@ -78,15 +78,21 @@ export function summariseProfile(profile, { top = 25 } = {}) {
   const busy = total - idle;
   const pct = (ms) => (busy > 0 ? (ms / busy) * 100 : 0);
   const sortDesc = (map) => [...map].sort((a, b) => b[1] - a[1]);
-  const moduleFrames = sortDesc(inclusive).filter(([key]) => key.includes(' dist/') && !key.startsWith('(')).slice(0, top);
+  const moduleFrames = sortDesc(inclusive)
+    .filter(([key]) => key.includes(' dist/') && !key.startsWith('('))
+    .slice(0, top);
   return {
     sampledMs: total,
     idleMs: idle,
     busyMs: busy,
     byArea: sortDesc(areaSelf).map(([area, ms]) => ({ area, selfMs: ms, percent: pct(ms) })),
-    topSelf: sortDesc(self).slice(0, top).map(([frame, ms]) => ({ frame, selfMs: ms, percent: pct(ms) })),
+    topSelf: sortDesc(self)
+      .slice(0, top)
+      .map(([frame, ms]) => ({ frame, selfMs: ms, percent: pct(ms) })),
     moduleInclusive: moduleFrames.map(([frame, ms]) => ({ frame, inclusiveMs: ms, percent: pct(ms) })),
-    topInclusive: sortDesc(inclusive).slice(0, 2 * top).map(([frame, ms]) => ({ frame, inclusiveMs: ms, percent: pct(ms) })),
+    topInclusive: sortDesc(inclusive)
+      .slice(0, 2 * top)
+      .map(([frame, ms]) => ({ frame, inclusiveMs: ms, percent: pct(ms) })),
   };
 }
 
@@ -94,14 +100,18 @@ export function formatSummary(title, summary, { top = 25 } = {}) {
   const lines = [];
   const ms = (v) => v.toFixed(0).padStart(7);
   const p = (v) => `${v.toFixed(1).padStart(5)}%`;
-  lines.push(`${title}: ${summary.busyMs.toFixed(0)} ms busy of ${summary.sampledMs.toFixed(0)} ms sampled (percentages of busy time)`);
+  lines.push(
+    `${title}: ${summary.busyMs.toFixed(0)} ms busy of ${summary.sampledMs.toFixed(0)} ms sampled (percentages of busy time)`,
+  );
   lines.push('  self time by area:');
   for (const row of summary.byArea.slice(0, 14)) lines.push(`    ${ms(row.selfMs)} ms ${p(row.percent)}  ${row.area}`);
   lines.push(`  top ${top} functions by self time:`);
-  for (const row of summary.topSelf.slice(0, top)) lines.push(`    ${ms(row.selfMs)} ms ${p(row.percent)}  ${row.frame}`);
+  for (const row of summary.topSelf.slice(0, top))
+    lines.push(`    ${ms(row.selfMs)} ms ${p(row.percent)}  ${row.frame}`);
   if (summary.moduleInclusive.length) {
     lines.push('  nestjs-cognito-auth functions, inclusive time:');
-    for (const row of summary.moduleInclusive.slice(0, 15)) lines.push(`    ${ms(row.inclusiveMs)} ms ${p(row.percent)}  ${row.frame}`);
+    for (const row of summary.moduleInclusive.slice(0, 15))
+      lines.push(`    ${ms(row.inclusiveMs)} ms ${p(row.percent)}  ${row.frame}`);
   }
   return lines.join('\n');
 }

@@ -23,7 +23,12 @@ process.on('message', async (message) => {
     } else if (reply === 'memory') {
       const mib = (bytes) => Math.round((bytes / 1048576) * 10) / 10;
       const usage = Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, mib(v)]));
-      const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { sizeMiB: mib(s.space_size), usedMiB: mib(s.space_used_size) }]));
+      const spaces = Object.fromEntries(
+        getHeapSpaceStatistics().map((s) => [
+          s.space_name,
+          { sizeMiB: mib(s.space_size), usedMiB: mib(s.space_used_size) },
+        ]),
+      );
       process.send({ reply, usage, spaces });
     } else if (reply === 'stop') {
       const { profile } = await session.post('Profiler.stop');

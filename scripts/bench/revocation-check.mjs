@@ -64,10 +64,15 @@ try {
   console.log(`verifier cache hit, ${ROUNDS} rounds x ${CALLS_PER_ROUND.toLocaleString('en')} calls, median ns/call:`);
   for (const variant of variants) {
     const value = median(variant.samples);
-    const delta = variant === variants[0] ? '' : ` (${value - baseline >= 0 ? '+' : ''}${(value - baseline).toFixed(1)} vs no check)`;
+    const delta =
+      variant === variants[0]
+        ? ''
+        : ` (${value - baseline >= 0 ? '+' : ''}${(value - baseline).toFixed(1)} vs no check)`;
     console.log(`  ${variant.name.padEnd(22)} ${value.toFixed(1)} ns${delta}`);
   }
-  console.log(`assertNotRevoked alone, ${FULL_LIST.toLocaleString('en')} revocations: ${median(checkSamples).toFixed(1)} ns/call`);
+  console.log(
+    `assertNotRevoked alone, ${FULL_LIST.toLocaleString('en')} revocations: ${median(checkSamples).toFixed(1)} ns/call`,
+  );
   await Promise.all(variants.map((variant) => variant.app.close()));
 } finally {
   await kit.close();

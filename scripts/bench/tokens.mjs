@@ -63,7 +63,13 @@ export class TokenPool {
 
   async startWorkers() {
     const { kid, privateKey } = this.kit.currentKey;
-    const workerData = { distTesting: DIST_TESTING, privateKey, kid, issuer: this.kit.issuer, clientId: this.kit.clientId };
+    const workerData = {
+      distTesting: DIST_TESTING,
+      privateKey,
+      kid,
+      issuer: this.kit.issuer,
+      clientId: this.kit.clientId,
+    };
     const count = Math.max(1, availableParallelism());
     this.workers = Array.from({ length: count }, () => {
       const worker = new Worker(new URL('./mint-worker.mjs', import.meta.url), { workerData });
@@ -99,7 +105,9 @@ function assertSameShape(minted, reference, publicKey) {
     throw new Error('worker-minted tokens differ in shape from kit.accessToken()');
   }
   const dot = minted.lastIndexOf('.');
-  if (!verify('RSA-SHA256', Buffer.from(minted.slice(0, dot)), publicKey, Buffer.from(minted.slice(dot + 1), 'base64url'))) {
+  if (
+    !verify('RSA-SHA256', Buffer.from(minted.slice(0, dot)), publicKey, Buffer.from(minted.slice(dot + 1), 'base64url'))
+  ) {
     throw new Error('worker-minted token has a bad signature');
   }
 }
