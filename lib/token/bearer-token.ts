@@ -67,9 +67,21 @@ function countAuthorizationHeaders(request: RequestLike): number {
   const rawHeaders = rawHeadersOf(request);
   let count = 0;
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].length === 13 && rawHeaders[i].toLowerCase() === 'authorization') count += 1;
+    if (isAuthorizationName(rawHeaders[i])) count += 1;
   }
   return count;
+}
+
+const AUTHORIZATION = 'authorization';
+
+/** `name.toLowerCase() === 'authorization'`, without a new string on every request. */
+function isAuthorizationName(name: string): boolean {
+  if (name.length !== AUTHORIZATION.length) return false;
+  for (let i = 0; i < AUTHORIZATION.length; i++) {
+    // Setting 0x20 lowercases an ASCII capital and changes no lowercase letter.
+    if ((name.charCodeAt(i) | 0x20) !== AUTHORIZATION.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** Whether the request's header lines reached the server's limit, past which Node drops lines silently. */
