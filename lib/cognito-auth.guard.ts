@@ -12,8 +12,8 @@ import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants.js';
 import type { CognitoAuthConfig } from './cognito-auth.config.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
 import { contextAdapterOf } from './contexts/execution-context.js';
-import { CognitoAuthError, MissingTokenError } from './errors/cognito-auth.errors.js';
-import { toFailureAnswer, toHttpExceptionAnswer } from './errors/failure-answer.js';
+import { MissingTokenError } from './errors/cognito-auth.errors.js';
+import { isExpectedFailure, toAnswer } from './errors/failure-answer.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { authorize } from './policies/authorize.js';
 import { PolicyRunner } from './policies/policy-runner.js';
@@ -97,15 +97,12 @@ export class CognitoAuthGuard implements CanActivate {
    * as is, except in gateways, where it is answered with its status and message.
    */
   handleFailure(error: unknown, context: ExecutionContext): Error {
-    if (error instanceof HttpException) {
-      // Nest's gateway filter answers anything but a WsException "Internal server error".
-      if (context.getType<string>() !== 'ws') return error;
-      return contextAdapterOf(context).refuse(toHttpExceptionAnswer(error), context);
-    }
-    if (!(error instanceof CognitoAuthError)) {
+    // Nest's gateway filter answers anything but a WsException "Internal server error".
+    if (error instanceof HttpException && context.getType<string>() !== 'ws') return error;
+    if (!isExpectedFailure(error)) {
       this.logger.error(`Unexpected ${(error as Error)?.name ?? 'error'} while authenticating; answering 401`);
     }
-    return contextAdapterOf(context).refuse(toFailureAnswer(error), context);
+    return contextAdapterOf(context).refuse(toAnswer(error), context);
   }
 
   private verify(request: any, context: ExecutionContext): Verdict {

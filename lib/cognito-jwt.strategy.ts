@@ -4,7 +4,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import { Strategy } from 'passport-jwt';
 import { COGNITO_JWT_STRATEGY } from './cognito-auth.constants.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
-import { KeySetUnavailableError, MissingTokenError, RevocationUnavailableError } from './errors/cognito-auth.errors.js';
+import { MissingTokenError } from './errors/cognito-auth.errors.js';
+import { toFailureAnswer } from './errors/failure-answer.js';
 import { extractBearerTokenOrNull, type RequestLike } from './token/bearer-token.js';
 import { extractToken } from './token/token-sources.js';
 
@@ -58,10 +59,9 @@ export class CognitoJwtStrategy
     if (token === null) return this.fail(new MissingTokenError(), 401);
     verifier.verify(token).then(
       (user) => this.success(user),
-      (error: unknown) =>
-        error instanceof KeySetUnavailableError || error instanceof RevocationUnavailableError
-          ? this.error(error)
-          : this.fail(error, 401),
+      // What the module answers 503 (no signing key, a deny-list that may be stale) is an error
+      // for Passport, never a failed credential another strategy could make up for.
+      (error: unknown) => (toFailureAnswer(error).status === 503 ? this.error(error as Error) : this.fail(error, 401)),
     );
   }
 

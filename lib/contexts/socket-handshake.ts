@@ -1,7 +1,7 @@
-import { HttpException, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { CognitoTokenVerifier } from '../cognito-token.verifier.js';
-import { CognitoAuthError, MissingTokenError } from '../errors/cognito-auth.errors.js';
-import { toFailureAnswer, toHttpExceptionAnswer } from '../errors/failure-answer.js';
+import { MissingTokenError } from '../errors/cognito-auth.errors.js';
+import { isExpectedFailure, toAnswer } from '../errors/failure-answer.js';
 import { extractToken } from '../token/token-sources.js';
 import { type SocketLike, socketRequestOf } from './socket-request.js';
 import { type CognitoSocketErrorData, toSocketErrorData, webSocketSupport } from './websocket.context.js';
@@ -49,10 +49,8 @@ export function cognitoHandshake(
 }
 
 function toHandshakeError(error: unknown): CognitoHandshakeError {
-  const data = toSocketErrorData(
-    error instanceof HttpException ? toHttpExceptionAnswer(error) : toFailureAnswer(error),
-  );
-  if (!(error instanceof CognitoAuthError) && !(error instanceof HttpException)) {
+  const data = toSocketErrorData(toAnswer(error));
+  if (!isExpectedFailure(error)) {
     logger.error(`Unexpected ${(error as Error)?.name ?? 'error'} during a WebSocket handshake; answering 401`);
   }
   return Object.assign(new Error(data.message), { data });

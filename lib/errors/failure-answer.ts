@@ -79,10 +79,21 @@ export function toFailureAnswer(error: unknown): FailureAnswer {
 }
 
 /**
- * The answer for an `HttpException` a custom check or a policy threw, for transports that cannot
- * render one (gateways): its status and message, and the code of that status.
+ * The answer to anything a verification, a custom check or a policy threw, for transports that
+ * cannot render an `HttpException` themselves (gateways, handshakes): an `HttpException` keeps
+ * its status and message, anything else is mapped by `toFailureAnswer`.
  */
-export function toHttpExceptionAnswer(error: HttpException): FailureAnswer {
+export function toAnswer(error: unknown): FailureAnswer {
+  return error instanceof HttpException ? toHttpExceptionAnswer(error) : toFailureAnswer(error);
+}
+
+/** Whether a failure is one the module expects (its own errors, or an `HttpException` a hook threw); others are logged. */
+export function isExpectedFailure(error: unknown): boolean {
+  return error instanceof CognitoAuthError || error instanceof HttpException;
+}
+
+/** The answer for an `HttpException`: its status and message, and the code of that status. */
+function toHttpExceptionAnswer(error: HttpException): FailureAnswer {
   const status = error.getStatus();
   return answer(status, HTTP_EXCEPTION_CODES[status] ?? 'refused', error.message, {});
 }
