@@ -66,6 +66,22 @@ export class RevocationUnavailableError extends CognitoAuthError {
   }
 }
 
+/**
+ * Code the app gave the module (a policy, `customCheck`, the user transformer, a revocation
+ * store) did not answer within its bound, or failed in a way that says nothing about the
+ * token: answered 503 with `Retry-After`, never a pass and never a hung request.
+ */
+export class CallbackUnavailableError extends CognitoAuthError {
+  constructor(
+    /** `policy`, `customCheck`, `transformUser`, `tokenExtractor`, `revocationStore`, … */
+    readonly callback: string,
+    readonly retryAfterSeconds: number,
+    message = `The ${callback} did not answer in time`,
+  ) {
+    super(message);
+  }
+}
+
 const GROUP_REFUSALS = {
   any: 'The user is not in a required group',
   all: 'The user is not in every required group',

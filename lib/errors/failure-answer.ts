@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import {
+  CallbackUnavailableError,
   ClaimRequirementError,
   CognitoAuthError,
   GroupNotAllowedError,
@@ -50,7 +51,11 @@ export function toFailureAnswer(error: unknown): FailureAnswer {
     const challenge = bearerChallenge({ error: 'invalid_request', error_description: failure.description });
     return answer(400, 'invalid_request', failure.description, { 'WWW-Authenticate': challenge });
   }
-  if (failure instanceof KeySetUnavailableError || failure instanceof RevocationUnavailableError) {
+  if (
+    failure instanceof KeySetUnavailableError ||
+    failure instanceof RevocationUnavailableError ||
+    failure instanceof CallbackUnavailableError
+  ) {
     const retryAfterSeconds = failure.retryAfterSeconds;
     return {
       ...answer(503, 'unavailable', 'Token verification is temporarily unavailable', {
