@@ -39,6 +39,8 @@ export interface CognitoAuthConfig {
   readonly preloadKeys: CognitoPreloadKeys;
   readonly tokenCacheMaxEntries: number;
   readonly customCheck?: (context: CognitoCustomCheckContext) => void | Promise<void>;
+  /** How long the app's own code (custom check, policies) may take before a 503. */
+  readonly callbackTimeoutMs: number;
   readonly revocation: ResolvedRevocationConfig;
   /** The rules of routes that have none of their own (validated `fallbackPolicy`). */
   readonly fallbackPolicy?: AuthorizationRules;
@@ -78,6 +80,7 @@ export function resolveCognitoAuthConfig(options: CognitoAuthOptions): CognitoAu
     preloadKeys: readChoice(options.preloadKeys, PRELOAD_MODES, DEFAULTS.preloadKeys, 'preloadKeys'),
     tokenCacheMaxEntries: readNumber(options, 'tokenCacheMaxEntries', DEFAULTS.tokenCacheMaxEntries, 0),
     customCheck: options.customCheck,
+    callbackTimeoutMs: readNumber(options, 'callbackTimeoutMs', DEFAULTS.callbackTimeoutMs, 1),
     revocation: resolveRevocationConfig(options.revocation),
     fallbackPolicy: resolveFallbackPolicy(options.fallbackPolicy),
     ...readTokenSources(options),

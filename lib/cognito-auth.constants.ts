@@ -25,4 +25,5 @@ export const DEFAULTS = {
   jwksMaxAgeMs: 3_600_000,
   preloadKeys: 'off',
   tokenCacheMaxEntries: 10_000,
+  callbackTimeoutMs: 5_000,
 } as const;

@@ -72,6 +72,11 @@ export interface CognitoAuthOptions extends Partial<CognitoUserPoolOptions> {
    * description, a Nest `HttpException` is answered as is, anything else is a 401 `invalid_token`.
    */
   customCheck?: (context: CognitoCustomCheckContext) => void | Promise<void>;
+  /**
+   * How long the module waits for the app's own code (`customCheck`, `@Policy` handlers) before
+   * answering 503 with `Retry-After`, in ms. Default 5000.
+   */
+  callbackTimeoutMs?: number;
   /** Overall timeout of one key-set download, in ms. Default 5000. */
   jwksTimeoutMs?: number;
   /** Minimum time between two downloads caused by unknown `kid`s or failures, in ms. Default 10000. */

@@ -15,6 +15,7 @@ const OPTION_OF: Record<keyof typeof DEFAULTS, string> = {
   jwksMaxAgeMs: 'jwksMaxAgeMs',
   preloadKeys: 'preloadKeys',
   tokenCacheMaxEntries: 'tokenCacheMaxEntries',
+  callbackTimeoutMs: 'callbackTimeoutMs',
 };
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
