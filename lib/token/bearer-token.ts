@@ -16,7 +16,9 @@ const NODE_DEFAULT_MAX_HEADER_ENTRIES = 2000;
  * credentials (no header, another scheme, an empty token). The scheme is case-insensitive;
  * the query string is never read. Throws `InvalidRequestError` when a second `Authorization`
  * header was sent or may have been dropped: Node folds duplicates into the first one, and
- * silently drops header lines past its limit.
+ * silently drops header lines past its limit. A value holding a comma is refused the same way:
+ * a proxy (API Gateway, for one) joins repeated headers into one value with commas
+ * (RFC 9110 §5.3), and a bearer token never holds one (RFC 6750 §2.1, `b64token`).
  */
 export function extractBearerToken(request: RequestLike): string | null {
   const value = request.headers?.authorization;
@@ -26,6 +28,9 @@ export function extractBearerToken(request: RequestLike): string | null {
   }
   if (reachedHeaderLimit(request)) {
     throw new InvalidRequestError('The request has too many header lines');
+  }
+  if (value.includes(',')) {
+    throw new InvalidRequestError('The Authorization header holds more than one value');
   }
   const space = value.indexOf(' ');
   const scheme = space === -1 ? value : value.slice(0, space);
