@@ -2,6 +2,7 @@ import { DEFAULTS } from './cognito-auth.constants.js';
 import { CognitoAuthConfigError } from './errors/cognito-auth.errors.js';
 import { toRsaSigningKeys } from './jwks/rsa-signing-keys.js';
 import { isLoopbackHost } from './loopback-host.js';
+import { unknownOptionNames } from './option-names.js';
 import { type ResolvedRevocationConfig, resolveRevocationConfig } from './revocation/revocation.config.js';
 import { type AuthorizationRules, resolveFallbackPolicy } from './policies/authorization-rules.js';
 import { COOKIE_NAME } from './token/token-sources.js';
@@ -54,12 +55,17 @@ const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id', 'any'];
 const PRELOAD_MODES: readonly CognitoPreloadKeys[] = ['off', 'best-effort', 'required'];
 const USER_POOL_ID = /^[A-Za-z0-9-]+_[A-Za-z0-9]+$/;
 const REGION = /^[a-z0-9-]+$/;
+/** What an AWS region looks like (`eu-west-1`, `us-gov-west-1`), as opposed to an emulator's `local`. */
+const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 export function resolveCognitoAuthConfig(options: CognitoAuthOptions): CognitoAuthConfig {
   if (!options || typeof options !== 'object') {
     throw new CognitoAuthConfigError('options are required: forRoot({ region, userPoolId, clientId })');
   }
-  const pools = listPools(options).map(resolvePool);
+  requireKnownNames(options, 'module', '');
+  const pools = listPools(options).map((pool, index) =>
+    resolvePool(pool, options.userPools === undefined ? '' : `userPools[${index}].`),
+  );
   const poolsByIssuer = new Map<string, ResolvedUserPool>();
   for (const pool of pools) {
     if (poolsByIssuer.has(pool.issuer)) {
@@ -103,6 +109,14 @@ function readTokenSources(options: CognitoAuthOptions): Pick<CognitoAuthConfig, 
   return { tokenCookie, tokenExtractor };
 }
 
+/** A typo in an option name would otherwise be ignored, silently weakening or breaking the set-up. */
+function requireKnownNames(options: object, scope: 'module' | 'pool', path: string): void {
+  const unknown = unknownOptionNames(options, scope);
+  if (unknown.length === 0) return;
+  const names = unknown.map((name) => `${path}${name}`).join(', ');
+  throw new CognitoAuthConfigError(`unknown option${unknown.length > 1 ? 's' : ''} ${names}`);
+}
+
 function listPools(options: CognitoAuthOptions): CognitoUserPoolOptions[] {
   if (options.userPools !== undefined) {
     if (options.userPoolId !== undefined) {
@@ -111,22 +125,26 @@ function listPools(options: CognitoAuthOptions): CognitoUserPoolOptions[] {
     if (!Array.isArray(options.userPools) || options.userPools.length === 0) {
       throw new CognitoAuthConfigError('userPools must be a non-empty array');
     }
+    options.userPools.forEach((pool, index) => {
+      if (pool && typeof pool === 'object') requireKnownNames(pool, 'pool', `userPools[${index}].`);
+    });
     return options.userPools;
   }
   return [options as CognitoUserPoolOptions];
 }
 
-function resolvePool(pool: CognitoUserPoolOptions): ResolvedUserPool {
+/** `path` locates the pool in the options (`userPools[1].`), so that errors name the option as written. */
+function resolvePool(pool: CognitoUserPoolOptions, path: string): ResolvedUserPool {
+  if (!pool || typeof pool !== 'object') {
+    throw new CognitoAuthConfigError(`${path.slice(0, -1)} must be an object`);
+  }
   const userPoolId = pool.userPoolId;
   if (typeof userPoolId !== 'string' || !USER_POOL_ID.test(userPoolId)) {
     throw new CognitoAuthConfigError(
-      `userPoolId is missing or malformed (expected "<region>_<id>", got ${JSON.stringify(userPoolId)})`,
+      `${path}userPoolId is missing or malformed (expected "<region>_<id>", got ${JSON.stringify(userPoolId)})`,
     );
   }
-  const region = pool.region ?? userPoolId.slice(0, userPoolId.indexOf('_'));
-  if (typeof region !== 'string' || !REGION.test(region)) {
-    throw new CognitoAuthConfigError(`region is malformed for pool ${userPoolId}`);
-  }
+  const region = readRegion(pool, userPoolId, path);
   const issuer = pool.issuer ?? defaultIssuer(pool, region, userPoolId);
   requireUrl(issuer, 'issuer', userPoolId);
   const jwksUri = pool.jwksUri ?? `${issuer}/.well-known/jwks.json`;
@@ -142,6 +160,25 @@ function resolvePool(pool: CognitoUserPoolOptions): ResolvedUserPool {
     resourceAudiences: new Set(readStrings(pool.resourceAudiences ?? [], 'resourceAudiences', userPoolId)),
     jwks: pool.jwks,
   };
+}
+
+/**
+ * The region of a pool: the prefix of a Cognito pool id is its region, so a `region` that says
+ * otherwise is a mistake that would refuse every token (the issuer would be wrong). Emulators'
+ * pool ids (`local_…`) have no region prefix and take any region.
+ */
+function readRegion(pool: CognitoUserPoolOptions, userPoolId: string, path: string): string {
+  const prefix = userPoolId.slice(0, userPoolId.indexOf('_'));
+  const region = pool.region ?? prefix;
+  if (typeof region !== 'string' || !REGION.test(region)) {
+    throw new CognitoAuthConfigError(`${path}region is malformed for pool ${userPoolId}`);
+  }
+  if (region !== prefix && AWS_REGION.test(prefix)) {
+    throw new CognitoAuthConfigError(
+      `${path}region "${region}" contradicts ${path}userPoolId "${userPoolId}", a pool of ${prefix}: remove region or correct it`,
+    );
+  }
+  return region;
 }
 
 function requireUsableKeySet(jwks: unknown, userPoolId: string): void {

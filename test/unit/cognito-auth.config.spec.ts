@@ -1,4 +1,6 @@
-import { CognitoAuthConfigError, type CognitoAuthOptions } from 'nestjs-cognito-auth';
+import { Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { CognitoAuthConfigError, CognitoAuthModule, type CognitoAuthOptions } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
 import { resolveCognitoAuthConfig } from '../../lib/cognito-auth.config.js';
 import { isLoopbackHost } from '../../lib/loopback-host.js';
@@ -69,10 +71,10 @@ describe('resolveCognitoAuthConfig: defaults', () => {
     });
   });
 
-  it('an explicit region is used for the URLs', () => {
-    expect(onlyPool({ ...POOL, region: 'eu-central-1' })).toMatchObject({
+  it('an explicit region is used for the URLs of a pool id without a region prefix', () => {
+    expect(onlyPool({ ...POOL, userPoolId: 'local_AbCdEf123', region: 'eu-central-1' })).toMatchObject({
       region: 'eu-central-1',
-      issuer: 'https://cognito-idp.eu-central-1.amazonaws.com/eu-west-1_AbCdEf123',
+      issuer: 'https://cognito-idp.eu-central-1.amazonaws.com/local_AbCdEf123',
     });
   });
 
@@ -240,6 +242,138 @@ describe('resolveCognitoAuthConfig: invalid options', () => {
     ],
   ])('%s', (_name, options, problem) => {
     expect(configError(options)).toBe(`CognitoAuthModule: ${problem}`);
+  });
+});
+
+describe('resolveCognitoAuthConfig: unknown option names', () => {
+  it('refuses a misspelt module option, naming it and the option it resembles', () => {
+    expect(configError({ ...POOL, tokenCokie: 'id_token' })).toBe(
+      'CognitoAuthModule: unknown option tokenCokie (did you mean tokenCookie?)',
+    );
+  });
+
+  it('names every unknown option, with no suggestion when nothing is close', () => {
+    expect(configError({ ...POOL, audience: 'x', clockTolerence: 5 })).toBe(
+      'CognitoAuthModule: unknown options audience, clockTolerence (did you mean clockTolerance?)',
+    );
+  });
+
+  it('refuses an unknown option even when its value is undefined (a typo is a typo)', () => {
+    expect(configError({ ...POOL, jwksUrl: undefined })).toBe(
+      'CognitoAuthModule: unknown option jwksUrl (did you mean jwksUri?)',
+    );
+  });
+
+  it('refuses an unknown or module-level name inside a pool of userPools, naming its place', () => {
+    expect(configError({ userPools: [POOL, { ...POOL, userPoolId: 'eu-west-1_Other', clientIDs: ['c'] }] })).toBe(
+      'CognitoAuthModule: unknown option userPools[1].clientIDs (did you mean clientIds?)',
+    );
+    expect(configError({ userPools: [{ ...POOL, tokenCookie: 'id' }] })).toBe(
+      'CognitoAuthModule: unknown option userPools[0].tokenCookie',
+    );
+  });
+
+  it('accepts every documented option name', () => {
+    const options: Required<CognitoAuthOptions> = {
+      region: 'eu-west-1',
+      userPoolId: POOL.userPoolId,
+      clientId: 'c',
+      clientIds: ['d'],
+      tokenUse: 'access',
+      resourceAudiences: ['https://api.example.com'],
+      issuerFormat: 'cognito-idp',
+      issuer: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123',
+      jwksUri: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123/.well-known/jwks.json',
+      jwks: undefined as never,
+      userPools: undefined as never,
+      clockTolerance: 5,
+      maxTokenLength: 16_384,
+      globalGuard: true,
+      customCheck: () => undefined,
+      callbackTimeoutMs: 5_000,
+      jwksTimeoutMs: 5_000,
+      jwksRefetchIntervalMs: 10_000,
+      jwksMaxAgeMs: 3_600_000,
+      preloadKeys: 'off',
+      tokenCacheMaxEntries: 10,
+      revocation: {},
+      fallbackPolicy: { groups: ['staff'] },
+      tokenCookie: 'id_token',
+      tokenExtractor: undefined as never,
+    } as Required<CognitoAuthOptions>;
+    const { jwks: _jwks, userPools: _pools, tokenExtractor: _extractor, ...accepted } = options;
+    expect(() => resolveCognitoAuthConfig(accepted)).not.toThrow();
+  });
+});
+
+describe('resolveCognitoAuthConfig: a region that contradicts the pool id', () => {
+  it("refuses a region other than the pool id's prefix", () => {
+    expect(configError({ ...POOL, region: 'us-east-1' })).toBe(
+      'CognitoAuthModule: region "us-east-1" contradicts userPoolId "eu-west-1_AbCdEf123", a pool of eu-west-1: remove region or correct it',
+    );
+  });
+
+  it("refuses it per pool inside userPools, naming the pool's place", () => {
+    const pools = [POOL, { region: 'eu-west-1', userPoolId: 'ap-southeast-2_Other1', clientId: 'c' }];
+    expect(configError({ userPools: pools })).toBe(
+      'CognitoAuthModule: userPools[1].region "eu-west-1" contradicts userPools[1].userPoolId "ap-southeast-2_Other1", a pool of ap-southeast-2: remove region or correct it',
+    );
+  });
+
+  it('accepts the matching region, and any region for an emulator pool id without a region prefix', () => {
+    expect(onlyPool({ ...POOL, region: 'eu-west-1' }).region).toBe('eu-west-1');
+    expect(onlyPool({ userPoolId: 'local_4bCdEf12', region: 'us-east-1', clientId: 'c' }).region).toBe('us-east-1');
+  });
+});
+
+describe('configuration mistakes fail the start-up, with forRoot and forRootAsync alike', () => {
+  @Injectable()
+  class AppSettings {
+    readonly cognito: Record<string, unknown> = { ...POOL, tokenCokie: 'id_token' };
+  }
+  @Module({ providers: [AppSettings], exports: [AppSettings] })
+  class SettingsModule {}
+
+  async function startUp(cognito: ReturnType<typeof CognitoAuthModule.forRoot>): Promise<unknown> {
+    try {
+      const moduleRef = await Test.createTestingModule({ imports: [cognito] }).compile();
+      await moduleRef.close();
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  }
+
+  const typo = 'CognitoAuthModule: unknown option tokenCokie (did you mean tokenCookie?)';
+
+  it('forRoot', async () => {
+    const error = await startUp(CognitoAuthModule.forRoot({ ...POOL, tokenCokie: 'id_token' } as CognitoAuthOptions));
+    expect(error).toBeInstanceOf(CognitoAuthConfigError);
+    expect((error as Error).message).toBe(typo);
+  });
+
+  it('forRootAsync with an injected factory (where TypeScript cannot see the typo)', async () => {
+    const error = await startUp(
+      CognitoAuthModule.forRootAsync({
+        imports: [SettingsModule],
+        inject: [AppSettings],
+        useFactory: (settings: AppSettings) => settings.cognito as CognitoAuthOptions,
+      }),
+    );
+    expect(error).toBeInstanceOf(CognitoAuthConfigError);
+    expect((error as Error).message).toBe(typo);
+  });
+
+  it('forRootAsync with a region that contradicts the pool id', async () => {
+    const error = await startUp(
+      CognitoAuthModule.forRootAsync({ useFactory: async () => ({ ...POOL, region: 'us-east-1' }) }),
+    );
+    expect(error).toBeInstanceOf(CognitoAuthConfigError);
+    expect((error as Error).message).toMatch(/^CognitoAuthModule: region "us-east-1" contradicts userPoolId/);
+  });
+
+  it('forRootAsync with valid options starts', async () => {
+    expect(await startUp(CognitoAuthModule.forRootAsync({ useFactory: () => ({ ...POOL }) }))).toBeUndefined();
   });
 });
 
