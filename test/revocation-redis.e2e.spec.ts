@@ -3,10 +3,9 @@
 // policies. The sample apps select the Redis store with REVOCATION_REDIS_URL.
 import { randomUUID } from 'node:crypto';
 import { Controller, Get } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   type CognitoAuthOptions,
-  CognitoAuthModule,
   type CognitoRevocationOptions,
   CognitoRevocationService,
   CognitoTokenVerifier,
@@ -17,9 +16,9 @@ import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
 import { bearer, get, send } from './support/http.js';
-import { RedisServer } from './support/redis-server.js';
+import { quietRedisClient, RedisServer, startRedisApp, within } from './support/redis-server.js';
 import { ask, SocketClients } from './support/socket-client.js';
-import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
+import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
 
 const REVOKED = 'Bearer error="invalid_token", error_description="The token has been revoked"';
 const DEFAULT_KEY = 'cognito-auth:revocations:list';
@@ -33,7 +32,7 @@ let inspector: Redis;
 
 beforeAll(async () => {
   [kit, redis] = await Promise.all([createCognitoTestKit(), RedisServer.start()]);
-  inspector = quietClient(redis.url);
+  inspector = quietRedisClient(redis.url);
 });
 afterAll(async () => {
   inspector?.disconnect();
@@ -41,29 +40,12 @@ afterAll(async () => {
   await kit?.close();
 });
 
-/** An ioredis client whose connection errors (expected during outages) are not printed. */
-function quietClient(url: string): Redis {
-  const client = new Redis(url);
-  client.on('error', () => undefined);
-  return client;
-}
-
 const sampleApp = (adapter: (typeof ADAPTERS)[number] = 'express') =>
   startSampleApp(kit, { adapter, env: { REVOCATION_REDIS_URL: redis.url } });
 const logout = (app: RunningApp, token: string) => send('POST', `${app.url}/logout`, bearer(token));
 const meStatus = async (app: RunningApp, token: string) => (await get(`${app.url}/me`, bearer(token))).status;
 const isCached = (app: RunningApp, token: string) => app.app.get(VerifiedTokenCache).get(token) !== undefined;
 const revocationsOf = (app: RunningApp) => app.app.get(CognitoRevocationService);
-
-/** Polls `condition` every few ms; resolves to the time it took, or fails after `ms`. */
-async function within(ms: number, what: string, condition: () => boolean | Promise<boolean>): Promise<number> {
-  const started = performance.now();
-  while (!(await condition())) {
-    if (performance.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(2);
-  }
-  return performance.now() - started;
-}
 
 @Controller('me')
 class MeController {
@@ -74,27 +56,11 @@ class MeController {
 }
 
 /** An app with the module configured directly (for options the sample app does not expose). */
-async function redisApp(
+const redisApp = (
   revocation: Omit<CognitoRevocationOptions, 'redis'>,
   options: Partial<CognitoAuthOptions> = {},
   url = redis.url,
-): Promise<RunningApp & { client: Redis }> {
-  const client = quietClient(url);
-  const app = await startApp({
-    imports: [
-      CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options, revocation: { ...revocation, redis: client } }),
-    ],
-    controllers: [MeController],
-  });
-  return {
-    ...app,
-    client,
-    close: async () => {
-      await app.close();
-      client.disconnect();
-    },
-  };
-}
+) => startRedisApp(kit, url, { revocation, options, controllers: [MeController] });
 
 describe.each(ADAPTERS)('two instances sharing one Redis (%s)', (adapter) => {
   let a: RunningApp;

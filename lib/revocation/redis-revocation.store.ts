@@ -24,6 +24,13 @@ const STARTUP_WAIT_MS = 3_000;
 export const UNREACHABLE_RETRY_AFTER_SECONDS = 5;
 /** Entries written back in one script call after a reconnection. */
 const WRITE_BATCH = 500;
+/**
+ * How often Redis's copy is audited: its expired entries are dropped, and a list it lost
+ * without a reconnection (`FLUSHALL`, `DEL`, eviction) is noticed and written back.
+ */
+const AUDIT_INTERVAL_MS = 500;
+/** While the local copy is full and misses entries Redis holds, it is reloaded at most this often. */
+const INCOMPLETE_RETRY_MS = 5_000;
 
 /**
  * Adds entries to the sorted set (member `s:<origin_jti>` or `t:<jti>`, score = expiry in ms;
@@ -49,6 +56,12 @@ redis.call('PUBLISH', channel, table.concat(lines, '\\n'))
 return #lines
 `;
 
+/** Drops the expired entries and counts those in force. */
+const AUDIT_SCRIPT = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+return redis.call('ZCARD', KEYS[1])
+`;
+
 export interface RedisRevocationStoreOptions {
   readonly keyPrefix: string;
   readonly maxEntries: number;
@@ -60,9 +73,11 @@ export interface RedisRevocationStoreOptions {
  * The deny-list in Redis, shared by every instance, with a local mirror that every request
  * reads. The mirror is loaded at start-up and after every reconnection (catching up with what
  * was revoked meanwhile), and learns new revocations through pub/sub. Entries this instance
- * holds but Redis lacks (a Redis restarted without persistence, a write that failed) are
- * written back when Redis answers again. Revocations are never undone, so the mirror only
- * grows by merging and shrinks when tokens expire.
+ * holds but Redis lacks (a Redis restarted without persistence, a write that failed, a list
+ * flushed, deleted or evicted) are written back when Redis answers again, or as soon as an
+ * audit notices the loss. Revocations are never undone, so the mirror only grows by merging
+ * and shrinks when tokens expire. Like local revocations, entries learned from Redis stop at
+ * `maxEntries`: a mirror that had to drop some is not current until it could load them all.
  */
 export class RedisRevocationStore implements RevocationStore {
   private readonly list = new RevocationList();
@@ -75,6 +90,16 @@ export class RedisRevocationStore implements RevocationStore {
   private resyncing = false;
   private resyncTimer?: NodeJS.Timeout;
   private heartbeatTimer?: NodeJS.Timeout;
+  private auditTimer?: NodeJS.Timeout;
+  private auditing = false;
+  /** Redis held more entries than the mirror at the last audit (a message may just be in flight). */
+  private redisHadMore = false;
+  /** Writes of this instance not yet answered: until then Redis may rightly hold fewer entries. */
+  private writesInFlight = 0;
+  /** Entries from Redis were dropped because the mirror was full. */
+  private incomplete = false;
+  private lastIncompleteLoadAtMs = 0;
+  private reportedIncomplete = false;
   private pingInFlight = false;
   private lastPongAtMs = 0;
   /** Whether a problem is being reported, so an outage is logged once, not per retry. */
@@ -109,6 +134,7 @@ export class RedisRevocationStore implements RevocationStore {
    */
   async add(entry: RevocationEntry): Promise<void> {
     if (!this.list.tryAdd(entry, this.options.maxEntries, Date.now())) throw listFullError(this.options.maxEntries);
+    this.writesInFlight++;
     try {
       await withTimeout(this.write([entry]), COMMAND_TIMEOUT_MS);
     } catch (error) {
@@ -118,6 +144,8 @@ export class RedisRevocationStore implements RevocationStore {
         UNREACHABLE_RETRY_AFTER_SECONDS,
         'The revocation applies on this instance, but Redis could not be reached to share it; it is written when Redis answers again',
       );
+    } finally {
+      this.writesInFlight--;
     }
   }
 
@@ -134,6 +162,8 @@ export class RedisRevocationStore implements RevocationStore {
     subscriber.on('error', this.onError);
     this.heartbeatTimer = setInterval(() => this.heartbeat(), HEARTBEAT_INTERVAL_MS);
     this.heartbeatTimer.unref();
+    this.auditTimer = setInterval(() => this.audit(), AUDIT_INTERVAL_MS);
+    this.auditTimer.unref();
     const started = new Promise<void>((resolve) => (this.startupSettled = resolve));
     const waited = setTimeout(() => this.settleStartup(), STARTUP_WAIT_MS);
     if (subscriber.status === 'wait')
@@ -152,6 +182,7 @@ export class RedisRevocationStore implements RevocationStore {
     this.stopped = true;
     this.current = false;
     clearInterval(this.heartbeatTimer);
+    clearInterval(this.auditTimer);
     clearTimeout(this.resyncTimer);
     this.settleStartup();
     const subscriber = this.subscriber;
@@ -169,7 +200,7 @@ export class RedisRevocationStore implements RevocationStore {
     for (const line of message.split('\n')) {
       const space = line.indexOf(' ');
       const entry = space > 0 ? toEntry(line.slice(space + 1), line.slice(0, space)) : undefined;
-      if (entry && entry.expiresAtMs > nowMs) this.list.set(entry);
+      if (entry && entry.expiresAtMs > nowMs) this.learn(entry, nowMs);
     }
   };
 
@@ -209,7 +240,8 @@ export class RedisRevocationStore implements RevocationStore {
           if (this.subscriber?.status === 'ready') this.resync();
           return;
         }
-        this.current = true;
+        this.current = !this.incomplete;
+        if (this.current) this.reportedIncomplete = false;
         this.lastPongAtMs = Date.now();
         if (this.troubled) {
           this.troubled = false;
@@ -236,12 +268,13 @@ export class RedisRevocationStore implements RevocationStore {
       this.client.call('ZRANGEBYSCORE', this.key, `(${nowMs}`, '+inf', 'WITHSCORES'),
       COMMAND_TIMEOUT_MS,
     );
+    this.incomplete = false;
     const inRedis = new Set<string>();
     for (const [member, score] of scorePairs(reply)) {
       const entry = toEntry(member, score);
       if (!entry) continue;
       inRedis.add(memberOf(entry));
-      this.list.set(entry);
+      this.learn(entry, nowMs);
     }
     const missing = [...this.list.entries()].filter(
       (entry) => entry.expiresAtMs > nowMs && !inRedis.has(memberOf(entry)),
@@ -249,6 +282,55 @@ export class RedisRevocationStore implements RevocationStore {
     for (let start = 0; start < missing.length; start += WRITE_BATCH) {
       await withTimeout(this.write(missing.slice(start, start + WRITE_BATCH)), COMMAND_TIMEOUT_MS);
     }
+    if (missing.length > 0 && this.current) {
+      // Connected all along: Redis lost the list (flushed, deleted, evicted) and it is whole again.
+      this.options.logger.warn(`Revocation list: Redis had lost ${missing.length} revocations in force; written back`);
+    }
+  }
+
+  /** An entry from Redis, kept like a local revocation: never past `maxEntries`, never evicting one. */
+  private learn(entry: RevocationEntry, nowMs: number): void {
+    if (this.list.tryAdd(entry, this.options.maxEntries, nowMs) || this.incomplete) return;
+    this.incomplete = true;
+    this.lastIncompleteLoadAtMs = nowMs;
+    this.current = false;
+    if (this.reportedIncomplete) return;
+    this.reportedIncomplete = true;
+    this.options.logger.warn(
+      `Revocation list: it holds its maximum of ${this.options.maxEntries} revocations and Redis has more; ${this.whileStale()} until entries expire`,
+    );
+  }
+
+  /**
+   * Prunes Redis's expired entries and compares its count with the mirror's. Fewer in Redis:
+   * it lost entries without a reconnection, so the list is reloaded and written back. More in
+   * Redis twice in a row (once may be a message in flight): the mirror missed some, reloaded.
+   */
+  private audit(): void {
+    if (this.stopped || this.auditing || this.resyncing || this.writesInFlight > 0) return;
+    if (this.subscriber?.status !== 'ready') return;
+    const nowMs = Date.now();
+    this.list.sweep(nowMs);
+    if (this.incomplete) {
+      const hasRoom = this.list.size < this.options.maxEntries;
+      if (hasRoom && nowMs - this.lastIncompleteLoadAtMs >= INCOMPLETE_RETRY_MS) this.resync();
+      return;
+    }
+    const expected = this.current ? this.list.size : undefined;
+    this.auditing = true;
+    withTimeout(this.client.call('EVAL', AUDIT_SCRIPT, 1, this.key, nowMs), COMMAND_TIMEOUT_MS).then(
+      (reply) => {
+        this.auditing = false;
+        if (expected === undefined || !this.current || this.stopped) return;
+        const inRedis = Number(reply);
+        const redisHadMore = inRedis > expected;
+        if (inRedis < expected || (redisHadMore && this.redisHadMore)) this.resync();
+        this.redisHadMore = redisHadMore && !this.resyncing;
+      },
+      () => {
+        this.auditing = false;
+      },
+    );
   }
 
   private write(entries: readonly RevocationEntry[]): Promise<unknown> {

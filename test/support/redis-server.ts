@@ -3,6 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Type } from '@nestjs/common';
+import { Redis } from 'ioredis';
+import { type CognitoAuthOptions, CognitoAuthModule, type CognitoRevocationOptions } from 'nestjs-cognito-auth';
+import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { type RunningApp, startApp } from './test-app.js';
 
 const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 5_000;
@@ -93,6 +98,57 @@ export class RedisServer {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** An ioredis client whose connection errors (expected during outages) are not printed. */
+export function quietRedisClient(url: string): Redis {
+  const client = new Redis(url);
+  client.on('error', () => undefined);
+  return client;
+}
+
+export interface RedisApp extends RunningApp {
+  /** The app's own client, given to the module as `revocation.redis`; closed with the app. */
+  readonly client: Redis;
+}
+
+/** An app whose deny-list lives in the Redis at `url`, with the module configured directly. */
+export async function startRedisApp(
+  kit: CognitoTestKit,
+  url: string,
+  { revocation = {}, options = {}, controllers = [] }: RedisAppOptions = {},
+): Promise<RedisApp> {
+  const client = quietRedisClient(url);
+  const app = await startApp({
+    imports: [
+      CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options, revocation: { ...revocation, redis: client } }),
+    ],
+    controllers,
+  });
+  return {
+    ...app,
+    client,
+    close: async () => {
+      await app.close();
+      client.disconnect();
+    },
+  };
+}
+
+export interface RedisAppOptions {
+  revocation?: Omit<CognitoRevocationOptions, 'redis' | 'store'>;
+  options?: Partial<CognitoAuthOptions>;
+  controllers?: Type<unknown>[];
+}
+
+/** Polls `condition` every few ms; resolves to the time it took, or fails after `ms`. */
+export async function within(ms: number, what: string, condition: () => boolean | Promise<boolean>): Promise<number> {
+  const started = performance.now();
+  while (!(await condition())) {
+    if (performance.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`);
+    await sleep(2);
+  }
+  return performance.now() - started;
 }
 
 function freePort(): Promise<number> {
