@@ -10,6 +10,7 @@ export { CognitoSocketRequest } from './contexts/socket-request.js';
 export { type CognitoSocketErrorData, CognitoSocketError } from './contexts/websocket.context.js';
 export { tokenFromCookie, tokenFromRequest } from './token/token-sources.js';
 export { type FailureAnswer, toFailureAnswer } from './errors/failure-answer.js';
+export { CognitoHttpException, toHttpException } from './errors/to-http-exception.js';
 export type { RoutePolicy } from './policies/route-policy.js';
 export type {
   AuthorizationRules,
