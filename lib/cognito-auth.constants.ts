@@ -13,6 +13,8 @@ export const REQUIRED_ALL_GROUPS_KEY = 'cognito-auth:all-groups';
 export const EXCLUDED_GROUPS_KEY = 'cognito-auth:excluded-groups';
 export const REQUIRED_CLAIMS_KEY = 'cognito-auth:claims';
 export const POLICIES_KEY = 'cognito-auth:policies';
+export const TOKEN_USE_KEY = 'cognito-auth:token-use';
+export const USER_POOLS_KEY = 'cognito-auth:user-pools';
 
 export const RS256 = 'RS256';
 

@@ -153,6 +153,7 @@ export class CognitoAuthGuard implements CanActivate {
     this.policyRunner ??= new PolicyRunner(
       { moduleRef: this.policyModuleRef, modules: this.policyModules },
       this.logger,
+      this.authConfig,
     );
     return authorize(rules, user, context, this.policyRunner);
   }

@@ -1,14 +1,10 @@
-import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { REQUIRED_GROUPS_KEY } from '../cognito-auth.constants.js';
-import { CognitoAuthConfigError } from '../errors/cognito-auth.errors.js';
-import { describeForOpenApi } from './openapi-extension.js';
+import { RULE_KINDS } from '../policies/rule-kinds.js';
+import { ruleDecorator } from './rule-decorator.js';
 
 /**
  * Allows the route only to users in at least one of these Cognito groups (`cognito:groups`);
  * 403 otherwise. An empty list is a programming error (it would read as "no one" but act as
- * "everyone"), reported when the decorator runs, that is when the app's code loads.
+ * "everyone"), reported when the decorator runs, that is when the app's code loads. Stacked
+ * `@Groups` add up: `@Groups('a') @Groups('b')` is `@Groups('a', 'b')`.
  */
-export const Groups = (...groups: string[]) => {
-  if (groups.length === 0) throw new CognitoAuthConfigError('@Groups() needs at least one group');
-  return applyDecorators(SetMetadata(REQUIRED_GROUPS_KEY, groups), describeForOpenApi({ groups }, REQUIRED_GROUPS_KEY));
-};
+export const Groups = (...groups: string[]) => ruleDecorator(RULE_KINDS.groups, groups);

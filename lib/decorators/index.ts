@@ -6,3 +6,5 @@ export * from './policy.decorator.js';
 export * from './public.decorator.js';
 export * from './require-claim.decorator.js';
 export * from './scopes.decorator.js';
+export * from './token-use.decorator.js';
+export * from './user-pools.decorator.js';

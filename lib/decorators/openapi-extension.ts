@@ -1,21 +1,9 @@
+import { COGNITO_OPENAPI_EXTENSION, type CognitoOpenApiInfo } from '../policies/openapi-info.js';
+
 /** `@nestjs/swagger`'s metadata key for operation extensions (`DECORATORS.API_EXTENSION`). */
 const SWAGGER_EXTENSION_KEY = 'swagger/apiExtension';
 /** `@nestjs/common`'s key that marks a method as a route handler. */
 const ROUTE_METHOD_KEY = 'method';
-/** Read by `applyCognitoSecurity()` from `nestjs-cognito-auth/swagger`. */
-export const COGNITO_OPENAPI_EXTENSION = 'x-cognito-auth';
-
-export interface CognitoOpenApiInfo {
-  public?: boolean;
-  groups?: string[];
-  scopes?: string[];
-  allGroups?: string[];
-  notGroups?: string[];
-  /** Claim requirements: `values` absent means "present". */
-  claims?: Array<{ claim: string; values?: string[] }>;
-  /** Names of the custom policies. */
-  policies?: string[];
-}
 
 /**
  * Records what a decorator means for the OpenAPI document as an operation extension, without

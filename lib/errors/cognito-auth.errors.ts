@@ -115,6 +115,13 @@ export class PolicyRefusedError extends CognitoAuthError {
   }
 }
 
+/** The token comes from a user pool the route does not accept (`@UserPools`). */
+export class UserPoolNotAllowedError extends CognitoAuthError {
+  constructor(readonly allowedPools: readonly string[]) {
+    super('The token comes from a user pool not accepted here');
+  }
+}
+
 /** The token lacks a scope a route requires. */
 export class InsufficientScopeError extends CognitoAuthError {
   constructor(readonly requiredScopes: readonly string[]) {

@@ -11,6 +11,7 @@ import {
   MissingTokenError,
   PolicyRefusedError,
   RevocationUnavailableError,
+  UserPoolNotAllowedError,
 } from './cognito-auth.errors.js';
 
 /**
@@ -75,6 +76,9 @@ export function toFailureAnswer(error: unknown): FailureAnswer {
   }
   if (failure instanceof ClaimRequirementError) {
     return answer(403, 'forbidden', `The token's ${failure.claim} claim is missing or not accepted here`, {});
+  }
+  if (failure instanceof UserPoolNotAllowedError) {
+    return answer(403, 'forbidden', 'Tokens of this user pool are not accepted here', {});
   }
   if (failure instanceof PolicyRefusedError) {
     // The policy's name stays out: it describes the app's code, not the client's request.

@@ -2,7 +2,7 @@ import type { ExecutionContext, ModuleMetadata, Type } from '@nestjs/common';
 import type { CognitoJwtHeader, CognitoJwtPayload } from './cognito-jwt.interface.js';
 import type { CognitoUser } from './cognito-user.interface.js';
 import type { CognitoRevocationOptions } from './cognito-revocation.interface.js';
-import type { CognitoAuthorizationRules } from '../policies/authorization-rules.js';
+import type { CognitoAuthorizationRules } from './cognito-authorization.interface.js';
 
 /** Which kind of Cognito token a pool accepts. `any` accepts access and ID tokens. */
 export type CognitoTokenUse = 'access' | 'id' | 'any';

@@ -1,4 +1,5 @@
 export * from './cognito-auth-options.interface.js';
+export * from './cognito-authorization.interface.js';
 export * from './cognito-jwt.interface.js';
 export * from './cognito-revocation.interface.js';
 export * from './cognito-user.interface.js';

@@ -1,90 +1,35 @@
-import type { CognitoOpenApiInfo } from '../decorators/openapi-extension.js';
 import { CognitoAuthConfigError } from '../errors/cognito-auth.errors.js';
-import { type CognitoPolicy, isPolicy, policyName } from './cognito-policy.js';
+import { type CognitoOpenApiInfo } from './openapi-info.js';
+import { RULE_KINDS, RULE_LIST, type RuleItem, type RuleName } from './rule-kinds.js';
 
-/** A claim the token must carry: present, or equal (as text) to one of `values`. */
-export interface ClaimRequirement {
-  readonly claim: string;
-  /** Accepted values as text; absent means "present with any value". */
-  readonly values?: readonly string[];
-}
-
-/** The rules a request must pass once its user is known; every non-empty rule must pass. */
-export interface AuthorizationRules {
-  /** In at least one of these groups (`@Groups`). */
-  readonly groups: readonly string[];
-  /** In every one of these groups (`@AllGroups`). */
-  readonly allGroups: readonly string[];
-  /** In none of these groups (`@NotGroups`). */
-  readonly notGroups: readonly string[];
-  /** Every one of these scopes (`@Scopes`). */
-  readonly scopes: readonly string[];
-  /** Every one of these claim requirements (`@RequireClaim`). */
-  readonly claims: readonly ClaimRequirement[];
-  /** Every one of these custom policies (`@Policy`), in order. */
-  readonly policies: readonly CognitoPolicy[];
-}
+export type { ClaimRequirement } from './claim-requirement.js';
+export type { CognitoAuthorizationRules } from '../interfaces/cognito-authorization.interface.js';
 
 /**
- * The `fallbackPolicy` option: the rules of routes that have none of their own. Each field is
- * the option form of a decorator; a route with any rule decorator (on its handler or class) or
- * `@Public()` does not use it.
- *
- * @example fallbackPolicy: { groups: ['staff'], notGroups: ['suspended'] }
+ * The rules a request must pass once its user is known, one list per kind of rule (see
+ * `RULE_KINDS`); every non-empty list must pass. `groups`: in at least one; `allGroups`: in every
+ * one; `notGroups`: in none; `scopes`: every one; `claims`: every requirement; `policies`: every
+ * policy, in order; `tokenUse`: one of these kinds of token; `userPools`: from one of these pools.
  */
-export interface CognitoAuthorizationRules {
-  /** Like `@Groups(...)`: in at least one of them. */
-  groups?: string[];
-  /** Like `@AllGroups(...)`: in every one of them. */
-  allGroups?: string[];
-  /** Like `@NotGroups(...)`: in none of them. */
-  notGroups?: string[];
-  /** Like `@Scopes(...)`: every one of them. */
-  scopes?: string[];
-  /** Like `@RequireClaim(...)`: claim name → accepted values, or `true` for "present". */
-  claims?: Record<string, true | Array<string | number | boolean>>;
-  /** Like `@Policy(...)`: functions or injectable classes, all of which must allow. */
-  policies?: CognitoPolicy[];
-}
+export type AuthorizationRules = { readonly [Name in RuleName]: readonly RuleItem<Name>[] };
 
-export const NO_RULES: AuthorizationRules = Object.freeze({
-  groups: [],
-  allGroups: [],
-  notGroups: [],
-  scopes: [],
-  claims: [],
-  policies: [],
-});
+export const NO_RULES: AuthorizationRules = Object.freeze(
+  Object.fromEntries(RULE_LIST.map((kind) => [kind.name, Object.freeze([])])) as unknown as AuthorizationRules,
+);
 
 export function hasAnyRule(rules: AuthorizationRules): boolean {
-  return (
-    rules.groups.length > 0 ||
-    rules.allGroups.length > 0 ||
-    rules.notGroups.length > 0 ||
-    rules.scopes.length > 0 ||
-    rules.claims.length > 0 ||
-    rules.policies.length > 0
-  );
+  for (const kind of RULE_LIST) {
+    if (rules[kind.name].length > 0) return true;
+  }
+  return false;
 }
 
-/**
- * A claim requirement from decorator or option arguments. Values are kept as text: Cognito
- * sends custom attributes as strings, and a boolean claim such as `email_verified` matches
- * `'true'` whether it arrives as the string or the boolean.
- */
-export function claimRequirement(claim: unknown, values: readonly unknown[], where: string): ClaimRequirement {
-  if (typeof claim !== 'string' || claim === '') {
-    throw new CognitoAuthConfigError(`${where} needs a claim name`);
-  }
-  for (const value of values) {
-    if (!['string', 'number', 'boolean'].includes(typeof value)) {
-      throw new CognitoAuthConfigError(`${where}: the values of ${claim} must be strings, numbers or booleans`);
-    }
-  }
-  return values.length === 0 ? { claim } : { claim, values: values.map(String) };
+/** Rules from a reader of each kind's list (the route's metadata, an option's fields). */
+export function rulesFrom(listOf: (name: RuleName) => readonly unknown[] | undefined): AuthorizationRules {
+  const rules: Record<string, readonly unknown[]> = {};
+  for (const kind of RULE_LIST) rules[kind.name] = listOf(kind.name) ?? NO_RULES[kind.name];
+  return rules as unknown as AuthorizationRules;
 }
-
-const RULE_KEYS = ['groups', 'allGroups', 'notGroups', 'scopes', 'claims', 'policies'];
 
 /**
  * Validates the `fallbackPolicy` option at start-up. An unknown key or an empty list is an
@@ -95,73 +40,27 @@ export function resolveFallbackPolicy(option: unknown): AuthorizationRules | und
   if (typeof option !== 'object' || option === null || Array.isArray(option)) {
     throw new CognitoAuthConfigError('fallbackPolicy must be an object such as { groups: [...] }');
   }
-  const unknown = Object.keys(option).filter((key) => !RULE_KEYS.includes(key));
+  const known = Object.keys(RULE_KINDS);
+  const unknown = Object.keys(option).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     throw new CognitoAuthConfigError(
-      `fallbackPolicy has unknown rules: ${unknown.join(', ')} (known: ${RULE_KEYS.join(', ')})`,
+      `fallbackPolicy has unknown rules: ${unknown.join(', ')} (known: ${known.join(', ')})`,
     );
   }
-  const rules = option as CognitoAuthorizationRules;
-  const resolved: AuthorizationRules = {
-    groups: readNames(rules.groups, 'groups'),
-    allGroups: readNames(rules.allGroups, 'allGroups'),
-    notGroups: readNames(rules.notGroups, 'notGroups'),
-    scopes: readNames(rules.scopes, 'scopes'),
-    claims: readClaims(rules.claims),
-    policies: readPolicies(rules.policies),
-  };
-  return Object.freeze(resolved);
-}
-
-function readNames(value: unknown, name: string): readonly string[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new CognitoAuthConfigError(`fallbackPolicy.${name} must be a non-empty array`);
-  }
-  if (value.some((item) => typeof item !== 'string' || item === '')) {
-    throw new CognitoAuthConfigError(`fallbackPolicy.${name} values must be non-empty strings`);
-  }
-  return Object.freeze([...value]);
-}
-
-function readClaims(value: unknown): readonly ClaimRequirement[] {
-  if (value === undefined) return [];
-  if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.keys(value).length === 0) {
-    throw new CognitoAuthConfigError('fallbackPolicy.claims must be a non-empty object: { claim: true | [values] }');
-  }
+  const fields = option as Record<string, unknown>;
   return Object.freeze(
-    Object.entries(value).map(([claim, values]) => {
-      if (values === true) return claimRequirement(claim, [], 'fallbackPolicy.claims');
-      if (!Array.isArray(values) || values.length === 0) {
-        throw new CognitoAuthConfigError(`fallbackPolicy.claims.${claim} must be true or a non-empty array of values`);
-      }
-      return claimRequirement(claim, values, 'fallbackPolicy.claims');
-    }),
+    rulesFrom((name) =>
+      fields[name] === undefined ? undefined : Object.freeze(RULE_KINDS[name].fromOption(fields[name])),
+    ),
   );
-}
-
-function readPolicies(value: unknown): readonly CognitoPolicy[] {
-  if (value === undefined) return [];
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new CognitoAuthConfigError('fallbackPolicy.policies must be a non-empty array');
-  }
-  if (!value.every(isPolicy)) {
-    throw new CognitoAuthConfigError(
-      'fallbackPolicy.policies must be functions, policy classes or objects with handle()',
-    );
-  }
-  return Object.freeze([...value]);
 }
 
 /** How rules read in the OpenAPI document (the fallback policy's, for `applyCognitoSecurity`). */
 export function openApiInfoOf(rules: AuthorizationRules): CognitoOpenApiInfo {
   const info: CognitoOpenApiInfo = {};
-  if (rules.groups.length > 0) info.groups = [...rules.groups];
-  if (rules.allGroups.length > 0) info.allGroups = [...rules.allGroups];
-  if (rules.notGroups.length > 0) info.notGroups = [...rules.notGroups];
-  if (rules.scopes.length > 0) info.scopes = [...rules.scopes];
-  if (rules.claims.length > 0)
-    info.claims = rules.claims.map(({ claim, values }) => (values ? { claim, values: [...values] } : { claim }));
-  if (rules.policies.length > 0) info.policies = rules.policies.map(policyName);
+  for (const kind of RULE_LIST) {
+    const items = rules[kind.name];
+    if (items.length > 0) info[kind.name] = kind.openApi.list(items);
+  }
   return info;
 }

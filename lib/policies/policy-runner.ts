@@ -1,9 +1,22 @@
 import { type ExecutionContext, HttpException, type Logger, Scope, type Type } from '@nestjs/common';
 import { ContextIdFactory, ModuleRef, type ModulesContainer } from '@nestjs/core';
 import { getRequestFromContext } from '../contexts/execution-context.js';
-import { CognitoAuthError, PolicyRefusedError } from '../errors/cognito-auth.errors.js';
+import { DEFAULTS } from '../cognito-auth.constants.js';
+import {
+  CallbackUnavailableError,
+  type CognitoAuthConfigError,
+  CognitoAuthError,
+  PolicyRefusedError,
+} from '../errors/cognito-auth.errors.js';
+import { logOnce } from '../errors/log-once.js';
+import { withTimeout } from '../errors/with-timeout.js';
+import type { CognitoRouteTokenUse } from '../interfaces/cognito-authorization.interface.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import { type CognitoPolicy, type CognitoPolicyHandler, isPolicyClass, policyName } from './cognito-policy.js';
+import type { PolicyRunnerLike } from './rule-kind.js';
+
+/** Seconds a client is told to wait after a policy did not answer in time. */
+const POLICY_RETRY_AFTER_SECONDS = 5;
 
 /** Where the handler of a policy class comes from, found once per class and module. */
 type HandlerSource =
@@ -17,14 +30,25 @@ export interface PolicyInjector {
   readonly modules?: ModulesContainer;
 }
 
+/** What the runner reads from the module's configuration (the guard passes the whole of it). */
+export interface PolicyRunnerConfig {
+  /** How long a policy may take before the request is answered 503. */
+  readonly callbackTimeoutMs?: number;
+  /** The configured pools, for the token kinds they accept. */
+  readonly poolsByIssuer?: ReadonlyMap<string, { readonly tokenUse: string }>;
+}
+
 /**
  * Runs custom policies. It stays synchronous while the policy is (the guard's hot path) and
  * turns every outcome into "allowed" or one refusal the guard can answer: a Nest
  * `HttpException` or one of the module's errors as thrown, `false` (or anything but `true`) as
  * a `PolicyRefusedError`, and any other throw as a `PolicyRefusedError` after one log line per
- * policy, so a failing policy cannot flood the logs.
+ * policy, so a failing policy cannot flood the logs. A policy that does not answer within
+ * `callbackTimeoutMs` is answered 503 with `Retry-After` (`CallbackUnavailableError`), logged once.
  */
-export class PolicyRunner {
+export class PolicyRunner implements PolicyRunnerLike {
+  readonly acceptedTokenUses?: ReadonlySet<CognitoRouteTokenUse>;
+  private readonly timeoutMs: number;
   private readonly reported = new WeakSet<object>();
   private readonly hostModules = new WeakMap<object, ModuleRef>();
   private readonly sources = new WeakMap<ModuleRef, Map<Type<CognitoPolicyHandler>, HandlerSource>>();
@@ -32,7 +56,15 @@ export class PolicyRunner {
   constructor(
     private readonly injector: PolicyInjector,
     private readonly logger: Logger,
-  ) {}
+    config: PolicyRunnerConfig = {},
+  ) {
+    this.timeoutMs = config.callbackTimeoutMs ?? DEFAULTS.callbackTimeoutMs;
+    if (config.poolsByIssuer) this.acceptedTokenUses = acceptedTokenUses(config.poolsByIssuer.values());
+  }
+
+  reportConfigError(error: CognitoAuthConfigError): void {
+    logOnce(this.logger, error.message, error.message);
+  }
 
   /** Returns when the policy allows the request, or a promise of that; throws (rejects) the refusal. */
   run(policy: CognitoPolicy, user: CognitoUser, context: ExecutionContext): void | Promise<void> {
@@ -43,7 +75,7 @@ export class PolicyRunner {
       throw this.refusal(policy, error);
     }
     if (!isThenable(verdict)) return this.require(policy, verdict);
-    return Promise.resolve(verdict).then(
+    return withTimeout(verdict, this.timeoutMs, () => this.timedOut(policy)).then(
       (value) => this.require(policy, value),
       (error: unknown) => {
         throw this.refusal(policy, error);
@@ -64,6 +96,16 @@ export class PolicyRunner {
   /** Only `true` allows: a policy that forgets to return refuses instead of letting everyone in. */
   private require(policy: CognitoPolicy, verdict: unknown): void {
     if (verdict !== true) throw new PolicyRefusedError(policyName(policy));
+  }
+
+  private timedOut(policy: CognitoPolicy): CallbackUnavailableError {
+    const name = policyName(policy);
+    logOnce(
+      this.logger,
+      `policy:${name}:timeout`,
+      `Policy ${name} did not answer within ${this.timeoutMs} ms; answering 503`,
+    );
+    return new CallbackUnavailableError('policy', POLICY_RETRY_AFTER_SECONDS);
   }
 
   private refusal(policy: CognitoPolicy, error: unknown): Error {
@@ -138,6 +180,15 @@ function locate(policyClass: Type<CognitoPolicyHandler>, moduleRef: ModuleRef): 
   // A creation that fails (a missing dependency) fails the same way on every request: keep it.
   source.pending.catch(() => undefined);
   return source;
+}
+
+function acceptedTokenUses(pools: Iterable<{ readonly tokenUse: string }>): ReadonlySet<CognitoRouteTokenUse> {
+  const uses = new Set<CognitoRouteTokenUse>();
+  for (const { tokenUse } of pools) {
+    if (tokenUse === 'access' || tokenUse === 'any') uses.add('access');
+    if (tokenUse === 'id' || tokenUse === 'any') uses.add('id');
+  }
+  return uses;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

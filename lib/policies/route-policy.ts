@@ -1,27 +1,19 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { Reflector } from '@nestjs/core';
-import {
-  EXCLUDED_GROUPS_KEY,
-  IS_PUBLIC_KEY,
-  POLICIES_KEY,
-  REQUIRED_ALL_GROUPS_KEY,
-  REQUIRED_CLAIMS_KEY,
-  REQUIRED_GROUPS_KEY,
-  REQUIRED_SCOPES_KEY,
-} from '../cognito-auth.constants.js';
-import { type AuthorizationRules, type ClaimRequirement, hasAnyRule } from './authorization-rules.js';
-import type { CognitoPolicy } from './cognito-policy.js';
+import { IS_PUBLIC_KEY } from '../cognito-auth.constants.js';
+import { type AuthorizationRules, hasAnyRule, rulesFrom } from './authorization-rules.js';
+import { RULE_KINDS } from './rule-kinds.js';
 
 /** What a route asks for, from its decorators. */
-export interface RoutePolicy extends AuthorizationRules {
+export type RoutePolicy = AuthorizationRules & {
   readonly isPublic: boolean;
   /** False when no rule decorator applies to the route: the fallback policy's rules are used instead. */
   readonly hasRules: boolean;
-}
+};
 
 /**
  * Reads `@Public` and the rule decorators once per handler with `Reflector.getAllAndOverride`
- * (for each kind of rule, the handler's setting replaces its class's) and keeps the result:
+ * (for each kind of rule, the handler's list replaces its class's) and keeps the result:
  * metadata does not change at run time.
  */
 export class RoutePolicyReader {
@@ -41,14 +33,7 @@ export class RoutePolicyReader {
 
   private read(targets: [object, object]): RoutePolicy {
     const get = <T>(key: string) => this.reflector.getAllAndOverride<T | undefined>(key, targets as never);
-    const rules: AuthorizationRules = {
-      groups: get<string[]>(REQUIRED_GROUPS_KEY) ?? [],
-      allGroups: get<string[]>(REQUIRED_ALL_GROUPS_KEY) ?? [],
-      notGroups: get<string[]>(EXCLUDED_GROUPS_KEY) ?? [],
-      scopes: get<string[]>(REQUIRED_SCOPES_KEY) ?? [],
-      claims: get<ClaimRequirement[]>(REQUIRED_CLAIMS_KEY) ?? [],
-      policies: get<CognitoPolicy[]>(POLICIES_KEY) ?? [],
-    };
+    const rules = rulesFrom((name) => get<unknown[]>(RULE_KINDS[name].metadataKey));
     return { ...rules, isPublic: get<boolean>(IS_PUBLIC_KEY) === true, hasRules: hasAnyRule(rules) };
   }
 }

@@ -1,11 +1,15 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { DocumentBuilder, OpenAPIObject } from '@nestjs/swagger';
-import { COGNITO_OPENAPI_EXTENSION, type CognitoOpenApiInfo } from '../decorators/openapi-extension.js';
+import { COGNITO_AUTH_CONFIG } from '../cognito-auth.constants.js';
+import type { CognitoAuthorizationRules } from '../interfaces/cognito-authorization.interface.js';
 import {
-  type CognitoAuthorizationRules,
+  type AuthorizationRules,
   NO_RULES,
   openApiInfoOf,
   resolveFallbackPolicy,
 } from '../policies/authorization-rules.js';
+import { COGNITO_OPENAPI_EXTENSION, type CognitoOpenApiInfo } from '../policies/openapi-info.js';
+import { RULE_LIST } from '../policies/rule-kinds.js';
 import { COGNITO_SECURITY_SCHEME, isCognitoOnly } from './scheme-names.js';
 
 export { COGNITO_SECURITY_SCHEME } from './scheme-names.js';
@@ -21,6 +25,11 @@ export function addCognitoBearerAuth(builder: DocumentBuilder): DocumentBuilder 
 }
 
 export interface ApplyCognitoSecurityOptions {
+  /**
+   * The running app: the module's `fallbackPolicy` is read from it, so the policy is written
+   * once. An explicit `fallbackPolicy` below wins over it.
+   */
+  app?: INestApplicationContext;
   /** Operations without `@Public()` are protected (true when the global guard is on, the default). */
   protectedByDefault?: boolean;
   /** The module's `fallbackPolicy` option: operations with no rule of their own then show its rules. */
@@ -28,17 +37,19 @@ export interface ApplyCognitoSecurityOptions {
 }
 
 /**
- * Makes the document say what the guard does: protected operations require the bearer scheme
- * (with 401, and 403 plus an `x-…` extension naming each rule: `@Groups`, `@AllGroups`,
- * `@NotGroups`, `@Scopes`, `@RequireClaim`, `@Policy`), `@Public()` ones no Cognito scheme.
- * Requirements a route declared itself (or inherits from the document) are kept: the bearer
- * scheme is added next to them, never in their place.
+ * Makes the document say what the guard does: protected operations require the bearer scheme,
+ * with a 401, and for each rule (`@Groups`, `@Scopes`, `@TokenUse`, `@UserPools`, `@Policy`, …)
+ * an `x-…` extension that lists it and the response that refuses it (a 403, or the 401 for
+ * `@TokenUse`); `@Public()` ones get no Cognito scheme. Requirements a route declared itself
+ * (or inherits from the document) are kept: the bearer scheme is added next to them, never in
+ * their place.
  */
 export function applyCognitoSecurity(
   document: OpenAPIObject,
-  { protectedByDefault = true, fallbackPolicy }: ApplyCognitoSecurityOptions = {},
+  { app, protectedByDefault = true, fallbackPolicy }: ApplyCognitoSecurityOptions = {},
 ): OpenAPIObject {
-  const fallback = openApiInfoOf(resolveFallbackPolicy(fallbackPolicy) ?? NO_RULES);
+  const rules = fallbackPolicy === undefined ? fallbackOf(app) : resolveFallbackPolicy(fallbackPolicy);
+  const fallback = openApiInfoOf(rules ?? NO_RULES);
   for (const pathItem of Object.values(document.paths ?? {})) {
     for (const method of HTTP_METHODS) {
       const operation = pathItem[method];
@@ -48,24 +59,27 @@ export function applyCognitoSecurity(
   return document;
 }
 
-type SecurityRequirement = Record<string, string[]>;
+/** The validated `fallbackPolicy` of the app's `CognitoAuthModule`, wherever the module was imported. */
+function fallbackOf(app: INestApplicationContext | undefined): AuthorizationRules | undefined {
+  if (!app) return undefined;
+  let config: { readonly fallbackPolicy?: AuthorizationRules } | undefined;
+  try {
+    config = app.get(COGNITO_AUTH_CONFIG, { strict: false });
+  } catch {
+    throw new Error('applyCognitoSecurity: the app given as { app } does not import CognitoAuthModule');
+  }
+  return config?.fallbackPolicy;
+}
 
-type Rule = Exclude<keyof CognitoOpenApiInfo, 'public'>;
-/** Any of these makes the operation's rules its own, replacing the fallback policy. */
-const RULES: readonly Rule[] = ['groups', 'allGroups', 'notGroups', 'scopes', 'claims', 'policies'];
-/** The rules besides groups and scopes: the extension that names each, and its 403 description. */
-const MORE_RULES: ReadonlyArray<[Rule, string, string]> = [
-  ['allGroups', 'x-required-all-groups', 'Requires membership of all the groups in x-required-all-groups'],
-  ['notGroups', 'x-excluded-groups', 'Refused to members of the groups in x-excluded-groups'],
-  ['claims', 'x-required-claims', 'Requires the claims in x-required-claims'],
-  ['policies', 'x-policies', 'Requires every policy in x-policies to allow the request'],
-];
+type SecurityRequirement = Record<string, string[]>;
 
 interface OperationLike {
   security?: SecurityRequirement[];
   responses: Record<string, unknown>;
   [extension: string]: unknown;
 }
+
+const UNAUTHORIZED = 'Missing or invalid bearer token';
 
 function describeOperation(
   operation: OperationLike,
@@ -74,7 +88,8 @@ function describeOperation(
   fallback: CognitoOpenApiInfo,
 ): void {
   const declared = (operation[COGNITO_OPENAPI_EXTENSION] ?? {}) as CognitoOpenApiInfo;
-  const info = RULES.some((rule) => declared[rule]?.length) ? declared : { ...declared, ...fallback };
+  // Any rule of its own replaces the fallback policy, as in the guard.
+  const info = RULE_LIST.some((kind) => declared[kind.name]?.length) ? declared : { ...declared, ...fallback };
   delete operation[COGNITO_OPENAPI_EXTENSION];
   const isProtected = info.public === undefined ? protectedByDefault : !info.public;
   // The list written below replaces the document-wide one for this operation: start from what applied.
@@ -84,22 +99,15 @@ function describeOperation(
     return;
   }
   operation.security = requiresCognito(own) ? [...own] : [...own, { [COGNITO_SECURITY_SCHEME]: [] }];
-  operation.responses['401'] ??= { description: 'Missing or invalid bearer token' };
-  if (info.groups?.length) {
-    operation['x-required-groups'] = info.groups;
-    operation.responses['403'] ??= {
-      description: `Requires membership of one of the groups: ${info.groups.join(', ')}`,
-    };
+  const refusals: Record<'401' | '403', string[]> = { '401': [UNAUTHORIZED], '403': [] };
+  for (const kind of RULE_LIST) {
+    const listed = info[kind.name];
+    if (!listed?.length) continue;
+    operation[kind.openApi.extension] = listed;
+    refusals[kind.openApi.status].push(kind.openApi.describe(listed));
   }
-  if (info.scopes?.length) {
-    operation['x-required-scopes'] = info.scopes;
-    operation.responses['403'] ??= { description: `Requires the scopes: ${info.scopes.join(' ')}` };
-  }
-  for (const [rule, extension, description] of MORE_RULES) {
-    if (!info[rule]?.length) continue;
-    operation[extension] = info[rule];
-    operation.responses['403'] ??= { description };
-  }
+  operation.responses['401'] ??= { description: refusals['401'].join('; ') };
+  if (refusals['403'].length > 0) operation.responses['403'] ??= { description: refusals['403'].join('; ') };
 }
 
 function requiresCognito(requirements: SecurityRequirement[]): boolean {
