@@ -1,6 +1,7 @@
 import { DEFAULTS } from './cognito-auth.constants.js';
 import { CognitoAuthConfigError } from './errors/cognito-auth.errors.js';
 import { toRsaSigningKeys } from './jwks/rsa-signing-keys.js';
+import type { CognitoKeyOverride } from './jwks/key-overrides.js';
 import { isLoopbackHost } from './loopback-host.js';
 import { unknownOptionNames } from './option-names.js';
 import { type ResolvedRevocationConfig, resolveRevocationConfig } from './revocation/revocation.config.js';
@@ -58,7 +59,11 @@ const REGION = /^[a-z0-9-]+$/;
 /** What an AWS region looks like (`eu-west-1`, `us-gov-west-1`), as opposed to an emulator's `local`. */
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
-export function resolveCognitoAuthConfig(options: CognitoAuthOptions): CognitoAuthConfig {
+/** `keyOverrides`: the testing kit's keys for some pools (see `COGNITO_KEY_OVERRIDES`). */
+export function resolveCognitoAuthConfig(
+  options: CognitoAuthOptions,
+  keyOverrides: readonly CognitoKeyOverride[] = [],
+): CognitoAuthConfig {
   if (!options || typeof options !== 'object') {
     throw new CognitoAuthConfigError('options are required: forRoot({ region, userPoolId, clientId })');
   }
@@ -73,6 +78,7 @@ export function resolveCognitoAuthConfig(options: CognitoAuthOptions): CognitoAu
     }
     poolsByIssuer.set(pool.issuer, pool);
   }
+  for (const override of keyOverrides) applyKeyOverride(poolsByIssuer, override);
   if (options.customCheck !== undefined && typeof options.customCheck !== 'function') {
     throw new CognitoAuthConfigError('customCheck must be a function');
   }
@@ -115,6 +121,22 @@ function requireKnownNames(options: object, scope: 'module' | 'pool', path: stri
   if (unknown.length === 0) return;
   const names = unknown.map((name) => `${path}${name}`).join(', ');
   throw new CognitoAuthConfigError(`unknown option${unknown.length > 1 ? 's' : ''} ${names}`);
+}
+
+/**
+ * Takes one pool's keys from the testing kit: only the key source changes, so tests run under
+ * the app's own rules. A kit that impersonates none of the app's pools is a mistake in the test.
+ */
+function applyKeyOverride(pools: Map<string, ResolvedUserPool>, override: CognitoKeyOverride): void {
+  const pool = pools.get(override.issuer);
+  if (!pool) {
+    throw new CognitoAuthConfigError(
+      `the testing kit's pool (issuer ${override.issuer}) is none of the app's pools (issuers: ${[...pools.keys()].join(', ')}): create the kit with the app's userPoolId, and its issuer if the app sets one`,
+    );
+  }
+  if (override.jwks === undefined) requireSafeJwksUri(override.jwksUri ?? '', pool.userPoolId);
+  else requireUsableKeySet(override.jwks, pool.userPoolId);
+  pools.set(pool.issuer, { ...pool, jwksUri: override.jwksUri ?? pool.jwksUri, jwks: override.jwks });
 }
 
 function listPools(options: CognitoAuthOptions): CognitoUserPoolOptions[] {

@@ -12,6 +12,7 @@ import type {
   CognitoAuthOptionsFactory,
 } from './interfaces/cognito-auth-options.interface.js';
 import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
+import { COGNITO_KEY_OVERRIDES, type CognitoKeyOverride } from './jwks/key-overrides.js';
 import { CognitoRevocationService } from './revocation/cognito-revocation.service.js';
 
 /**
@@ -37,9 +38,12 @@ export class CognitoAuthModule {
   ): DynamicModule {
     const configProvider: Provider = {
       provide: COGNITO_AUTH_CONFIG,
-      useFactory: resolveCognitoAuthConfig,
-      inject: [COGNITO_AUTH_OPTIONS],
+      useFactory: (options: CognitoAuthOptions, keyOverrides: CognitoKeyOverride[]) =>
+        resolveCognitoAuthConfig(options, keyOverrides),
+      inject: [COGNITO_AUTH_OPTIONS, COGNITO_KEY_OVERRIDES],
     };
+    // Empty: the testing kit's overrideKeys() puts its pools' keys here.
+    const keyOverridesProvider: Provider = { provide: COGNITO_KEY_OVERRIDES, useValue: [] };
     const services = [
       VerifiedTokenCache,
       CognitoJwksService,
@@ -53,7 +57,7 @@ export class CognitoAuthModule {
     return {
       module: CognitoAuthModule,
       imports,
-      providers: [...optionsProviders, configProvider, ...services, ...appGuard],
+      providers: [...optionsProviders, keyOverridesProvider, configProvider, ...services, ...appGuard],
       exports: [COGNITO_AUTH_OPTIONS, COGNITO_AUTH_CONFIG, ...services],
     };
   }

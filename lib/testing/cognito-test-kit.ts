@@ -5,26 +5,48 @@ import {
   nowInSeconds,
   type ClaimContext,
 } from './cognito-claims.js';
+import { COGNITO_KEY_OVERRIDES, type CognitoKeyOverride } from '../jwks/key-overrides.js';
 import { JwksTestServer, type JwksBehaviour } from './jwks-test-server.js';
 import { RsaKeyPool, type GenerateKeyOptions, type TestSigningKey } from './signing-keys.js';
 import { isPlainObject, signJwt, withoutUndefined } from './token-signer.js';
 
 /** Options of {@link createCognitoTestKit}. */
 export interface CognitoTestKitOptions {
-  /** AWS region; default `'us-east-1'`. */
+  /** AWS region; default: the prefix of `userPoolId` (`'us-east-1'` without one). */
   region?: string;
-  /** User pool id; default `'us-east-1_TestPool1'`. */
+  /**
+   * The user pool to impersonate: give your app's pool id, and tokens carry that pool's real
+   * Cognito issuer. Default `'us-east-1_TestPool1'`, a pool of the kit's own (see `issuer`).
+   */
   userPoolId?: string;
-  /** App client id put in `client_id` / `aud`; default `'test-client-id'`. */
+  /** App client id put in `client_id` / `aud`; give your app's. Default `'test-client-id'`. */
   clientId?: string;
   /** Loopback host the JWKS server listens on; default `'127.0.0.1'`. Anything else throws. */
   host?: string;
   /**
-   * The `iss` of minted tokens; default `http://HOST:PORT/<userPoolId>` (like cognito-local).
-   * The JWKS stays at `http://HOST:PORT/<userPoolId>/.well-known/jwks.json` whatever the issuer,
-   * so pass both `issuer` and `jwksUri` to the module (see {@link CognitoTestKit.moduleOptions}).
+   * The `iss` of minted tokens. Default: with `userPoolId`, the pool's Cognito issuer
+   * `https://cognito-idp.<region>.amazonaws.com/<userPoolId>`; without, a cognito-local style
+   * `http://HOST:PORT/<userPoolId>`. Set it when your app configures an `issuer` of its own.
+   * The JWKS is always served at `http://HOST:PORT/<userPoolId>/.well-known/jwks.json`.
    */
   issuer?: string;
+}
+
+/** Options of {@link CognitoTestKit.overrideKeys}. */
+export interface CognitoOverrideKeysOptions {
+  /**
+   * `'url'` (default): the app downloads the kit's keys from its loopback JWKS URL, as it
+   * downloads a real pool's. `'inline'`: the app gets the kit's current key set directly.
+   */
+  jwks?: 'url' | 'inline';
+}
+
+/**
+ * What {@link CognitoTestKit.overrideKeys} needs of a testing module builder: Nest's
+ * `TestingModuleBuilder` (from `Test.createTestingModule`) is one, on Nest 11 and 12.
+ */
+export interface CognitoOverridableBuilder<TBuilder> {
+  overrideProvider(token: any): { useValue(value: any): TBuilder };
 }
 
 /** Options of the token-minting methods. */
@@ -66,8 +88,7 @@ export interface CognitoTestKitModuleOptionsRequest {
   /**
    * `'url'` (default): the module downloads the keys from the kit's JWKS endpoint, as it does
    * from Cognito. `'inline'`: the module gets the published key set directly and downloads
-   * nothing; keys published or rotated afterwards are not seen. Use `'inline'` under jest,
-   * which cannot load the key-set download client's ESM-only dependency.
+   * nothing; keys published or rotated afterwards are not seen.
    */
   jwks?: 'url' | 'inline';
 }
@@ -78,6 +99,15 @@ const DEFAULTS = {
   clientId: 'test-client-id',
   host: '127.0.0.1',
 } as const;
+
+/** The kit's pools per testing module builder, so that several kits can override one app's keys. */
+const keyOverridesOf = new WeakMap<object, CognitoKeyOverride[]>();
+
+/** The region of a Cognito pool id is its prefix (`eu-west-1_AbC` is a pool of eu-west-1). */
+function regionOf(userPoolId: string): string | undefined {
+  const prefix = userPoolId.slice(0, userPoolId.indexOf('_'));
+  return /^[a-z]{2}(-[a-z]+)+-\d+$/.test(prefix) ? prefix : undefined;
+}
 
 /** Spare RSA key pairs kept ready so that `generateKey`/`rotateKey` are fast. */
 const KEY_POOL_SIZE = 1;
@@ -129,8 +159,12 @@ export class CognitoTestKit {
 
   /** @internal Use {@link createCognitoTestKit}. */
   static async create(options: CognitoTestKitOptions = {}): Promise<CognitoTestKit> {
-    const region = options.region ?? DEFAULTS.region;
     const userPoolId = options.userPoolId ?? DEFAULTS.userPoolId;
+    const poolRegion = regionOf(userPoolId);
+    const region = options.region ?? poolRegion ?? DEFAULTS.region;
+    if (poolRegion !== undefined && region !== poolRegion) {
+      throw new TypeError(`region ${region} contradicts userPoolId ${userPoolId}, a pool of ${poolRegion}`);
+    }
     const clientId = options.clientId ?? DEFAULTS.clientId;
     const host = options.host ?? DEFAULTS.host;
     const poolPath = `/${encodeURIComponent(userPoolId)}`;
@@ -139,16 +173,16 @@ export class CognitoTestKit {
       JwksTestServer.start(host, `${poolPath}/.well-known/jwks.json`),
       keyPool.createFirstKey(),
     ]);
-    const issuer = options.issuer ?? `${server.origin}${poolPath}`;
+    const cognitoIssuer = `https://cognito-idp.${region}.amazonaws.com/${userPoolId}`;
+    const issuer = options.issuer ?? (options.userPoolId === undefined ? `${server.origin}${poolPath}` : cognitoIssuer);
     return new CognitoTestKit(server, keyPool, { region, userPoolId, clientId, issuer }, firstKey);
   }
 
   /**
    * Module options pointing at this fake pool: its JWKS URL by default, or with
-   * `{ jwks: 'inline' }` its current key set itself (nothing is downloaded; needed under jest).
+   * `{ jwks: 'inline' }` its current key set itself (nothing is downloaded). For a test module
+   * of its own; to test your app under its own rules, use {@link overrideKeys}.
    * @example CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'id' })
-   * @example Test.createTestingModule({ imports: [AppModule] })
-   *   .overrideProvider(COGNITO_AUTH_OPTIONS).useValue(kit.moduleOptions({ jwks: 'inline' }))
    */
   moduleOptions(request?: { jwks?: 'url' }): CognitoTestKitModuleOptions;
   moduleOptions(request: { jwks: 'inline' }): CognitoTestKitInlineModuleOptions;
@@ -164,6 +198,32 @@ export class CognitoTestKit {
     if (jwks !== 'url')
       throw new TypeError(`moduleOptions: jwks must be 'url' or 'inline', not ${JSON.stringify(jwks)}`);
     return { region, userPoolId, clientId, issuer, jwksUri };
+  }
+
+  /**
+   * Makes the app under test take this pool's keys from the kit, and changes nothing else:
+   * `fallbackPolicy`, `tokenCookie`, `customCheck`, revocation and policies stay as the app
+   * configured them, with `forRoot` and `forRootAsync`. The app must accept this kit's pool
+   * (create the kit with the app's `userPoolId` and `clientId`), or its start-up fails saying
+   * so. Chain it for several pools: `kitB.overrideKeys(kitA.overrideKeys(builder))`.
+   * @example
+   * const kit = await createCognitoTestKit({ userPoolId: 'eu-west-1_AbC123', clientId: 'my-client' });
+   * const moduleRef = await kit.overrideKeys(Test.createTestingModule({ imports: [AppModule] })).compile();
+   */
+  overrideKeys<TBuilder extends CognitoOverridableBuilder<TBuilder>>(
+    builder: TBuilder,
+    options: CognitoOverrideKeysOptions = {},
+  ): TBuilder {
+    const jwks = options.jwks ?? 'url';
+    if (jwks !== 'url' && jwks !== 'inline') {
+      throw new TypeError(`overrideKeys: jwks must be 'url' or 'inline', not ${JSON.stringify(jwks)}`);
+    }
+    const override: CognitoKeyOverride =
+      jwks === 'inline' ? { issuer: this.issuer, jwks: this.jwks } : { issuer: this.issuer, jwksUri: this.jwksUri };
+    const others = (keyOverridesOf.get(builder) ?? []).filter((known) => known.issuer !== this.issuer);
+    const overrides = [...others, override];
+    keyOverridesOf.set(builder, overrides);
+    return builder.overrideProvider(COGNITO_KEY_OVERRIDES).useValue(overrides);
   }
 
   /**
@@ -257,13 +317,15 @@ export class CognitoTestKit {
 }
 
 /**
- * Starts a fake Cognito user pool (a loopback JWKS server and an RSA-2048 signing key).
+ * Starts a fake Cognito user pool (a loopback JWKS server and an RSA-2048 signing key). Give it
+ * your app's pool and client, and {@link CognitoTestKit.overrideKeys} makes your app accept its
+ * tokens under your app's own rules.
  *
  * @example
- * const kit = await createCognitoTestKit();
- * const app = await Test.createTestingModule({
- *   imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [...],
- * }).compile();
+ * const kit = await createCognitoTestKit({ userPoolId: 'eu-west-1_AbC123', clientId: 'my-client' });
+ * const app = (await kit.overrideKeys(Test.createTestingModule({ imports: [AppModule] })).compile())
+ *   .createNestApplication();
+ * await app.init();
  * await request(app.getHttpServer()).get('/me').auth(kit.accessToken(), { type: 'bearer' });
  * await kit.close();
  */

@@ -10,6 +10,8 @@
 export {
   CognitoTestKit,
   createCognitoTestKit,
+  type CognitoOverridableBuilder,
+  type CognitoOverrideKeysOptions,
   type CognitoTestKitInlineModuleOptions,
   type CognitoTestKitModuleOptions,
   type CognitoTestKitModuleOptionsRequest,
