@@ -1,10 +1,14 @@
 import type { KeyObject } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import { InvalidTokenError, KeySetUnavailableError } from '../errors/cognito-auth.errors.js';
+import { type CognitoJwksEvent, jwksChannel } from '../observability/cognito-channels.js';
 import { fetchKeySet } from './fetch-key-set.js';
+import { KeySetError, type KeySetErrorType, keySetErrorTypeOf } from './key-set-error.js';
 import { toRsaSigningKeys } from './rsa-signing-keys.js';
 
 export interface JwksKeyStoreOptions {
+  /** The pool whose keys these are: named in diagnostics events and the health check. */
+  userPoolId: string;
   /** Where the key set is downloaded from; ignored when `keys` is given. */
   jwksUri: string;
   /** A key set given directly (`{ keys: [...] }`): nothing is ever downloaded. */
@@ -16,6 +20,19 @@ export interface JwksKeyStoreOptions {
 }
 
 type KeySetDownloader = () => Promise<unknown>;
+
+/** Why a download started: at boot, for a store with no keys yet, for an unknown kid, or because the keys aged. */
+export type KeySetTrigger = CognitoJwksEvent['trigger'];
+
+/** What the health check reads of a store. */
+export interface KeyStoreState {
+  readonly userPoolId: string;
+  readonly keys: number;
+  /** When the keys were last downloaded (epoch ms); undefined if never, or when given in the options. */
+  readonly loadedAt?: number;
+  /** The kind of failure of the last download, undefined when it succeeded (or none ran). */
+  readonly lastError?: KeySetErrorType;
+}
 
 /**
  * The signing keys of one issuer. Downloads go through jwks-rsa; the policy is here:
@@ -30,6 +47,7 @@ export class JwksKeyStore {
   /** Unknown-kid refetches and retries after a failure wait until then. */
   private nextFetchAllowedAt = 0;
   private lastFetchFailed = false;
+  private lastErrorType?: KeySetErrorType;
   private downloader?: Promise<KeySetDownloader>;
 
   constructor(private readonly options: JwksKeyStoreOptions) {
@@ -66,10 +84,19 @@ export class JwksKeyStore {
 
   /** Downloads the key set now; rejects if no keys could be had (for `preloadKeys`). */
   async load(): Promise<void> {
-    await (this.inFlight ?? this.fetch());
+    await (this.inFlight ?? this.fetch('preload'));
     if (this.keys.size === 0) {
       throw new Error(`no signing keys could be loaded from ${this.options.jwksUri}`);
     }
+  }
+
+  get state(): KeyStoreState {
+    return {
+      userPoolId: this.options.userPoolId,
+      keys: this.keys.size,
+      loadedAt: this.isStatic || this.loadedAt === 0 ? undefined : this.loadedAt,
+      lastError: this.lastFetchFailed ? this.lastErrorType : undefined,
+    };
   }
 
   private get isStatic(): boolean {
@@ -82,20 +109,28 @@ export class JwksKeyStore {
 
   private refetchForUnknownKid(): Promise<void> {
     // The first download of a cold store is not rate-limited; later ones for unknown kids are.
-    if (this.loadedAt !== 0) this.nextFetchAllowedAt = Date.now() + this.options.refetchIntervalMs;
-    return this.fetch();
+    if (this.loadedAt === 0) return this.fetch('cold');
+    this.nextFetchAllowedAt = Date.now() + this.options.refetchIntervalMs;
+    return this.fetch('unknown_kid');
   }
 
   private refreshInBackground(): void {
-    if (!this.inFlight && this.mayFetchNow()) void this.fetch();
+    if (!this.inFlight && this.mayFetchNow()) void this.fetch('refresh');
   }
 
-  private fetch(): Promise<void> {
+  private fetch(trigger: KeySetTrigger): Promise<void> {
     if (this.isStatic) return Promise.resolve();
+    const startedAt = performance.now();
     this.inFlight = this.download()
       .then(
-        (keys) => this.replaceKeys(keys),
-        (error: unknown) => this.recordFailure(error),
+        (keys) => {
+          this.replaceKeys(keys);
+          this.publish(trigger, startedAt);
+        },
+        (error: unknown) => {
+          this.recordFailure(error);
+          this.publish(trigger, startedAt);
+        },
       )
       .finally(() => {
         this.inFlight = undefined;
@@ -108,7 +143,7 @@ export class JwksKeyStore {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`timed out after ${this.options.timeoutMs} ms`)),
+        () => reject(new KeySetError('timeout', `timed out after ${this.options.timeoutMs} ms`)),
         this.options.timeoutMs,
       );
       timer.unref();
@@ -145,10 +180,26 @@ export class JwksKeyStore {
 
   private recordFailure(error: unknown): void {
     this.lastFetchFailed = true;
+    this.lastErrorType = keySetErrorTypeOf(error);
     this.nextFetchAllowedAt = Date.now() + this.options.refetchIntervalMs;
     const reason = error instanceof Error ? error.message : String(error);
     const fallback = this.keys.size > 0 ? 'keeping the cached keys' : 'no keys are cached';
     this.options.logger.error(`Could not download the key set ${this.options.jwksUri} (${reason}); ${fallback}`);
+  }
+
+  /** One event per download, for subscribers only: the pool, never a key or the URL's answer. */
+  private publish(trigger: KeySetTrigger, startedAt: number): void {
+    if (!jwksChannel.hasSubscribers) return;
+    const failed = this.lastFetchFailed;
+    const event: CognitoJwksEvent = {
+      userPoolId: this.options.userPoolId,
+      trigger,
+      result: failed ? 'failure' : 'success',
+      ...(failed ? { errorType: this.lastErrorType } : {}),
+      durationMs: performance.now() - startedAt,
+      keyCount: failed ? 0 : this.keys.size,
+    };
+    jwksChannel.publish(event);
   }
 
   private retryAfterSeconds(): number {

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { RS256 } from '../cognito-auth.constants.js';
+import { KeySetError } from './key-set-error.js';
 
 /** Below 2048 bits RSA is breakable; above 8192 nobody signs, and verifying gets slow. */
 const MIN_MODULUS_BITS = 2048;
@@ -18,7 +19,7 @@ const MIN_PUBLIC_EXPONENT = 3n;
  */
 export function toRsaSigningKeys(keys: unknown, previous?: ReadonlyMap<string, KeyObject>): Map<string, KeyObject> {
   if (!Array.isArray(keys)) {
-    throw new Error('the key set has no "keys" array');
+    throw new KeySetError('no_keys', 'the key set has no "keys" array');
   }
   const signingKeys = new Map<string, KeyObject>();
   for (const jwk of keys) {
@@ -29,7 +30,7 @@ export function toRsaSigningKeys(keys: unknown, previous?: ReadonlyMap<string, K
     signingKeys.set(jwk.kid, known?.equals(key) ? known : key);
   }
   if (signingKeys.size === 0) {
-    throw new Error('the key set has no usable RSA signing key');
+    throw new KeySetError('no_keys', 'the key set has no usable RSA signing key');
   }
   return signingKeys;
 }

@@ -44,9 +44,10 @@ export interface CognitoJwksEvent {
   readonly userPoolId: string;
   readonly trigger: 'preload' | 'cold' | 'unknown_kid' | 'refresh';
   readonly result: 'success' | 'failure';
-  /** The kind of failure (`timeout`, `http_status`, `invalid_json`, `too_large`, `no_keys`, `network`). */
+  /** The kind of failure (`timeout`, `http_status`, `invalid_json`, `too_large`, `no_keys`, `network`, `other`). */
   readonly errorType?: string;
   readonly durationMs: number;
+  /** Usable signing keys the download delivered; 0 when it failed (cached keys, if any, are kept). */
   readonly keyCount: number;
 }
 
