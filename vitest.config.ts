@@ -18,6 +18,7 @@ export default defineConfig({
     alias: [
       { find: /^nestjs-cognito-auth\/testing$/, replacement: fromRoot('./lib/testing/index.ts') },
       { find: /^nestjs-cognito-auth\/swagger$/, replacement: fromRoot('./lib/swagger/index.ts') },
+      { find: /^nestjs-cognito-auth\/lambda$/, replacement: fromRoot('./lib/lambda/index.ts') },
       { find: /^nestjs-cognito-auth$/, replacement: fromRoot('./lib/index.ts') },
     ],
   },

@@ -23,3 +23,24 @@ export { cognitoUser, type CognitoUserOptions } from './test-user.js';
 export type { JwksBehaviour } from './jwks-test-server.js';
 export type { GenerateKeyOptions, PublicJwk, TestSigningKey } from './signing-keys.js';
 export { base64url, decodeJwtPart } from './token-signer.js';
+export {
+  albEvent,
+  apiGatewayV1Event,
+  apiGatewayV2Event,
+  authorizerRequestEvent,
+  authorizerTokenEvent,
+  httpApiAuthorizerEvent,
+  type AlbEvent,
+  type AlbEventOptions,
+  type ApiGatewayV1Event,
+  type ApiGatewayV1RequestContext,
+  type ApiGatewayV2Event,
+  type ApiGatewayV2RequestContext,
+  type AuthorizerRequestEvent,
+  type AuthorizerTokenEvent,
+  type AuthorizerTokenEventOptions,
+  type HttpApiAuthorizerEvent,
+  type LambdaEventHeaders,
+  type LambdaEventOptions,
+  type LambdaEventV2Options,
+} from './lambda-events.js';
