@@ -286,6 +286,31 @@ describe('a fallback policy with every kind of rule', () => {
   });
 });
 
+describe('a fallback policy with a token kind and user pools', () => {
+  it.each(ADAPTERS)('routes without rules take that kind of token from those pools only (%s)', async (adapter) => {
+    const app = await start(
+      {
+        imports: [
+          CognitoAuthModule.forRoot({
+            ...kit.moduleOptions(),
+            tokenUse: 'any',
+            fallbackPolicy: { tokenUse: 'access', userPools: [kit.userPoolId] },
+          }),
+        ],
+        controllers,
+      },
+      adapter,
+    );
+    expectOk(await call(app, '/fallback/default', nobody));
+    const idToken = await get(`${app.url}/fallback/default`, bearer(kit.idToken()));
+    expect({ status: idToken.status, challenge: idToken.headers['www-authenticate'] }).toEqual({
+      status: 401,
+      challenge: 'Bearer error="invalid_token", error_description="This route takes access tokens only"',
+    });
+    expectOk(await get(`${app.url}/fallback/own-groups`, bearer(kit.idToken({ 'cognito:groups': ['admin'] }))));
+  });
+});
+
 describe('fallbackPolicy is validated at start-up', () => {
   it.each<[string, unknown, RegExp]>([
     ['an unknown rule (a typo must not open every route)', { group: ['staff'] }, /unknown rules: group/],
@@ -296,6 +321,8 @@ describe('fallbackPolicy is validated at start-up', () => {
     ['a claim with no values', { claims: { 'custom:tenant': [] } }, /custom:tenant/],
     ['a policy that is not one', { policies: ['admin'] }, /fallbackPolicy.policies/],
     ['not an object', ['staff'], /fallbackPolicy must be an object/],
+    ['a token kind that is not one', { tokenUse: 'both' }, /fallbackPolicy.tokenUse must be 'access' or 'id'/],
+    ['an empty user pool list', { userPools: [] }, /fallbackPolicy.userPools must be a non-empty array/],
   ])('%s', async (_name, fallbackPolicy, message) => {
     const boot = startApp({
       imports: [

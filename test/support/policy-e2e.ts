@@ -1,0 +1,40 @@
+/** What the authorization suites share: apps on both adapters, calls with a token, and the answers they expect. */
+import type { ModuleMetadata } from '@nestjs/common';
+import { expect } from 'vitest';
+import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
+import { bearer, get, type HttpResult } from './http.js';
+import { ADAPTERS, type RunningApp, startApp } from './test-app.js';
+
+/** The same app on every adapter. */
+export async function startOnEveryAdapter(metadata: ModuleMetadata): Promise<Record<HttpAdapterName, RunningApp>> {
+  const apps = {} as Record<HttpAdapterName, RunningApp>;
+  for (const adapter of ADAPTERS) apps[adapter] = await startApp(metadata, { adapter });
+  return apps;
+}
+
+/** GET `path` with the token as a bearer token (none when undefined). */
+export const call = (app: RunningApp, path: string, token?: string, headers: Record<string, string> = {}) =>
+  get(`${app.url}${path}`, { ...headers, ...(token === undefined ? {} : bearer(token)) });
+
+export function expectOk(res: HttpResult): void {
+  expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: JSON.stringify({ ok: true }) });
+}
+
+/** 403, no challenge, and, when given, the message that says which kind of rule refused. */
+export function expectForbidden(res: HttpResult, message?: string): void {
+  expect({ status: res.status, wwwAuthenticate: res.headers['www-authenticate'] }).toEqual({
+    status: 403,
+    wwwAuthenticate: undefined,
+  });
+  if (message !== undefined) expect(res.json()).toEqual({ statusCode: 403, message, error: 'Forbidden' });
+}
+
+/** The messages of each kind of refusal. */
+export const MESSAGES = {
+  anyGroup: 'The user is not in a group allowed here',
+  allGroups: 'The user is not in all the groups required here',
+  notGroups: 'The user is in a group not allowed here',
+  claim: (claim: string) => `The token's ${claim} claim is missing or not accepted here`,
+  policy: 'A policy of this route refused the request',
+  userPool: 'Tokens of this user pool are not accepted here',
+} as const;
