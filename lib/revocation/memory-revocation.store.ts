@@ -1,7 +1,10 @@
 import { RevocationUnavailableError } from '../errors/cognito-auth.errors.js';
-import type { CognitoRevocableClaims } from '../interfaces/cognito-revocation.interface.js';
+import type {
+  CognitoRevocableClaims,
+  CognitoRevocationStore,
+  CognitoRevocationStoreContext,
+} from '../interfaces/cognito-revocation.interface.js';
 import { type RevocationEntry, RevocationList } from './revocation-list.js';
-import type { RevocationStore } from './revocation-store.js';
 
 /** Seconds a client is told to wait when the list is full: entries leave as their tokens expire. */
 export const FULL_RETRY_AFTER_SECONDS = 60;
@@ -14,9 +17,11 @@ export function listFullError(maxEntries: number): RevocationUnavailableError {
 }
 
 /** The default store: one process, bounded by `maxEntries`. */
-export class MemoryRevocationStore implements RevocationStore {
+export class MemoryRevocationStore implements CognitoRevocationStore {
+  readonly name = 'memory';
   readonly isCurrent = true;
   private readonly list = new RevocationList();
+  private notify: CognitoRevocationStoreContext['notify'] = () => undefined;
 
   constructor(private readonly maxEntries: number) {}
 
@@ -33,10 +38,12 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   sweep(nowMs: number): void {
+    const before = this.list.size;
     this.list.sweep(nowMs);
+    if (this.list.size < before) this.notify('pruned');
   }
 
-  async start(): Promise<void> {}
-
-  async stop(): Promise<void> {}
+  start(context: CognitoRevocationStoreContext): void {
+    this.notify = context.notify;
+  }
 }

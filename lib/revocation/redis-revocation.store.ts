@@ -1,14 +1,15 @@
-import type { Logger } from '@nestjs/common';
+import { Logger, type LoggerService } from '@nestjs/common';
 import { RevocationUnavailableError } from '../errors/cognito-auth.errors.js';
 import type {
   CognitoRevocableClaims,
   CognitoRevocationFailurePolicy,
   CognitoRevocationRedisClient,
   CognitoRevocationRedisConnection,
+  CognitoRevocationStore,
+  CognitoRevocationStoreContext,
 } from '../interfaces/cognito-revocation.interface.js';
 import { listFullError } from './memory-revocation.store.js';
 import { type RevocationEntry, type RevocationKind, RevocationList } from './revocation-list.js';
-import type { RevocationStore } from './revocation-store.js';
 
 /** How often the subscriber connection is pinged, so a silently dead one is noticed. */
 const HEARTBEAT_INTERVAL_MS = 1_000;
@@ -66,7 +67,6 @@ export interface RedisRevocationStoreOptions {
   readonly keyPrefix: string;
   readonly maxEntries: number;
   readonly failurePolicy: CognitoRevocationFailurePolicy;
-  readonly logger: Logger;
 }
 
 /**
@@ -79,8 +79,11 @@ export interface RedisRevocationStoreOptions {
  * and shrinks when tokens expire. Like local revocations, entries learned from Redis stop at
  * `maxEntries`: a mirror that had to drop some is not current until it could load them all.
  */
-export class RedisRevocationStore implements RevocationStore {
+export class RedisRevocationStore implements CognitoRevocationStore {
+  readonly name = 'redis';
   private readonly list = new RevocationList();
+  private logger: LoggerService = new Logger('CognitoAuth');
+  private notify: CognitoRevocationStoreContext['notify'] = () => undefined;
   private readonly key: string;
   private readonly channel: string;
   private subscriber?: CognitoRevocationRedisConnection;
@@ -150,10 +153,14 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   sweep(nowMs: number): void {
+    const before = this.list.size;
     this.list.sweep(nowMs);
+    if (this.list.size < before) this.notify('pruned');
   }
 
-  async start(): Promise<void> {
+  async start(context: CognitoRevocationStoreContext): Promise<void> {
+    this.logger = context.logger;
+    this.notify = context.notify;
     const subscriber = this.client.duplicate();
     this.subscriber = subscriber;
     subscriber.on('message', this.onMessage);
@@ -172,7 +179,7 @@ export class RedisRevocationStore implements RevocationStore {
     await started;
     clearTimeout(waited);
     if (!this.current) {
-      this.options.logger.warn(
+      this.logger.warn(
         `Revocation list: Redis could not be loaded at start-up; ${this.whileStale()}, and reloads when Redis answers`,
       );
     }
@@ -214,8 +221,9 @@ export class RedisRevocationStore implements RevocationStore {
     const wasCurrent = this.current;
     this.current = false;
     if (wasCurrent && !this.stopped) {
+      this.notify('disconnected');
       this.troubled = true;
-      this.options.logger.warn(`Revocation list: lost the connection to Redis; ${this.whileStale()}, and reconnects`);
+      this.logger.warn(`Revocation list: lost the connection to Redis; ${this.whileStale()}, and reconnects`);
     }
     this.settleStartup();
   };
@@ -240,12 +248,14 @@ export class RedisRevocationStore implements RevocationStore {
           if (this.subscriber?.status === 'ready') this.resync();
           return;
         }
+        const wasCurrent = this.current;
         this.current = !this.incomplete;
         if (this.current) this.reportedIncomplete = false;
+        if (this.current && !wasCurrent) this.notify('connected');
         this.lastPongAtMs = Date.now();
         if (this.troubled) {
           this.troubled = false;
-          this.options.logger.log(`Revocation list: Redis is back; ${this.list.size} revocations in force`);
+          this.logger.log(`Revocation list: Redis is back; ${this.list.size} revocations in force`);
         }
         this.settleStartup();
       },
@@ -282,9 +292,11 @@ export class RedisRevocationStore implements RevocationStore {
     for (let start = 0; start < missing.length; start += WRITE_BATCH) {
       await withTimeout(this.write(missing.slice(start, start + WRITE_BATCH)), COMMAND_TIMEOUT_MS);
     }
-    if (missing.length > 0 && this.current) {
+    if (missing.length === 0) return;
+    this.notify('restored');
+    if (this.current) {
       // Connected all along: Redis lost the list (flushed, deleted, evicted) and it is whole again.
-      this.options.logger.warn(`Revocation list: Redis had lost ${missing.length} revocations in force; written back`);
+      this.logger.warn(`Revocation list: Redis had lost ${missing.length} revocations in force; written back`);
     }
   }
 
@@ -293,10 +305,13 @@ export class RedisRevocationStore implements RevocationStore {
     if (this.list.tryAdd(entry, this.options.maxEntries, nowMs) || this.incomplete) return;
     this.incomplete = true;
     this.lastIncompleteLoadAtMs = nowMs;
-    this.current = false;
+    if (this.current) {
+      this.current = false;
+      this.notify('stale');
+    }
     if (this.reportedIncomplete) return;
     this.reportedIncomplete = true;
-    this.options.logger.warn(
+    this.logger.warn(
       `Revocation list: it holds its maximum of ${this.options.maxEntries} revocations and Redis has more; ${this.whileStale()} until entries expire`,
     );
   }
@@ -310,7 +325,7 @@ export class RedisRevocationStore implements RevocationStore {
     if (this.stopped || this.auditing || this.resyncing || this.writesInFlight > 0) return;
     if (this.subscriber?.status !== 'ready') return;
     const nowMs = Date.now();
-    this.list.sweep(nowMs);
+    this.sweep(nowMs);
     if (this.incomplete) {
       const hasRoom = this.list.size < this.options.maxEntries;
       if (hasRoom && nowMs - this.lastIncompleteLoadAtMs >= INCOMPLETE_RETRY_MS) this.resync();
@@ -354,8 +369,9 @@ export class RedisRevocationStore implements RevocationStore {
     if (this.stopped || !subscriber || subscriber.status !== 'ready') return;
     if (this.current && Date.now() - this.lastPongAtMs > HEARTBEAT_TIMEOUT_MS) {
       this.current = false;
+      this.notify('stale');
       this.troubled = true;
-      this.options.logger.warn(`Revocation list: Redis stopped answering; ${this.whileStale()}, and reconnects`);
+      this.logger.warn(`Revocation list: Redis stopped answering; ${this.whileStale()}, and reconnects`);
       subscriber.disconnect(true);
       return;
     }
@@ -384,7 +400,7 @@ export class RedisRevocationStore implements RevocationStore {
     if (this.troubled) return;
     this.troubled = true;
     const reason = error instanceof Error ? error.message : String(error);
-    this.options.logger.warn(`Revocation list: ${what} (${reason.slice(0, 200)}); ${this.whileStale()}`);
+    this.logger.warn(`Revocation list: ${what} (${reason.slice(0, 200)}); ${this.whileStale()}`);
   }
 
   private settleStartup(): void {

@@ -1,14 +1,11 @@
 import type { CognitoJwtPayload } from '../interfaces/cognito-jwt.interface.js';
+import type { CognitoRevocationEntry } from '../interfaces/cognito-revocation.interface.js';
 
 /** What is revoked: a whole sign-in (`origin_jti`) or a single token (`jti`). */
-export type RevocationKind = 'session' | 'token';
+export type RevocationKind = CognitoRevocationEntry['kind'];
 
 /** One revocation, in force until `expiresAtMs` (the token's `exp` plus the clock tolerance). */
-export interface RevocationEntry {
-  readonly kind: RevocationKind;
-  readonly id: string;
-  readonly expiresAtMs: number;
-}
+export type RevocationEntry = CognitoRevocationEntry;
 
 /**
  * The deny-list every request reads: two maps, id → expiry, so a check is at most two `Map`
