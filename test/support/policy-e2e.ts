@@ -2,7 +2,7 @@
 import type { ModuleMetadata } from '@nestjs/common';
 import { expect } from 'vitest';
 import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
-import { bearer, get, type HttpResult } from './http.js';
+import { bearer, get, type HttpResult, send } from './http.js';
 import { ADAPTERS, type RunningApp, startApp } from './test-app.js';
 
 /** The same app on every adapter. */
@@ -38,3 +38,30 @@ export const MESSAGES = {
   policy: 'A policy of this route refused the request',
   userPool: 'Tokens of this user pool are not accepted here',
 } as const;
+
+/** One GraphQL query over HTTP, its JSON body. */
+export const graphql = (app: RunningApp, query: string, token?: string) =>
+  send(
+    'POST',
+    `${app.url}/graphql`,
+    { 'content-type': 'application/json', ...(token === undefined ? {} : bearer(token)) },
+    JSON.stringify({ query }),
+  ).then((res) => res.json());
+
+/** The field (a Boolean query, maybe with arguments) answers `true`. */
+export async function expectFieldAllowed(app: RunningApp, field: string, token: string): Promise<void> {
+  expect(await graphql(app, `{ ${field} }`, token)).toEqual({ data: { [field.replace(/\(.*$/, '')]: true } });
+}
+
+/** The field is refused with this code, without a stack trace. */
+export async function expectFieldRefused(
+  app: RunningApp,
+  field: string,
+  token: string | undefined,
+  code = 'FORBIDDEN',
+): Promise<void> {
+  const body = await graphql(app, `{ ${field} }`, token);
+  expect(body.data).toBeNull();
+  expect(body.errors[0].extensions.code).toBe(code);
+  expect(JSON.stringify(body)).not.toContain('stacktrace');
+}
