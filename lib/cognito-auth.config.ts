@@ -3,6 +3,7 @@ import { CognitoAuthConfigError } from './errors/cognito-auth.errors.js';
 import { toRsaSigningKeys } from './jwks/rsa-signing-keys.js';
 import type { CognitoKeyOverride } from './jwks/key-overrides.js';
 import { isLoopbackHost } from './loopback-host.js';
+import { type ResolvedMetricsConfig, resolveMetricsConfig } from './observability/metrics.config.js';
 import { unknownOptionNames } from './option-names.js';
 import { type ResolvedRevocationConfig, resolveRevocationConfig } from './revocation/revocation.config.js';
 import { type AuthorizationRules, resolveFallbackPolicy } from './policies/authorization-rules.js';
@@ -50,6 +51,8 @@ export interface CognitoAuthConfig {
   readonly tokenCookie?: string;
   /** Replaces the built-in token sources. */
   readonly tokenExtractor?: CognitoTokenExtractor;
+  /** `false`, or where the OpenTelemetry metrics go (the global meter provider unless one is given). */
+  readonly metrics: ResolvedMetricsConfig;
 }
 
 const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id', 'any'];
@@ -96,6 +99,7 @@ export function resolveCognitoAuthConfig(
     revocation: resolveRevocationConfig(options.revocation),
     fallbackPolicy: resolveFallbackPolicy(options.fallbackPolicy),
     ...readTokenSources(options),
+    metrics: resolveMetricsConfig(options.metrics),
   };
 }
 

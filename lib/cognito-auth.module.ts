@@ -11,7 +11,9 @@ import type {
   CognitoAuthOptions,
   CognitoAuthOptionsFactory,
 } from './interfaces/cognito-auth-options.interface.js';
+import { CognitoHealthIndicator } from './health/cognito-health.indicator.js';
 import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
+import { CognitoMetricsService } from './observability/cognito-metrics.service.js';
 import { COGNITO_KEY_OVERRIDES, type CognitoKeyOverride } from './jwks/key-overrides.js';
 import { CognitoRevocationService } from './revocation/cognito-revocation.service.js';
 
@@ -50,6 +52,7 @@ export class CognitoAuthModule {
       CognitoRevocationService,
       CognitoTokenVerifier,
       CognitoJwtStrategy,
+      CognitoHealthIndicator,
     ];
     const appGuard: Provider[] = globalGuard
       ? [CognitoFallbackGuard, { provide: APP_GUARD, useExisting: CognitoFallbackGuard }]
@@ -57,7 +60,7 @@ export class CognitoAuthModule {
     return {
       module: CognitoAuthModule,
       imports,
-      providers: [...optionsProviders, keyOverridesProvider, configProvider, ...services, ...appGuard],
+      providers: [...optionsProviders, keyOverridesProvider, configProvider, ...services, CognitoMetricsService, ...appGuard],
       exports: [COGNITO_AUTH_OPTIONS, COGNITO_AUTH_CONFIG, ...services],
     };
   }

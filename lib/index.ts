@@ -3,6 +3,21 @@ export { CognitoAuthGuard } from './cognito-auth.guard.js';
 export { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
 export { CognitoTokenVerifier } from './cognito-token.verifier.js';
 export { CognitoRevocationService } from './revocation/cognito-revocation.service.js';
+export {
+  type CognitoHealthDetails,
+  type CognitoHealthResult,
+  CognitoHealthIndicator,
+} from './health/cognito-health.indicator.js';
+export type { KeySetState as CognitoKeySetState } from './jwks/cognito-jwks.service.js';
+export {
+  CHANNEL_NAMES as COGNITO_AUTH_CHANNELS,
+  type CognitoAuthenticateEvent,
+  type CognitoAuthorizeEvent,
+  type CognitoJwksEvent,
+  type CognitoRevocationEvent,
+  type CognitoTransformEvent,
+  type CognitoTransport,
+} from './observability/cognito-channels.js';
 export { CognitoGraphQLError } from './contexts/graphql.context.js';
 export { CognitoMessageRequest } from './contexts/rpc.context.js';
 export { type CognitoHandshakeError, cognitoHandshake } from './contexts/socket-handshake.js';

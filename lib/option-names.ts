@@ -40,6 +40,7 @@ export const MODULE_OPTION_NAMES = [
   'fallbackPolicy',
   'tokenCookie',
   'tokenExtractor',
+  'metrics',
 ] as const satisfies readonly (keyof CognitoAuthOptions)[];
 
 type Listed = (typeof POOL_OPTION_NAMES)[number] | (typeof MODULE_OPTION_NAMES)[number];

@@ -106,6 +106,30 @@ export interface CognitoAuthOptions extends Partial<CognitoUserPoolOptions> {
    * `tokenFromCookie` give the built-in sources to combine with your own.
    */
   tokenExtractor?: CognitoTokenExtractor;
+  /**
+   * OpenTelemetry metrics (README, Observability): recorded when `@opentelemetry/api` is
+   * installed, on the global meter provider as it is when the app boots, or on
+   * `{ meterProvider }`. `false` records nothing and loads nothing. Default: on when
+   * `@opentelemetry/api` is installed.
+   */
+  metrics?: false | CognitoMetricsOptions;
+}
+
+/** Where the module's metrics go. */
+export interface CognitoMetricsOptions {
+  /**
+   * An OpenTelemetry `MeterProvider` (from `@opentelemetry/sdk-metrics` or the API's global
+   * one). Default: the global meter provider, looked up when the app boots.
+   */
+  meterProvider?: CognitoMeterProvider;
+}
+
+/**
+ * What the module needs of an OpenTelemetry `MeterProvider`; any `MeterProvider` fits. Spelled
+ * out here so that the module's types do not require `@opentelemetry/api`, an optional peer.
+ */
+export interface CognitoMeterProvider {
+  getMeter(name: string, version?: string, options?: object): unknown;
 }
 
 export interface CognitoAuthOptionsFactory {

@@ -300,6 +300,7 @@ describe('resolveCognitoAuthConfig: unknown option names', () => {
       fallbackPolicy: { groups: ['staff'] },
       tokenCookie: 'id_token',
       tokenExtractor: undefined as never,
+      metrics: false,
     } as Required<CognitoAuthOptions>;
     const { jwks: _jwks, userPools: _pools, tokenExtractor: _extractor, ...accepted } = options;
     expect(() => resolveCognitoAuthConfig(accepted)).not.toThrow();

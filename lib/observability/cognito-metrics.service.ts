@@ -1,0 +1,172 @@
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type {
+  Counter,
+  Histogram,
+  Meter,
+  MeterProvider,
+  ObservableCallback,
+  ObservableUpDownCounter,
+} from '@opentelemetry/api';
+import { VerifiedTokenCache } from '../cache/verified-token.cache.js';
+import { COGNITO_AUTH_CONFIG } from '../cognito-auth.constants.js';
+import type { CognitoAuthConfig } from '../cognito-auth.config.js';
+import { CognitoRevocationService } from '../revocation/cognito-revocation.service.js';
+import {
+  CHANNEL_NAMES,
+  type CognitoAuthenticateEvent,
+  type CognitoAuthorizeEvent,
+  type CognitoJwksEvent,
+} from './cognito-channels.js';
+import { MetricAttributeSets } from './metric-attributes.js';
+
+/** The meter's name: the module's package. */
+export const METER_NAME = 'nestjs-cognito-auth';
+
+/**
+ * Histogram buckets in seconds. A token served from the cache takes microseconds and a new one
+ * a fraction of a millisecond, so the buckets reach further down than OpenTelemetry's defaults.
+ */
+const AUTHENTICATE_BUCKETS = [
+  0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+];
+const JWKS_FETCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+interface Instruments {
+  readonly authenticateDuration: Histogram;
+  readonly authorizationAttempts: Counter;
+  readonly jwksFetches: Counter;
+  readonly jwksFetchDuration: Histogram;
+  readonly tokenCacheEntries: ObservableUpDownCounter;
+  readonly revocationEntries: ObservableUpDownCounter;
+}
+
+type Subscriber = (message: unknown) => void;
+
+/**
+ * OpenTelemetry metrics of the module, recorded from its diagnostics_channel events: the code
+ * that authenticates publishes events and knows nothing of metrics.
+ *
+ * `@opentelemetry/api` is an optional peer, loaded with `import()` when the app boots and only
+ * when `metrics` is not `false`; without it nothing is recorded. The global meter provider is
+ * looked up when the app boots, not when this class is built: a meter taken before the SDK has
+ * registered its provider stays a no-op for ever
+ * (https://github.com/open-telemetry/opentelemetry-js/issues/3622).
+ */
+@Injectable()
+export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly subscriptions: Array<[channel: string, subscriber: Subscriber]> = [];
+  /** Key-set downloads made before the app booted (`preloadKeys`), recorded once the meter exists. */
+  private earlyDownloads?: CognitoJwksEvent[];
+  private instruments?: Instruments;
+  private attributes?: MetricAttributeSets;
+
+  constructor(
+    @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
+    private readonly tokenCache: VerifiedTokenCache,
+    private readonly revocation: CognitoRevocationService,
+  ) {
+    if (config.metrics === false) return;
+    const earlyDownloads: CognitoJwksEvent[] = [];
+    this.earlyDownloads = earlyDownloads;
+    this.subscribe(CHANNEL_NAMES.jwks, (event) => earlyDownloads.push(event as CognitoJwksEvent));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.config.metrics === false) return;
+    const provider = this.config.metrics.meterProvider ?? (await globalMeterProvider());
+    const early = this.earlyDownloads ?? [];
+    this.unsubscribeAll();
+    this.earlyDownloads = undefined;
+    if (!provider) return;
+    const meter = (provider as MeterProvider).getMeter(METER_NAME);
+    this.instruments = this.createInstruments(meter);
+    this.attributes = new MetricAttributeSets([...this.config.poolsByIssuer.values()].map((pool) => pool.userPoolId));
+    this.subscribe(CHANNEL_NAMES.authenticate, (event) => this.onAuthenticate(event as CognitoAuthenticateEvent));
+    this.subscribe(CHANNEL_NAMES.authorize, (event) => this.onAuthorize(event as CognitoAuthorizeEvent));
+    this.subscribe(CHANNEL_NAMES.jwks, (event) => this.onJwks(event as CognitoJwksEvent));
+    for (const event of early) this.onJwks(event);
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribeAll();
+    this.earlyDownloads = undefined;
+    if (!this.instruments) return;
+    this.instruments.tokenCacheEntries.removeCallback(this.observeTokenCache);
+    this.instruments.revocationEntries.removeCallback(this.observeRevocations);
+    this.instruments = undefined;
+  }
+
+  private createInstruments(meter: Meter): Instruments {
+    const instruments: Instruments = {
+      authenticateDuration: meter.createHistogram('cognito_auth.authenticate.duration', {
+        unit: 's',
+        description: 'Duration of authentication attempts: a request, a message, a handshake or a verify() call',
+        advice: { explicitBucketBoundaries: AUTHENTICATE_BUCKETS },
+      }),
+      authorizationAttempts: meter.createCounter('cognito_auth.authorization.attempts', {
+        unit: '{attempt}',
+        description: "Authorization decisions on routes' rules, allowed or denied",
+      }),
+      jwksFetches: meter.createCounter('cognito_auth.jwks.fetches', {
+        unit: '{fetch}',
+        description: 'Key-set (JWKS) downloads',
+      }),
+      jwksFetchDuration: meter.createHistogram('cognito_auth.jwks.fetch.duration', {
+        unit: 's',
+        description: 'Duration of key-set (JWKS) downloads',
+        advice: { explicitBucketBoundaries: JWKS_FETCH_BUCKETS },
+      }),
+      tokenCacheEntries: meter.createObservableUpDownCounter('cognito_auth.token_cache.entries', {
+        unit: '{entry}',
+        description: 'Verified tokens kept in the token cache',
+      }),
+      revocationEntries: meter.createObservableUpDownCounter('cognito_auth.revocation.entries', {
+        unit: '{entry}',
+        description: 'Revocations in force that this instance knows of',
+      }),
+    };
+    instruments.tokenCacheEntries.addCallback(this.observeTokenCache);
+    instruments.revocationEntries.addCallback(this.observeRevocations);
+    return instruments;
+  }
+
+  private readonly observeTokenCache: ObservableCallback = (result) => result.observe(this.tokenCache.size);
+  private readonly observeRevocations: ObservableCallback = (result) => result.observe(this.revocation.size);
+
+  private onAuthenticate(event: CognitoAuthenticateEvent): void {
+    this.instruments?.authenticateDuration.record(event.durationMs / 1000, this.attributes!.authenticate(event));
+  }
+
+  private onAuthorize(event: CognitoAuthorizeEvent): void {
+    this.instruments?.authorizationAttempts.add(1, this.attributes!.authorize(event));
+  }
+
+  private onJwks(event: CognitoJwksEvent): void {
+    if (!this.instruments) return;
+    const attributes = this.attributes!.jwks(event);
+    this.instruments.jwksFetches.add(1, attributes);
+    this.instruments.jwksFetchDuration.record(event.durationMs / 1000, attributes);
+  }
+
+  private subscribe(channel: string, subscriber: Subscriber): void {
+    diagnosticsChannel.subscribe(channel, subscriber);
+    this.subscriptions.push([channel, subscriber]);
+  }
+
+  private unsubscribeAll(): void {
+    for (const [channel, subscriber] of this.subscriptions.splice(0)) {
+      diagnosticsChannel.unsubscribe(channel, subscriber);
+    }
+  }
+}
+
+/** The global meter provider, or undefined when `@opentelemetry/api` is not installed. */
+async function globalMeterProvider(): Promise<MeterProvider | undefined> {
+  try {
+    const { metrics } = await import('@opentelemetry/api');
+    return metrics.getMeterProvider();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The module's OpenTelemetry metrics as an exporter sees them: an SDK MeterProvider with a
+ * reader, real apps on both adapters, the kit's real JWKS server, real HTTP.
+ */
+import diagnosticsChannel from 'node:diagnostics_channel';
+import { Controller, Get } from '@nestjs/common';
+import { metrics } from '@opentelemetry/api';
+import {
+  type CognitoAuthOptions,
+  CognitoAuthModule,
+  CognitoRevocationService,
+  CurrentUser,
+  Groups,
+  Public,
+  type CognitoUser,
+} from 'nestjs-cognito-auth';
+import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { bearer, get } from './support/http.js';
+import { fastJwksOptions, nowSeconds, randomKid, segmentsOf } from './support/hostile.js';
+import {
+  attributeSets,
+  type CollectedMetric,
+  createMeteredProvider,
+  type MeteredProvider,
+  pointsOf,
+  valueOf,
+} from './support/metric-reader.js';
+import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+
+@Controller()
+class MeteredController {
+  @Get('protected')
+  protectedRoute(@CurrentUser() user: CognitoUser) {
+    return { sub: user.sub };
+  }
+
+  @Groups('admin')
+  @Get('admin')
+  admin() {
+    return { ok: true };
+  }
+
+  @Public()
+  @Get('public')
+  publicRoute() {
+    return { ok: true };
+  }
+}
+
+let kit: CognitoTestKit | undefined;
+let app: RunningApp | undefined;
+let metered: MeteredProvider | undefined;
+
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  await kit?.close();
+  kit = undefined;
+  await metered?.shutdown();
+  metered = undefined;
+  metrics.disable();
+});
+
+function meteredModule(options: CognitoAuthOptions) {
+  return { imports: [CognitoAuthModule.forRoot(options)], controllers: [MeteredController] };
+}
+
+async function boot(overrides: Partial<CognitoAuthOptions> = {}, adapter: (typeof ADAPTERS)[number] = 'express') {
+  kit = await createCognitoTestKit();
+  metered = createMeteredProvider();
+  const options = fastJwksOptions(kit, { metrics: { meterProvider: metered.provider }, ...overrides });
+  app = await startApp(meteredModule(options), { adapter });
+  return { kit, app, metered };
+}
+
+const call = (running: RunningApp, path: string, token?: string) =>
+  get(`${running.url}${path}`, token === undefined ? {} : bearer(token));
+
+/** A token whose signature is another token's: it fails the signature check only. */
+function withForeignSignature(token: string, other: string): string {
+  const [header, payload] = segmentsOf(token);
+  return `${header}.${payload}.${segmentsOf(other)[2]}`;
+}
+
+/**
+ * Whether this build publishes `authenticate` (or `authorize`) events: the metrics that come
+ * from them are checked only then.
+ */
+async function publishes(channel: 'authenticate' | 'authorize', request: () => Promise<unknown>): Promise<boolean> {
+  let seen = false;
+  const onMessage = () => (seen = true);
+  diagnosticsChannel.subscribe(`nestjs-cognito-auth:${channel}`, onMessage);
+  try {
+    await request();
+  } finally {
+    diagnosticsChannel.unsubscribe(`nestjs-cognito-auth:${channel}`, onMessage);
+  }
+  return seen;
+}
+
+function expectInstrument(metric: CollectedMetric | undefined, kind: CollectedMetric['kind'], unit: string): void {
+  expect(metric, 'instrument recorded').toBeDefined();
+  expect({ kind: metric!.kind, unit: metric!.unit }).toEqual({ kind, unit });
+}
+
+describe.each(ADAPTERS)('each instrument with its unit and attributes after a mix of requests (%s)', (adapter) => {
+  it('records key-set downloads, cache and revocation entries, and (when published) attempts and decisions', async () => {
+    const { kit, app, metered } = await boot({}, adapter);
+    const pool = kit.userPoolId;
+    const user = kit.accessToken({ sub: 'user-one' });
+    const authenticates = await publishes('authenticate', () => call(app, '/protected', user));
+    expect((await call(app, '/protected', user)).status).toBe(200); // from the token cache
+    expect((await call(app, '/protected', kit.accessToken({}, { expiresIn: -3600 }))).status).toBe(401);
+    expect((await call(app, '/protected', withForeignSignature(kit.accessToken(), user))).status).toBe(401);
+    expect((await call(app, '/protected')).status).toBe(401);
+    const authorizes = await publishes('authorize', () => call(app, '/admin', user));
+    expect((await call(app, '/admin', kit.accessToken({ 'cognito:groups': ['admin'] }))).status).toBe(200);
+    expect((await call(app, '/public')).status).toBe(200);
+    await app.app.get(CognitoRevocationService).revoke({ origin_jti: 'session-1', exp: nowSeconds() + 3600 });
+    kit.setJwksBehaviour('error-500');
+    expect((await call(app, '/protected', kit.accessToken({}, { header: { kid: randomKid() } }))).status).toBe(503);
+
+    const collected = await metered.collect();
+
+    const fetches = collected.get('cognito_auth.jwks.fetches');
+    expectInstrument(fetches, 'counter', '{fetch}');
+    expect(fetches!.points.map((point) => point.attributes)).toEqual(
+      expect.arrayContaining([
+        {
+          'cognito_auth.user_pool.id': pool,
+          'cognito_auth.jwks.trigger': 'cold',
+          'cognito_auth.jwks.result': 'success',
+        },
+        {
+          'cognito_auth.user_pool.id': pool,
+          'cognito_auth.jwks.trigger': 'unknown_kid',
+          'cognito_auth.jwks.result': 'failure',
+          'error.type': 'http_status',
+        },
+      ]),
+    );
+    expect(valueOf(fetches)).toBe(2);
+    const fetchDuration = collected.get('cognito_auth.jwks.fetch.duration');
+    expectInstrument(fetchDuration, 'histogram', 's');
+    expect(valueOf(fetchDuration, { 'cognito_auth.jwks.trigger': 'cold' })).toBe(1);
+    expect(pointsOf(fetchDuration)[0]!.sum).toBeLessThan(5);
+
+    const cacheEntries = collected.get('cognito_auth.token_cache.entries');
+    expectInstrument(cacheEntries, 'up_down_counter', '{entry}');
+    expect(valueOf(cacheEntries)).toBeGreaterThanOrEqual(2);
+    const revocations = collected.get('cognito_auth.revocation.entries');
+    expectInstrument(revocations, 'up_down_counter', '{entry}');
+    expect(valueOf(revocations)).toBe(1);
+
+    if (authenticates) {
+      const duration = collected.get('cognito_auth.authenticate.duration');
+      expectInstrument(duration, 'histogram', 's');
+      const common = { 'cognito_auth.transport': 'http' };
+      const success = { ...common, 'cognito_auth.result': 'success', 'http.response.status_code': 200 };
+      expect(valueOf(duration, { ...success, 'cognito_auth.token_cache.result': 'miss' })).toBeGreaterThanOrEqual(1);
+      expect(valueOf(duration, { ...success, 'cognito_auth.token_cache.result': 'hit' })).toBeGreaterThanOrEqual(1);
+      expect(valueOf(duration, { ...success, 'cognito_auth.user_pool.id': pool })).toBeGreaterThanOrEqual(2);
+      const failure = { ...common, 'cognito_auth.result': 'failure', 'http.response.status_code': 401 };
+      expect(valueOf(duration, { ...failure, 'cognito_auth.failure.reason': 'expired' })).toBe(1);
+      expect(valueOf(duration, { ...failure, 'cognito_auth.failure.reason': 'invalid_signature' })).toBe(1);
+      expect(valueOf(duration, { ...common, 'cognito_auth.result': 'none', 'http.response.status_code': 401 })).toBe(1);
+      expect(valueOf(duration, { ...common, 'http.response.status_code': 503 })).toBe(1);
+      for (const point of pointsOf(duration, { 'cognito_auth.result': 'none' })) {
+        expect(point.attributes).not.toHaveProperty('cognito_auth.token_cache.result');
+      }
+    }
+    if (authorizes) {
+      const attempts = collected.get('cognito_auth.authorization.attempts');
+      expectInstrument(attempts, 'counter', '{attempt}');
+      const groups = { 'cognito_auth.authorization.rule': 'groups' };
+      expect(valueOf(attempts, { ...groups, 'cognito_auth.authorization.result': 'denied' })).toBe(1);
+      expect(valueOf(attempts, { ...groups, 'cognito_auth.authorization.result': 'allowed' })).toBe(1);
+    }
+  });
+});
+
+describe('bounded attributes: no series per user, nothing secret', () => {
+  it('adds no attribute set for fifty more users, and no attribute holds a token, a segment of one or a sub', async () => {
+    const { kit, app, metered } = await boot();
+    const warmUp = kit.accessToken({ sub: 'warm-up-user' });
+    await call(app, '/protected', warmUp);
+    await call(app, '/protected', warmUp);
+    await call(app, '/protected', kit.accessToken({ sub: 'warm-up-expired' }, { expiresIn: -3600 }));
+    const before = attributeSets(await metered.collect());
+
+    const tokens = Array.from({ length: 50 }, (_, index) => kit.accessToken({ sub: `user-${index}` }));
+    for (const token of tokens) {
+      expect((await call(app, '/protected', token)).status).toBe(200);
+      expect((await call(app, '/protected', token)).status).toBe(200);
+    }
+    for (let index = 0; index < 50; index++) {
+      const expired = kit.accessToken({ sub: `expired-${index}` }, { expiresIn: -3600 });
+      expect((await call(app, '/protected', expired)).status).toBe(401);
+    }
+    const collected = await metered.collect();
+    expect(attributeSets(collected)).toEqual(before);
+
+    const text = JSON.stringify([...collected.values()]);
+    for (const token of [warmUp, ...tokens]) {
+      for (const part of segmentsOf(token)) expect(text).not.toContain(part);
+    }
+    expect(text).not.toMatch(/user-\d|warm-up|expired-\d/);
+  });
+});
+
+describe('attribute values come from fixed lists, whatever an event says', () => {
+  it('maps unknown reasons, rules and transports to other, drops a status that is none, and keeps known values', async () => {
+    const { kit, metered } = await boot();
+    const authenticate = diagnosticsChannel.channel('nestjs-cognito-auth:authenticate');
+    const authorize = diagnosticsChannel.channel('nestjs-cognito-auth:authorize');
+    const base = { status: 401, cacheHit: false, transport: 'http', userPoolId: kit.userPoolId, durationMs: 2 };
+    authenticate.publish({ ...base, result: 'failure', reason: 'expired' });
+    authenticate.publish({ ...base, result: 'failure', reason: 'sub 1234 said no', transport: 'carrier-pigeon' });
+    authenticate.publish({ ...base, result: 'success', status: 200, cacheHit: true, userPoolId: 'not a pool id' });
+    authenticate.publish({ ...base, result: 'none', status: 'x' });
+    authorize.publish({ result: 'denied', rule: 'allGroups', status: 403 });
+    authorize.publish({ result: 'allowed', rule: 'customer 42', status: 200 });
+
+    const collected = await metered.collect();
+    const duration = collected.get('cognito_auth.authenticate.duration');
+    expect(duration!.points.map((point) => point.attributes)).toEqual(
+      expect.arrayContaining([
+        {
+          'cognito_auth.result': 'failure',
+          'cognito_auth.failure.reason': 'expired',
+          'http.response.status_code': 401,
+          'cognito_auth.token_cache.result': 'miss',
+          'cognito_auth.transport': 'http',
+          'cognito_auth.user_pool.id': kit.userPoolId,
+        },
+        {
+          'cognito_auth.result': 'failure',
+          'cognito_auth.failure.reason': 'other',
+          'http.response.status_code': 401,
+          'cognito_auth.token_cache.result': 'miss',
+          'cognito_auth.transport': 'other',
+          'cognito_auth.user_pool.id': kit.userPoolId,
+        },
+        {
+          'cognito_auth.result': 'success',
+          'http.response.status_code': 200,
+          'cognito_auth.token_cache.result': 'hit',
+          'cognito_auth.transport': 'http',
+          'cognito_auth.user_pool.id': 'other',
+        },
+        {
+          'cognito_auth.result': 'none',
+          'cognito_auth.transport': 'http',
+          'cognito_auth.user_pool.id': kit.userPoolId,
+        },
+      ]),
+    );
+    expect(pointsOf(duration, { 'cognito_auth.failure.reason': 'expired' })[0]!.sum).toBeCloseTo(0.002, 6);
+    const attempts = collected.get('cognito_auth.authorization.attempts');
+    expect(attempts!.points.map((point) => point.attributes)).toEqual(
+      expect.arrayContaining([
+        { 'cognito_auth.authorization.result': 'denied', 'cognito_auth.authorization.rule': 'all_groups' },
+        { 'cognito_auth.authorization.result': 'allowed', 'cognito_auth.authorization.rule': 'other' },
+      ]),
+    );
+  });
+});
+
+describe('the meter provider: looked up when the app boots, or given', () => {
+  it('uses the global meter provider registered after the module was built, before the app booted', async () => {
+    kit = await createCognitoTestKit();
+    const { NestFactory } = await import('@nestjs/core');
+    const { Module } = await import('@nestjs/common');
+    @Module(meteredModule(fastJwksOptions(kit)))
+    class LateSdkModule {}
+    const nest = await NestFactory.create(LateSdkModule, { logger: false });
+    metered = createMeteredProvider();
+    metrics.setGlobalMeterProvider(metered.provider);
+    await nest.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${(nest.getHttpServer().address() as { port: number }).port}`;
+    app = { app: nest, url, logs: undefined as never, close: () => nest.close() };
+    expect((await call(app, '/protected', kit.accessToken())).status).toBe(200);
+    expect(valueOf((await metered.collect()).get('cognito_auth.jwks.fetches'))).toBe(1);
+  });
+
+  it('records the key-set download of preloadKeys, made before the app booted', async () => {
+    const { metered } = await boot({ preloadKeys: 'required' });
+    const fetches = (await metered.collect()).get('cognito_auth.jwks.fetches');
+    expect(valueOf(fetches, { 'cognito_auth.jwks.trigger': 'preload', 'cognito_auth.jwks.result': 'success' })).toBe(1);
+  });
+
+  it('records nothing with metrics: false, even with a global meter provider', async () => {
+    metered = createMeteredProvider();
+    metrics.setGlobalMeterProvider(metered.provider);
+    kit = await createCognitoTestKit();
+    app = await startApp(meteredModule(fastJwksOptions(kit, { metrics: false })));
+    expect((await call(app, '/protected', kit.accessToken())).status).toBe(200);
+    expect((await metered.collect()).size).toBe(0);
+    expect(diagnosticsChannel.channel('nestjs-cognito-auth:jwks').hasSubscribers).toBe(false);
+  });
+
+  it('stops listening when the app closes', async () => {
+    const { app: running } = await boot();
+    expect(diagnosticsChannel.channel('nestjs-cognito-auth:jwks').hasSubscribers).toBe(true);
+    await running.close();
+    app = undefined;
+    for (const name of ['authenticate', 'authorize', 'jwks']) {
+      expect(diagnosticsChannel.channel(`nestjs-cognito-auth:${name}`).hasSubscribers, name).toBe(false);
+    }
+  });
+});
