@@ -13,20 +13,20 @@ import type { CognitoAuthConfig } from './cognito-auth.config.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
 import { contextAdapterOf } from './contexts/execution-context.js';
 import { MissingTokenError } from './errors/cognito-auth.errors.js';
-import { isExpectedFailure, toAnswer } from './errors/failure-answer.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
+import { CognitoAuthenticator, type Verdict } from './pipeline/cognito-authenticator.js';
+import { APP_BINDING } from './pipeline/app-binding.js';
+import { authenticatorOf } from './pipeline/authenticator-registry.js';
 import { authorize } from './policies/authorize.js';
 import { PolicyRunner } from './policies/policy-runner.js';
 import { type RoutePolicy, RoutePolicyReader } from './policies/route-policy.js';
-import { extractToken } from './token/token-sources.js';
-
-type Verdict = CognitoUser | Promise<CognitoUser>;
 
 /**
  * The fallback policy: every route needs a valid Cognito token unless it is `@Public()`. On a
  * public route a valid token still populates the user (optional authentication). The route's
  * rules (`@Groups()`, `@Scopes()`, `@Policy()`, …, or else the `fallbackPolicy` option) are
- * checked once the user is known.
+ * checked once the user is known. Finding and checking the token is the authentication
+ * pipeline's (`CognitoAuthenticator`); the context adapters know where tokens and users live.
  *
  * Extension points (see "Customising the guard" in the README); each runs on every request,
  * whether the token was in the verified-token cache or not:
@@ -37,14 +37,12 @@ type Verdict = CognitoUser | Promise<CognitoUser>;
  */
 @Injectable()
 export class CognitoAuthGuard implements CanActivate {
-  private readonly logger = new Logger('CognitoAuth');
   private readonly routePolicies: RoutePolicyReader;
-  /** One GraphQL request runs the guard once per selected field; it is verified once. */
-  private readonly graphqlVerdicts = new WeakMap<object, { token: string; verdict: Promise<CognitoUser> }>();
+  private readonly authenticator: CognitoAuthenticator;
   // Injected as properties so that subclasses keep their (reflector, verifier) constructor.
-  @Inject(ModuleRef) private readonly policyModuleRef?: ModuleRef;
-  @Inject(ModulesContainer) private readonly policyModules?: ModulesContainer;
-  @Optional() @Inject(COGNITO_AUTH_CONFIG) private readonly authConfig?: CognitoAuthConfig;
+  @Inject(ModuleRef) private policyModuleRef?: ModuleRef;
+  @Inject(ModulesContainer) private policyModules?: ModulesContainer;
+  @Optional() @Inject(COGNITO_AUTH_CONFIG) private authConfig?: CognitoAuthConfig;
   private policyRunner?: PolicyRunner;
 
   constructor(
@@ -52,6 +50,7 @@ export class CognitoAuthGuard implements CanActivate {
     protected readonly verifier: CognitoTokenVerifier,
   ) {
     this.routePolicies = new RoutePolicyReader(reflector);
+    this.authenticator = authenticatorOf(verifier);
   }
 
   canActivate(context: ExecutionContext): boolean | Promise<boolean> {
@@ -59,7 +58,12 @@ export class CognitoAuthGuard implements CanActivate {
     const request = this.getRequest(context) ?? {};
     let verdict: Verdict;
     try {
-      verdict = this.verify(request, context);
+      const adapter = contextAdapterOf(context);
+      verdict = this.authenticator.verify(
+        this.getToken(request, context),
+        adapter.transport,
+        adapter.operationOf?.(context),
+      );
     } catch (error) {
       return this.settle(context, request, policy, error, undefined);
     }
@@ -77,7 +81,7 @@ export class CognitoAuthGuard implements CanActivate {
 
   /** The token of the request, or null when it has none. Throw a `CognitoAuthError` for a malformed request. */
   getToken(request: any, context: ExecutionContext): string | null {
-    return extractToken(request, this.verifier.config, context);
+    return this.authenticator.findToken(request, contextAdapterOf(context), context);
   }
 
   /**
@@ -99,21 +103,14 @@ export class CognitoAuthGuard implements CanActivate {
   handleFailure(error: unknown, context: ExecutionContext): Error {
     // Nest's gateway filter answers anything but a WsException "Internal server error".
     if (error instanceof HttpException && context.getType<string>() !== 'ws') return error;
-    if (!isExpectedFailure(error)) {
-      this.logger.error(`Unexpected ${(error as Error)?.name ?? 'error'} while authenticating; answering 401`);
-    }
-    return contextAdapterOf(context).refuse(toAnswer(error), context);
+    return contextAdapterOf(context).refuse(this.authenticator.answer(error), context);
   }
 
-  private verify(request: any, context: ExecutionContext): Verdict {
-    const token = this.getToken(request, context);
-    if (token === null) throw new MissingTokenError();
-    if (context.getType<string>() !== 'graphql') return this.verifier.verifyNow(token);
-    const remembered = this.graphqlVerdicts.get(request);
-    if (remembered?.token === token) return remembered.verdict;
-    const verdict = this.verifier.verify(token);
-    this.graphqlVerdicts.set(request, { token, verdict });
-    return verdict;
+  /** A guard made outside Nest's injector gets the app's injector and options from the module's global guard. */
+  [APP_BINDING](moduleRef: ModuleRef): void {
+    this.policyModuleRef ??= moduleRef;
+    this.policyModules ??= moduleRef.get(ModulesContainer, { strict: false });
+    this.authConfig ??= moduleRef.get<CognitoAuthConfig>(COGNITO_AUTH_CONFIG, { strict: false });
   }
 
   private settle(
@@ -152,7 +149,7 @@ export class CognitoAuthGuard implements CanActivate {
     const rules = policy.hasRules ? policy : (this.authConfig?.fallbackPolicy ?? policy);
     this.policyRunner ??= new PolicyRunner(
       { moduleRef: this.policyModuleRef, modules: this.policyModules },
-      this.logger,
+      new Logger('CognitoAuth'),
       this.authConfig,
     );
     return authorize(rules, user, context, this.policyRunner);
@@ -160,8 +157,9 @@ export class CognitoAuthGuard implements CanActivate {
 
   /** Puts the user where `getRequest` points and where `@CurrentUser()` reads it, if that differs. */
   private setUser(request: any, context: ExecutionContext, user: CognitoUser | null): void {
-    request.user = user;
-    const contextRequest = contextAdapterOf(context).getRequest(context);
-    if (contextRequest && contextRequest !== request) contextRequest.user = user;
+    const adapter = contextAdapterOf(context);
+    adapter.placeUser(request, user, context);
+    const contextRequest = adapter.getRequest(context);
+    if (contextRequest && contextRequest !== request) adapter.placeUser(contextRequest, user, context);
   }
 }

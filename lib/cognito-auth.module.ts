@@ -5,6 +5,9 @@ import { COGNITO_AUTH_CONFIG, COGNITO_AUTH_OPTIONS } from './cognito-auth.consta
 import { resolveCognitoAuthConfig } from './cognito-auth.config.js';
 import { CognitoFallbackGuard } from './cognito-fallback.guard.js';
 import { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
+import { GatewayGuardBinder } from './contexts/gateway-guard.binder.js';
+import { CognitoAuthenticator } from './pipeline/cognito-authenticator.js';
+import { TokenChecker } from './verification/token-checker.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
 import type {
   CognitoAuthAsyncOptions,
@@ -50,12 +53,14 @@ export class CognitoAuthModule {
       VerifiedTokenCache,
       CognitoJwksService,
       CognitoRevocationService,
+      TokenChecker,
+      CognitoAuthenticator,
       CognitoTokenVerifier,
       CognitoJwtStrategy,
       CognitoHealthIndicator,
     ];
     const appGuard: Provider[] = globalGuard
-      ? [CognitoFallbackGuard, { provide: APP_GUARD, useExisting: CognitoFallbackGuard }]
+      ? [CognitoFallbackGuard, { provide: APP_GUARD, useExisting: CognitoFallbackGuard }, GatewayGuardBinder]
       : [];
     return {
       module: CognitoAuthModule,

@@ -97,6 +97,13 @@ class ProfileController {
 })
 class AppModule {}
 
+/** The messages the app logs at error level from now on. */
+function captureErrorLogs(app: INestApplication): string[] {
+  const errors: string[] = [];
+  app.useLogger({ log() {}, warn() {}, error: (message: unknown) => errors.push(String(message)) });
+  return errors;
+}
+
 async function listen(app: INestApplication): Promise<string> {
   await app.listen(0, '127.0.0.1');
   return `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}`;
@@ -196,7 +203,7 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
       builder.overrideGuard(CognitoAuthGuard).useValue(
         actAsCognitoUser({
           username: 'alice',
-          groups: ['admin'],
+          groups: ['admin', 'staff'],
           scopes: ['orders/read'],
           claims: { email: 'alice@example.com' },
         }),
@@ -204,7 +211,7 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
     ));
     expect((await get(`${url}/me`)).json()).toEqual({
       username: 'alice',
-      groups: ['admin'],
+      groups: ['admin', 'staff'],
       scopes: ['orders/read'],
       email: 'alice@example.com',
     });
@@ -216,7 +223,7 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
   it('keeps the route rules: 403 with the real challenge when the user lacks a group or scope', async () => {
     let url: string;
     ({ app, url } = await createApp(adapter, (builder) =>
-      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'bob' })),
+      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'bob', groups: ['staff'] })),
     ));
     expect((await get(`${url}/me`)).status).toBe(200);
     expect((await get(`${url}/admin`)).status).toBe(403);
@@ -244,13 +251,16 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
     expect((await get(`${url}/alice-only`)).status).toBe(403);
   });
 
-  it('has no Nest injector: policy classes are refused, and the fallbackPolicy option is not applied', async () => {
+  it("applies the app's fallbackPolicy and its policy classes, from the app's injector", async () => {
     let url: string;
     ({ app, url } = await createApp(adapter, (builder) =>
       builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'bob', groups: [] })),
     ));
-    expect((await get(`${url}/class-policy`)).status).toBe(403);
-    expect((await get(`${url}/no-rules`)).status).toBe(200);
+    const errors = captureErrorLogs(app);
+    expect((await get(`${url}/me`)).status).toBe(403);
+    expect((await get(`${url}/class-policy`)).status).toBe(200);
+    expect((await get(`${url}/no-rules`)).status).toBe(403);
+    expect(errors).toEqual([]);
   });
 
   it('acts as nobody with null: protected routes answer 401, public ones see no user', async () => {

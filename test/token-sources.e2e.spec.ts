@@ -78,12 +78,19 @@ describe.each(ADAPTERS)('tokenCookie: the cookie is read, the header wins (%s)',
     expectInvalidToken(res, expired);
   });
 
-  it('reads the cookie when the Authorization header carries another scheme', async () => {
+  it.each([
+    ['another scheme', 'Basic dXNlcjpwYXNz'],
+    ['an empty Bearer', 'Bearer '],
+    ['an empty value', ''],
+  ])('never reads the cookie behind an Authorization header with %s', async (_case, authorization) => {
     const res = await get(`${probe.app.url}/protected`, {
-      authorization: 'Basic dXNlcjpwYXNz',
+      authorization,
       cookie: `${COOKIE}=${kit.accessToken({ sub: 'from-cookie' })}`,
     });
-    expect({ status: res.status, sub: subOf(res) }).toEqual({ status: 200, sub: 'from-cookie' });
+    expect({ status: res.status, challenge: res.headers['www-authenticate'] }).toEqual({
+      status: 401,
+      challenge: 'Bearer',
+    });
   });
 
   it('accepts a quoted cookie value and two Cookie headers', async () => {

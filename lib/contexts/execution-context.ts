@@ -5,19 +5,27 @@ import { httpContext } from './http.context.js';
 import { rpcContext } from './rpc.context.js';
 import { websocketContext } from './websocket.context.js';
 
-const adapters: Record<string, ContextAdapter> = {
-  http: httpContext,
-  graphql: graphqlContext,
-  ws: websocketContext,
-  rpc: rpcContext,
-};
+const adapters = new Map<string, ContextAdapter>([
+  ['http', httpContext],
+  ['graphql', graphqlContext],
+  ['ws', websocketContext],
+  ['rpc', rpcContext],
+]);
+
+/**
+ * Teaches the module a new kind of execution context (`context.getType()`), or replaces the
+ * adapter of a known one. Register before the app serves requests.
+ */
+export function registerContextAdapter(type: string, adapter: ContextAdapter): void {
+  adapters.set(type, adapter);
+}
 
 /**
  * The adapter of a context's type. Unknown types get the microservice adapter, which fails
  * closed: it reads no headers, so only a custom token extractor can admit anyone.
  */
 export function contextAdapterOf(context: ExecutionContext): ContextAdapter {
-  return adapters[context.getType<string>()] ?? rpcContext;
+  return adapters.get(context.getType<string>()) ?? rpcContext;
 }
 
 /** The request of any supported context: where the guard put the user, and where `@CurrentUser()` reads it. */

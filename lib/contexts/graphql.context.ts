@@ -1,5 +1,6 @@
-import type { ExecutionContext } from '@nestjs/common';
+import { type ExecutionContext, IntrinsicException } from '@nestjs/common';
 import type { FailureAnswer } from '../errors/failure-answer.js';
+import { tokenFromRequest } from '../token/token-sources.js';
 import type { ContextAdapter } from './context-adapter.interface.js';
 import { setResponseHeaders } from './http.context.js';
 
@@ -14,9 +15,10 @@ const GRAPHQL_CODES: Record<number, string> = {
 /**
  * A refusal in a resolver. graphql-js copies `extensions` of the error a resolver throws into
  * the GraphQL error, so the client gets a precise code (never `INTERNAL_SERVER_ERROR`) without
- * this library importing `graphql`.
+ * this library importing `graphql`. It is an `IntrinsicException`: Nest's exception handler
+ * does not log it, an expected refusal is not an error of the app.
  */
-export class CognitoGraphQLError extends Error {
+export class CognitoGraphQLError extends IntrinsicException {
   override readonly name = 'CognitoGraphQLError';
   readonly extensions: Record<string, unknown>;
 
@@ -31,18 +33,45 @@ export class CognitoGraphQLError extends Error {
   }
 }
 
+/** The GraphQL context object (third resolver argument): one per operation. */
+function graphqlContextOf(context: ExecutionContext): any {
+  return context.getArgByIndex(2);
+}
+
 /**
- * Resolvers get the request from the GraphQL context (third resolver argument), as `req`
- * (Express) or `request` (Fastify); reading it there avoids loading `@nestjs/graphql`.
+ * Resolvers get the request from the GraphQL context, as `req` (Express) or `request`
+ * (Fastify); reading it there avoids loading `@nestjs/graphql`. Over graphql-ws the context
+ * also holds the client's `connectionParams`, whose `authorization` (`Bearer …`) carries the
+ * token, since browsers cannot set headers on a WebSocket.
  */
 export const graphqlContext: ContextAdapter = {
+  transport: 'graphql',
   getRequest(context) {
-    const graphqlContext = context.getArgByIndex(2);
+    const graphqlContext = graphqlContextOf(context);
     return graphqlContext?.req ?? graphqlContext?.request;
   },
+  findToken(request, tokenCookie, context) {
+    const connectionParams = context && graphqlContextOf(context)?.connectionParams;
+    if (connectionParams && typeof connectionParams === 'object') {
+      const fromParams = tokenFromRequest({ headers: { authorization: paramsAuthorization(connectionParams) } });
+      if (fromParams !== null) return fromParams;
+    }
+    return tokenFromRequest(request, { cookie: tokenCookie });
+  },
+  // Per operation, never per connection: over graphql-ws one upgrade request carries every
+  // operation of the connection, and each must be checked against the clock and the deny-list.
+  operationOf: (context) => graphqlContextOf(context) ?? undefined,
+  placeUser(request, user) {
+    if (request) request.user = user;
+  },
   refuse(failure: FailureAnswer, context: ExecutionContext): Error {
-    const graphqlContext = context.getArgByIndex(2);
+    const graphqlContext = graphqlContextOf(context);
     setResponseHeaders(graphqlContext?.res ?? graphqlContext?.reply, failure.headers);
     return new CognitoGraphQLError(failure);
   },
 };
+
+function paramsAuthorization(params: Record<string, unknown>): string | undefined {
+  const value = params.authorization ?? params.Authorization;
+  return typeof value === 'string' ? value : undefined;
+}

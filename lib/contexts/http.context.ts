@@ -1,14 +1,20 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { type FailureAnswer, toHttpException } from '../errors/failure-answer.js';
+import { type FailureAnswer, httpExceptionOf } from '../errors/failure-answer.js';
+import { tokenFromRequest } from '../token/token-sources.js';
 import type { ContextAdapter } from './context-adapter.interface.js';
 
 /** Express and Fastify: the request and response are the handler's first two arguments. */
 export const httpContext: ContextAdapter = {
+  transport: 'http',
   // What switchToHttp().getRequest() returns, without the closures switchToHttp() allocates.
   getRequest: (context) => context.getArgByIndex(0),
+  findToken: (request, tokenCookie) => tokenFromRequest(request, { cookie: tokenCookie }),
+  placeUser(request, user) {
+    request.user = user;
+  },
   refuse(failure: FailureAnswer, context: ExecutionContext): Error {
     setResponseHeaders(context.getArgByIndex(1), failure.headers);
-    return toHttpException(failure);
+    return httpExceptionOf(failure);
   },
 };
 

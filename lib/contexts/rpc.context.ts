@@ -1,5 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
-import { type FailureAnswer, toHttpException } from '../errors/failure-answer.js';
+import { type FailureAnswer, httpExceptionOf } from '../errors/failure-answer.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import type { ContextAdapter } from './context-adapter.interface.js';
 
@@ -25,6 +25,7 @@ const messageRequests = new WeakMap<object, CognitoMessageRequest>();
  * which an exception filter of the app can turn into its transport's error.
  */
 export const rpcContext: ContextAdapter = {
+  transport: 'rpc',
   getRequest(context: ExecutionContext) {
     const args = context.getArgs();
     if (!Array.isArray(args)) return new CognitoMessageRequest(undefined, undefined);
@@ -32,5 +33,10 @@ export const rpcContext: ContextAdapter = {
     if (!request) messageRequests.set(args, (request = new CognitoMessageRequest(args[0], args[1])));
     return request;
   },
-  refuse: (failure: FailureAnswer): Error => toHttpException(failure),
+  // A message has no headers: only a custom token extractor finds a token in it.
+  findToken: () => null,
+  placeUser(request: CognitoMessageRequest, user) {
+    request.user = user;
+  },
+  refuse: (failure: FailureAnswer): Error => httpExceptionOf(failure),
 };

@@ -1,17 +1,17 @@
-import { Logger } from '@nestjs/common';
 import type { CognitoTokenVerifier } from '../cognito-token.verifier.js';
-import { MissingTokenError } from '../errors/cognito-auth.errors.js';
-import { isExpectedFailure, toAnswer } from '../errors/failure-answer.js';
-import { extractToken } from '../token/token-sources.js';
+import { authenticatorOf } from '../pipeline/authenticator-registry.js';
 import { type SocketLike, socketRequestOf } from './socket-request.js';
-import { type CognitoSocketErrorData, toSocketErrorData, webSocketSupport } from './websocket.context.js';
+import {
+  type CognitoSocketErrorData,
+  toSocketErrorData,
+  webSocketSupport,
+  websocketContext,
+} from './websocket.context.js';
 
 /** The error a refused socket.io client receives as `connect_error`: `err.data` says why. */
 export interface CognitoHandshakeError extends Error {
   readonly data: CognitoSocketErrorData;
 }
-
-const logger = new Logger('CognitoAuth');
 
 /**
  * A socket.io middleware that admits a connection only with a valid token, read as the guard
@@ -26,32 +26,26 @@ const logger = new Logger('CognitoAuth');
  * }
  * ```
  *
- * Messages are still checked by the guard, each against the clock: a token that expires
- * during the connection stops being accepted.
+ * Messages are still checked by the guard, each against the clock and the deny-list: a token
+ * that expires or is revoked during the connection stops being accepted.
  */
 export function cognitoHandshake(
   verifier: CognitoTokenVerifier,
 ): (socket: SocketLike, next: (error?: Error) => void) => void {
+  const authenticator = authenticatorOf(verifier);
   return (socket, next) => {
     const request = socketRequestOf(socket);
-    const refuse = (error: unknown) => next(toHandshakeError(error));
     webSocketSupport
-      .then(() => {
-        const token = extractToken(request, verifier.config);
-        if (token === null) throw new MissingTokenError();
-        return verifier.verify(token);
-      })
-      .then((user) => {
-        request.user = user;
-        next();
-      }, refuse);
+      .then(() => authenticator.authenticate(request, websocketContext))
+      .then(
+        (user) => {
+          websocketContext.placeUser(request, user, undefined as never);
+          next();
+        },
+        (error: unknown) => {
+          const data = toSocketErrorData(authenticator.answer(error));
+          next(Object.assign(new Error(data.message), { data }));
+        },
+      );
   };
-}
-
-function toHandshakeError(error: unknown): CognitoHandshakeError {
-  const data = toSocketErrorData(toAnswer(error));
-  if (!isExpectedFailure(error)) {
-    logger.error(`Unexpected ${(error as Error)?.name ?? 'error'} during a WebSocket handshake; answering 401`);
-  }
-  return Object.assign(new Error(data.message), { data });
 }

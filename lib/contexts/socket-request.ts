@@ -31,6 +31,14 @@ export class CognitoSocketRequest {
     return this.client.handshake?.auth;
   }
 
+  /**
+   * A token given outside the headers: socket.io's `auth.token` (with or without `Bearer `).
+   * The built-in token sources read it before the headers.
+   */
+  get credentialsToken(): unknown {
+    return this.auth?.token;
+  }
+
   /** Every header line of the opening request: two `Authorization` headers are refused, not folded. */
   get rawHeaders(): string[] | undefined {
     return this.client.request?.rawHeaders;

@@ -1,7 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { FailureAnswer } from '../errors/failure-answer.js';
+import { tokenFromRequest } from '../token/token-sources.js';
 import type { ContextAdapter } from './context-adapter.interface.js';
-import { socketRequestOf } from './socket-request.js';
+import { type CognitoSocketRequest, socketRequestOf } from './socket-request.js';
 
 /** What a refused WebSocket client receives: in the `exception` event, or as `connect_error`'s `data`. */
 export interface CognitoSocketErrorData {
@@ -59,7 +60,12 @@ export class CognitoSocketError extends Error {
  * its handshake carries the credentials and `client.data.user` receives the user.
  */
 export const websocketContext: ContextAdapter = {
+  transport: 'ws',
   getRequest: (context: ExecutionContext) => socketRequestOf(context.getArgByIndex(0)),
+  findToken: (request: CognitoSocketRequest, tokenCookie) => tokenFromRequest(request, { cookie: tokenCookie }),
+  placeUser(request: CognitoSocketRequest, user) {
+    request.user = user;
+  },
   refuse(failure: FailureAnswer): Error {
     const data = toSocketErrorData(failure);
     return WsException ? new WsException(data) : new CognitoSocketError(data);

@@ -115,7 +115,7 @@ const HTTP_EXCEPTION_CODES: Record<number, string> = {
 };
 
 /** The exception Nest renders for an answer over HTTP (its body is Nest's usual error body). */
-export function toHttpException(failure: FailureAnswer): HttpException {
+export function httpExceptionOf(failure: FailureAnswer): HttpException {
   return new HttpException(
     { statusCode: failure.status, message: failure.message, error: HTTP_REASONS[failure.status] },
     failure.status,

@@ -2,35 +2,47 @@ import type { CanActivate } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { CognitoAuthGuard } from '../cognito-auth.guard.js';
 import type { CognitoTokenVerifier } from '../cognito-token.verifier.js';
+import { MissingTokenError } from '../errors/cognito-auth.errors.js';
+import { toAnswer } from '../errors/failure-answer.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
+import { registerAuthenticator } from '../pipeline/authenticator-registry.js';
+import type { CognitoAuthenticator } from '../pipeline/cognito-authenticator.js';
 import { cognitoUser, type CognitoUserOptions } from './test-user.js';
 
 /** Stands in for the token a signed-in user would send. */
 const ACTING_TOKEN = 'acting-as-a-test-user';
 
+/** A pipeline in which every request carries the acting user's token, and that token is the user. */
+function actingPipeline(user: CognitoUser | null): CognitoAuthenticator {
+  return {
+    findToken: () => (user === null ? null : ACTING_TOKEN),
+    verify: (token: string | null) => {
+      if (token === null || user === null) throw new MissingTokenError();
+      return user;
+    },
+    answer: (error: unknown) => toAnswer(error),
+  } as unknown as CognitoAuthenticator;
+}
+
 /**
- * `CognitoAuthGuard` with every request signed in as one user and no token checked: the
- * route rules (`@Public`, `@Groups`, `@Scopes`) and the refusals are the real guard's.
+ * `CognitoAuthGuard` with every request signed in as one user and no token checked. Everything
+ * after the token is the real guard's: the route rules, the app's `fallbackPolicy` and policy
+ * classes (from the app's injector, which the module's global guard hands it), the refusals.
  */
 class ActingUserGuard extends CognitoAuthGuard {
-  constructor(private readonly actingUser: CognitoUser | null) {
-    const verifier = {
-      verifyNow: () => actingUser,
-      verify: () => Promise.resolve(actingUser),
-    } as unknown as CognitoTokenVerifier;
+  constructor(user: CognitoUser | null) {
+    const verifier = Object.create(null) as CognitoTokenVerifier;
+    registerAuthenticator(verifier, actingPipeline(user));
     super(new Reflector(), verifier);
-  }
-
-  override getToken(): string | null {
-    return this.actingUser === null ? null : ACTING_TOKEN;
   }
 }
 
 /**
  * A replacement for the module's guard that treats every request as signed in as the given
- * user, without tokens or keys: `@CurrentUser()` gets that user (see {@link cognitoUser}),
- * `@Groups`/`@Scopes` still answer 403 when the user lacks them, and `@Public()` routes stay
- * open. `null` acts as nobody: protected routes answer 401.
+ * user, without tokens or keys: `@CurrentUser()` gets that user (see {@link cognitoUser}), the
+ * route's rules and the app's `fallbackPolicy` and policies still answer 403 when the user does
+ * not meet them, and `@Public()` routes stay open. `null` acts as nobody: protected routes
+ * answer 401.
  *
  * @example
  * Test.createTestingModule({ imports: [AppModule] })

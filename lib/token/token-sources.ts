@@ -1,13 +1,9 @@
-import type { ExecutionContext } from '@nestjs/common';
-import { CognitoSocketRequest } from '../contexts/socket-request.js';
 import { InvalidRequestError } from '../errors/cognito-auth.errors.js';
-import type { CognitoTokenExtractor } from '../interfaces/cognito-auth-options.interface.js';
 import { extractBearerToken, reachedHeaderLimit, type RequestLike } from './bearer-token.js';
 
-/** The options that decide where a request's token is read. */
-export interface TokenSources {
-  readonly tokenCookie?: string;
-  readonly tokenExtractor?: CognitoTokenExtractor;
+/** A request that may carry a token outside its headers (socket.io's handshake `auth.token`). */
+interface CredentialsCarrier extends RequestLike {
+  readonly credentialsToken?: unknown;
 }
 
 /** RFC 6265 §4.1.1: a cookie name is an RFC 7230 token. */
@@ -17,30 +13,27 @@ export const COOKIE_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BEARER_PREFIX = /^bearer[ \t]+/i;
 
 /**
- * The token of a request as the options say: the custom extractor alone when there is one;
- * otherwise the built-in sources (see {@link tokenFromRequest}). null when there is none.
- */
-export function extractToken(request: unknown, sources: TokenSources, context?: ExecutionContext): string | null {
-  if (sources.tokenExtractor) return acceptExtracted(sources.tokenExtractor(request, context));
-  return tokenFromRequest(request, { cookie: sources.tokenCookie });
-}
-
-/**
- * The built-in token sources, in this order: a socket.io handshake's `auth.token`; the
- * `Authorization: Bearer` header; then, when `cookie` is given, that cookie. The first source
- * present wins, so a header sent with the cookie decides. The query string is never read.
- * Throws `InvalidRequestError` for an ambiguous request (two `Authorization` headers, two
- * different values of the cookie, a handshake `auth.token` that is not a string).
+ * The built-in token sources, in this order: a token given outside the headers (a socket.io
+ * handshake's `auth.token`); the `Authorization: Bearer` header; then, when `cookie` is given and
+ * the request has no `Authorization` header at all, that cookie. Any `Authorization` header
+ * decides, even another scheme or an empty one: the client said which credentials it sends,
+ * and a cookie the browser added on its own is not read behind its back. The query string is
+ * never read. Throws `InvalidRequestError` for an ambiguous request (two `Authorization`
+ * headers, two different values of the cookie, a handshake `auth.token` that is not a string).
  */
 export function tokenFromRequest(request: unknown, options: { cookie?: string } = {}): string | null {
-  const carrier = (request ?? {}) as RequestLike;
-  if (carrier instanceof CognitoSocketRequest) {
-    const fromAuth = handshakeAuthToken(carrier);
-    if (fromAuth !== null) return fromAuth;
+  const carrier = (request ?? {}) as CredentialsCarrier;
+  if (carrier.credentialsToken !== undefined) {
+    const given = givenToken(carrier.credentialsToken);
+    if (given !== null) return given;
   }
   const fromHeader = extractBearerToken(carrier);
-  if (fromHeader !== null || options.cookie === undefined) return fromHeader;
+  if (fromHeader !== null || options.cookie === undefined || hasAuthorizationHeader(carrier)) return fromHeader;
   return tokenFromCookie(carrier, options.cookie);
+}
+
+function hasAuthorizationHeader(request: RequestLike): boolean {
+  return request.headers?.authorization !== undefined;
 }
 
 /**
@@ -72,17 +65,11 @@ export function tokenFromCookie(request: unknown, name: string): string | null {
   return found;
 }
 
-function handshakeAuthToken(request: CognitoSocketRequest): string | null {
-  const token = request.auth?.token;
-  if (token === undefined || token === null) return null;
+function givenToken(token: unknown): string | null {
+  if (token === null) return null;
   if (typeof token !== 'string') throw new InvalidRequestError('The handshake auth.token must be a string');
   const bare = token.replace(BEARER_PREFIX, '').trim();
   return bare === '' ? null : bare;
-}
-
-/** What a custom extractor returned: a non-empty string is a token; anything else is none. */
-function acceptExtracted(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
 }
 
 function unquote(value: string): string {

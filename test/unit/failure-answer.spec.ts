@@ -11,7 +11,7 @@ import {
   MissingTokenError,
 } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
-import { bearerChallenge, toFailureAnswer, toHttpException } from '../../lib/errors/failure-answer.js';
+import { bearerChallenge, toFailureAnswer, httpExceptionOf } from '../../lib/errors/failure-answer.js';
 
 /** RFC 7235 challenge: `Bearer` [ auth-param *( ", " auth-param ) ], values as quoted-strings without quoted-pairs. */
 const QDTEXT = '[\\t \\x21\\x23-\\x5B\\x5D-\\x7E]';
@@ -25,7 +25,7 @@ function expectWellFormed(header: string): void {
 
 const answer = (error: CognitoAuthError) => {
   const failure = toFailureAnswer(error);
-  const exception = toHttpException(failure);
+  const exception = httpExceptionOf(failure);
   return { status: exception.getStatus(), body: exception.getResponse(), headers: failure.headers };
 };
 
@@ -156,7 +156,7 @@ describe('toFailureAnswer', () => {
 
   it('always answers a Nest HttpException', () => {
     for (const error of [new MissingTokenError(), new KeySetUnavailableError(1), new GroupNotAllowedError([])]) {
-      expect(toHttpException(toFailureAnswer(error))).toBeInstanceOf(HttpException);
+      expect(httpExceptionOf(toFailureAnswer(error))).toBeInstanceOf(HttpException);
     }
   });
 });

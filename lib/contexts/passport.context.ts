@@ -1,0 +1,12 @@
+import type { ContextAdapter } from './context-adapter.interface.js';
+import { httpContext } from './http.context.js';
+
+/**
+ * Requests authenticated by the Passport strategy (`AuthGuard('cognito-jwt')`): HTTP requests,
+ * whose user Passport places itself (`request.user`) and whose refusals Passport reports.
+ */
+export const passportContext: ContextAdapter = {
+  ...httpContext,
+  transport: 'passport',
+  placeUser: () => undefined,
+};
