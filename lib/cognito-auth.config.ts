@@ -4,7 +4,7 @@ import { toRsaSigningKeys } from './jwks/rsa-signing-keys.js';
 import type { CognitoKeyOverride } from './jwks/key-overrides.js';
 import { isLoopbackHost } from './loopback-host.js';
 import { type ResolvedMetricsConfig, resolveMetricsConfig } from './observability/metrics.config.js';
-import { unknownOptionNames } from './option-names.js';
+import { POOL_OPTION_NAMES, unknownOptionNames } from './option-names.js';
 import { type ResolvedRevocationConfig, resolveRevocationConfig } from './revocation/revocation.config.js';
 import { type AuthorizationRules, resolveFallbackPolicy } from './policies/authorization-rules.js';
 import { COOKIE_NAME } from './token/token-sources.js';
@@ -15,6 +15,7 @@ import type {
   CognitoTokenExtractor,
   CognitoTokenUse,
   CognitoUserPoolOptions,
+  CognitoUserPoolResolver,
 } from './interfaces/cognito-auth-options.interface.js';
 
 /** One accepted pool, validated and normalised. */
@@ -32,8 +33,10 @@ export interface ResolvedUserPool {
 
 /** The module's configuration after validation: what every other part reads. */
 export interface CognitoAuthConfig {
-  /** Pools by issuer: the token's `iss` picks its pool, and so its key set. */
+  /** Pools by issuer: the token's `iss` picks its pool, and so its key set. Empty with a resolver. */
   readonly poolsByIssuer: ReadonlyMap<string, ResolvedUserPool>;
+  /** The app's `userPools` resolver (many pools, one per tenant), and how its answers are validated. */
+  readonly userPoolResolver?: UserPoolResolverConfig;
   readonly clockToleranceSeconds: number;
   readonly maxTokenLength: number;
   readonly jwksTimeoutMs: number;
@@ -55,6 +58,18 @@ export interface CognitoAuthConfig {
   readonly metrics: ResolvedMetricsConfig;
 }
 
+/** A `userPools` resolver and what it needs. */
+export interface UserPoolResolverConfig {
+  readonly resolve: CognitoUserPoolResolver;
+  /** Validates an answer like a pool of the options (the testing kit's key overrides applied); throws if it is not one. */
+  readonly validate: (answer: CognitoUserPoolOptions) => ResolvedUserPool;
+  /** Issuers asked about besides Cognito's forms. */
+  readonly issuerPattern?: RegExp;
+  readonly cacheTtlMs: number;
+  readonly cacheMaxEntries: number;
+  readonly resolveTimeoutMs: number;
+}
+
 const TOKEN_USES: readonly CognitoTokenUse[] = ['access', 'id', 'any'];
 const PRELOAD_MODES: readonly CognitoPreloadKeys[] = ['off', 'best-effort', 'required'];
 const USER_POOL_ID = /^[A-Za-z0-9-]+_[A-Za-z0-9]+$/;
@@ -71,6 +86,7 @@ export function resolveCognitoAuthConfig(
     throw new CognitoAuthConfigError('options are required: forRoot({ region, userPoolId, clientId })');
   }
   requireKnownNames(options, 'module', '');
+  const userPoolResolver = readUserPoolResolver(options, keyOverrides);
   const pools = listPools(options).map((pool, index) =>
     resolvePool(pool, options.userPools === undefined ? '' : `userPools[${index}].`),
   );
@@ -81,12 +97,13 @@ export function resolveCognitoAuthConfig(
     }
     poolsByIssuer.set(pool.issuer, pool);
   }
-  for (const override of keyOverrides) applyKeyOverride(poolsByIssuer, override);
+  if (!userPoolResolver) for (const override of keyOverrides) applyKeyOverride(poolsByIssuer, override);
   if (options.customCheck !== undefined && typeof options.customCheck !== 'function') {
     throw new CognitoAuthConfigError('customCheck must be a function');
   }
   return {
     poolsByIssuer,
+    userPoolResolver,
     clockToleranceSeconds: readNumber(options, 'clockTolerance', DEFAULTS.clockToleranceSeconds, 0),
     maxTokenLength: readNumber(options, 'maxTokenLength', DEFAULTS.maxTokenLength, 64),
     jwksTimeoutMs: readNumber(options, 'jwksTimeoutMs', DEFAULTS.jwksTimeoutMs, 1),
@@ -143,7 +160,58 @@ function applyKeyOverride(pools: Map<string, ResolvedUserPool>, override: Cognit
   pools.set(pool.issuer, { ...pool, jwksUri: override.jwksUri ?? pool.jwksUri, jwks: override.jwks });
 }
 
+/**
+ * `userPools` as a function: pools are found per issuer when tokens arrive. The options of a
+ * single pool cannot be mixed with it, and the resolver-only options need it.
+ */
+function readUserPoolResolver(
+  options: CognitoAuthOptions,
+  keyOverrides: readonly CognitoKeyOverride[],
+): UserPoolResolverConfig | undefined {
+  const resolve = options.userPools;
+  if (typeof resolve !== 'function') {
+    const stray = RESOLVER_OPTIONS.filter((name) => options[name] !== undefined);
+    if (stray.length > 0) {
+      const verb = stray.length > 1 ? 'need' : 'needs';
+      throw new CognitoAuthConfigError(`${stray.join(', ')} ${verb} a userPools resolver (a function)`);
+    }
+    return undefined;
+  }
+  const poolFields = POOL_OPTION_NAMES.filter((name) => options[name] !== undefined);
+  if (poolFields.length > 0) {
+    throw new CognitoAuthConfigError(
+      `give either a userPools resolver or the fields of one pool (${poolFields.join(', ')}), not both`,
+    );
+  }
+  const { issuerPattern } = options;
+  if (issuerPattern !== undefined && !(issuerPattern instanceof RegExp)) {
+    throw new CognitoAuthConfigError('issuerPattern must be a RegExp');
+  }
+  const overrides = new Map(keyOverrides.map((override) => [override.issuer, override]));
+  return {
+    resolve,
+    validate: (answer) => {
+      requireKnownNames(answer ?? {}, 'pool', 'userPools resolver answer: ');
+      const pool = resolvePool(answer, 'userPools resolver answer: ');
+      const override = overrides.get(pool.issuer);
+      return override ? { ...pool, jwksUri: override.jwksUri ?? pool.jwksUri, jwks: override.jwks } : pool;
+    },
+    issuerPattern,
+    cacheTtlMs: readNumber(options, 'userPoolCacheTtlMs', DEFAULTS.userPoolCacheTtlMs, 1),
+    cacheMaxEntries: readNumber(options, 'userPoolCacheMaxEntries', DEFAULTS.userPoolCacheMaxEntries, 1),
+    resolveTimeoutMs: readNumber(options, 'userPoolResolveTimeoutMs', DEFAULTS.userPoolResolveTimeoutMs, 1),
+  };
+}
+
+const RESOLVER_OPTIONS = [
+  'issuerPattern',
+  'userPoolCacheTtlMs',
+  'userPoolCacheMaxEntries',
+  'userPoolResolveTimeoutMs',
+] as const satisfies readonly (keyof CognitoAuthOptions)[];
+
 function listPools(options: CognitoAuthOptions): CognitoUserPoolOptions[] {
+  if (typeof options.userPools === 'function') return [];
   if (options.userPools !== undefined) {
     if (options.userPoolId !== undefined) {
       throw new CognitoAuthConfigError('give either userPools or userPoolId, not both');

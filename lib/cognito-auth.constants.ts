@@ -28,4 +28,7 @@ export const DEFAULTS = {
   preloadKeys: 'off',
   tokenCacheMaxEntries: 10_000,
   callbackTimeoutMs: 5_000,
+  userPoolCacheTtlMs: 300_000,
+  userPoolCacheMaxEntries: 10_000,
+  userPoolResolveTimeoutMs: 5_000,
 } as const;

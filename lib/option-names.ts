@@ -26,6 +26,10 @@ export const POOL_OPTION_NAMES = [
 /** Options of the module as a whole (not of one pool). See POOL_OPTION_NAMES before adding one. */
 export const MODULE_OPTION_NAMES = [
   'userPools',
+  'issuerPattern',
+  'userPoolCacheTtlMs',
+  'userPoolCacheMaxEntries',
+  'userPoolResolveTimeoutMs',
   'clockTolerance',
   'maxTokenLength',
   'globalGuard',

@@ -58,9 +58,36 @@ export interface CognitoCustomCheckContext {
   user: CognitoUser;
 }
 
+/**
+ * Finds the pool of a token's issuer (one pool per tenant): the pool, or `null` when there is
+ * none. Asked only with issuers of Cognito's forms (or matching `issuerPattern`), after the
+ * token's structure, claim types and time window passed; its answers are cached. A pool whose
+ * `issuer` is not exactly the one asked about counts as none.
+ */
+export type CognitoUserPoolResolver = (
+  issuer: string,
+) => CognitoUserPoolOptions | null | undefined | Promise<CognitoUserPoolOptions | null | undefined>;
+
 export interface CognitoAuthOptions extends Partial<CognitoUserPoolOptions> {
-  /** Several pools in one app. Use either this or the single-pool fields. */
-  userPools?: CognitoUserPoolOptions[];
+  /**
+   * Several pools in one app: a list, or a resolver `(issuer) => pool | null` for many pools
+   * (one per tenant, README "Many tenants"). Use either this or the single-pool fields.
+   */
+  userPools?: CognitoUserPoolOptions[] | CognitoUserPoolResolver;
+  /**
+   * With a `userPools` resolver: issuers it is also asked about besides Cognito's own forms
+   * (an emulator's or a test kit's `http://127.0.0.1:…/<pool id>`). Match whole issuers (`^…$`).
+   */
+  issuerPattern?: RegExp;
+  /** How long the `userPools` resolver's answers (a pool, or none) are reused, in ms. Default 300000 (5 min). */
+  userPoolCacheTtlMs?: number;
+  /**
+   * How many pools the `userPools` resolver's answers keep (and as many "no pool" answers); the
+   * oldest answer goes first, and its key set with it. Default 10000.
+   */
+  userPoolCacheMaxEntries?: number;
+  /** How long the `userPools` resolver may take before the request is answered 503, in ms. Default 5000. */
+  userPoolResolveTimeoutMs?: number;
   /** Seconds of clock skew allowed on `exp` and `nbf`. Default 5. */
   clockTolerance?: number;
   /** Tokens longer than this many characters are refused unparsed. Default 16384. */

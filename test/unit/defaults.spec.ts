@@ -16,6 +16,9 @@ const OPTION_OF: Record<keyof typeof DEFAULTS, string> = {
   preloadKeys: 'preloadKeys',
   tokenCacheMaxEntries: 'tokenCacheMaxEntries',
   callbackTimeoutMs: 'callbackTimeoutMs',
+  userPoolCacheTtlMs: 'userPoolCacheTtlMs',
+  userPoolCacheMaxEntries: 'userPoolCacheMaxEntries',
+  userPoolResolveTimeoutMs: 'userPoolResolveTimeoutMs',
 };
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
