@@ -1,8 +1,9 @@
 /**
  * The published package: what the tarball holds, and the tarball installed into a Nest 12 ESM
  * app as `nest new` makes it (test/fixtures/nest12-esm: type module, vitest + supertest), which
- * type-checks, runs compiled on both adapters, and passes its own vitest specs on Node 20, 22
- * and 24.
+ * type-checks (library declarations included), runs compiled on both adapters, and passes its
+ * own vitest specs (the testing kit's downloaded key set, `kit.overrideKeys` with the app's
+ * fallback policy, `toHttpException`) on Node 20, 22 and 24.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -99,8 +100,10 @@ describe('the published package in a Nest 12 ESM app', () => {
         const anonymous = await get(`${url}/me`);
         expect(anonymous.status).toBe(401);
         expect(anonymous.headers['www-authenticate']).toBe('Bearer');
-        const me = await get(`${url}/me`, bearer(kit.accessToken({ username: 'carol', 'cognito:groups': ['ops'] })));
-        expect(me.json()).toEqual({ username: 'carol', groups: ['ops'] });
+        const me = await get(`${url}/me`, bearer(kit.accessToken({ username: 'carol', 'cognito:groups': ['staff'] })));
+        expect(me.json()).toEqual({ username: 'carol', groups: ['staff'] });
+        // The app's fallback policy: a valid token without its group.
+        expect((await get(`${url}/me`, bearer(kit.accessToken({ username: 'carol' })))).status).toBe(403);
       } finally {
         await stopApp(child);
       }
