@@ -1,0 +1,164 @@
+/**
+ * With `tokenCookie`, any `Authorization` header decides, on every path that reads the cookie:
+ * another scheme, an empty `Bearer` or an empty header, sent with a valid token cookie, is a
+ * request without bearer credentials (401 `Bearer`), never the cookie's user. The client said
+ * which credentials it sends; a cookie the browser added on its own is not read behind its back.
+ * Real apps on both adapters, real HTTP, real socket.io clients, the kit's real JWKS server.
+ */
+import { Controller, Get, Module, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { CognitoAuthModule, CognitoTokenVerifier, cognitoHandshake, CurrentUser, Public } from 'nestjs-cognito-auth';
+import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import type { Namespace } from 'socket.io';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { MeResolver } from './support/fixture-app.js';
+import { postQuery, testGraphqlModule } from './support/graphql-app.js';
+import { get } from './support/http.js';
+import { ask, SocketClients } from './support/socket-client.js';
+import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+
+const COOKIE = 'id_token';
+
+/** `Authorization` values that carry no bearer token: each must keep the cookie unread. */
+const NOT_BEARER: ReadonlyArray<readonly [string, string]> = [
+  ['another scheme (Basic)', 'Basic dXNlcjpwYXNz'],
+  ['an empty Bearer', 'Bearer '],
+  ['an empty header', ''],
+];
+
+let kit: CognitoTestKit;
+beforeAll(async () => {
+  kit = await createCognitoTestKit();
+});
+afterAll(async () => {
+  await kit?.close();
+});
+
+const cookieOf = (sub: string) => `${COOKIE}=${kit.accessToken({ sub })}`;
+
+@Controller()
+class CookieController {
+  @Get('protected')
+  protectedRoute(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+
+  @Public()
+  @Get('optional')
+  optional(@CurrentUser('sub') sub: string | undefined) {
+    return { sub: sub ?? null };
+  }
+
+  @Public()
+  @UseGuards(AuthGuard('cognito-jwt'))
+  @Get('passport')
+  passport(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+/** A handshake that admits only a valid token, read as the guard reads it. */
+@WebSocketGateway({ namespace: '/checked' })
+class CheckedGateway implements OnGatewayInit {
+  constructor(private readonly verifier: CognitoTokenVerifier) {}
+
+  afterInit(namespace: Namespace) {
+    namespace.use(cognitoHandshake(this.verifier));
+  }
+
+  @SubscribeMessage('whoami')
+  whoami(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+/** No handshake check: each message is judged on its own. */
+@WebSocketGateway({ namespace: '/open' })
+class OpenGateway {
+  @SubscribeMessage('whoami')
+  whoami(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+function cookieApp(adapter: (typeof ADAPTERS)[number]) {
+  @Module({
+    imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenCookie: COOKIE }), testGraphqlModule(adapter)],
+    controllers: [CookieController],
+    providers: [MeResolver, CheckedGateway, OpenGateway],
+  })
+  class CookieAppModule {}
+  return startApp({ imports: [CookieAppModule] }, { adapter });
+}
+
+describe.each(ADAPTERS)(
+  'an Authorization header that is not a bearer token keeps the cookie unread (%s)',
+  (adapter) => {
+    let app: RunningApp;
+    const sockets = new SocketClients();
+    beforeAll(async () => {
+      app = await cookieApp(adapter);
+    });
+    afterEach(() => sockets.closeAll());
+    afterAll(async () => {
+      sockets.closeAll();
+      await app?.close();
+    });
+
+    it('the cookie alone is read on every path (the control)', async () => {
+      const cookie = cookieOf('from-cookie');
+      expect((await get(`${app.url}/protected`, { cookie })).json()).toEqual({ sub: 'from-cookie' });
+      expect((await get(`${app.url}/passport`, { cookie })).json()).toEqual({ sub: 'from-cookie' });
+      expect((await postQuery(app.url, '{ me { sub } }', { cookie })).json()).toEqual({
+        data: { me: { sub: 'from-cookie' } },
+      });
+      const socket = await sockets.connect(`${app.url}/checked`, { headers: { cookie } });
+      expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: 'from-cookie' } });
+    });
+
+    it.each(NOT_BEARER)('the guard answers 401 Bearer to %s', async (_case, authorization) => {
+      const res = await get(`${app.url}/protected`, { authorization, cookie: cookieOf('from-cookie') });
+      expect({ status: res.status, challenge: res.headers['www-authenticate'] }).toEqual({
+        status: 401,
+        challenge: 'Bearer',
+      });
+    });
+
+    it.each(NOT_BEARER)('a public route has no user with %s', async (_case, authorization) => {
+      const res = await get(`${app.url}/optional`, { authorization, cookie: cookieOf('from-cookie') });
+      expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { sub: null } });
+    });
+
+    it.each(NOT_BEARER)("AuthGuard('cognito-jwt') answers 401 Bearer to %s", async (_case, authorization) => {
+      const res = await get(`${app.url}/passport`, { authorization, cookie: cookieOf('from-cookie') });
+      expect({ status: res.status, challenge: res.headers['www-authenticate'] }).toEqual({
+        status: 401,
+        challenge: 'Bearer',
+      });
+    });
+
+    it.each(NOT_BEARER)('GraphQL answers UNAUTHENTICATED to %s', async (_case, authorization) => {
+      const res = await postQuery(app.url, '{ me { sub } }', { authorization, cookie: cookieOf('from-cookie') });
+      const body = res.json();
+      expect(body.data).toBeNull();
+      expect(body.errors.map((error: any) => error.extensions.code)).toEqual(['UNAUTHENTICATED']);
+      expect(res.body).not.toContain('from-cookie');
+    });
+
+    it.each(NOT_BEARER)('the socket.io handshake is refused with 401 for %s', async (_case, authorization) => {
+      const refusal = await sockets.refusal(`${app.url}/checked`, {
+        headers: { authorization, cookie: cookieOf('from-cookie') },
+      });
+      expect({ status: refusal.status, error: refusal.error }).toEqual({ status: 401, error: 'unauthorized' });
+    });
+
+    it.each(NOT_BEARER)('a gateway message is refused with 401 for %s', async (_case, authorization) => {
+      const socket = await sockets.connect(`${app.url}/open`, {
+        headers: { authorization, cookie: cookieOf('from-cookie') },
+      });
+      const reply = await ask(socket, 'whoami');
+      expect(reply).toEqual({ exception: expect.objectContaining({ status: 401, error: 'unauthorized' }) });
+    });
+  },
+);
