@@ -24,6 +24,7 @@ import { assertRules, type AuthorizerRules, ruleNameOf } from './authorizer-rule
 import { isHttpApiEvent, tokenOfAuthorizerEvent } from './authorizer-token.js';
 import { type CognitoAuthorizerOptions, resolveAuthorizerOptions } from './cognito-authorizer.options.js';
 import { createStandaloneVerifier, type StandaloneVerifier } from './standalone-verifier.js';
+import type { CheckObservation } from '../verification/token-checker.js';
 
 /** An API Gateway Lambda authorizer; `ready` settles when its start-up work (`preloadKeys`) is done. */
 export interface CognitoAuthorizer {
@@ -73,13 +74,12 @@ interface AuthorizerRun {
 async function authorizeEvent(event: CognitoAuthorizerEvent, run: AuthorizerRun): Promise<CognitoAuthorizerResult> {
   const simple = run.simpleResponse && isHttpApiEvent(event);
   const resource = simple ? '' : stageWildcardArn(methodArnOf(event));
-  const attempt = new Attempt(run);
+  const attempt = new Attempt();
   let user: CognitoUser;
   try {
     const token = tokenOfAuthorizerEvent(event, run.cookie);
     if (token === null) throw new MissingTokenError();
-    attempt.noteCacheHit(token);
-    user = await run.verification.verifier.verify(token);
+    user = await run.verification.checker.check(token, attempt.observation);
   } catch (error) {
     attempt.failed(error);
     return refuse(error, simple, resource);
@@ -131,13 +131,10 @@ function refuse(error: unknown, simple: boolean, resource: string): CognitoAutho
 /** One authentication attempt, published on the `authenticate` channel when someone listens. */
 class Attempt {
   private readonly startedAt = authenticateChannel.hasSubscribers ? performance.now() : 0;
-  private cacheHit = false;
-
-  constructor(private readonly run: AuthorizerRun) {}
-
-  noteCacheHit(token: string): void {
-    if (authenticateChannel.hasSubscribers) this.cacheHit = this.run.verification.cache.get(token) !== undefined;
-  }
+  /** Filled in by the checker, only when someone listens. */
+  readonly observation: CheckObservation | undefined = authenticateChannel.hasSubscribers
+    ? { cacheHit: false }
+    : undefined;
 
   succeeded(user: CognitoUser): void {
     if (!authenticateChannel.hasSubscribers) return;
@@ -154,7 +151,7 @@ class Attempt {
   private publish(fields: Pick<CognitoAuthenticateEvent, 'result' | 'status' | 'reason' | 'userPoolId' | 'tokenUse'>) {
     const message: CognitoAuthenticateEvent = {
       ...fields,
-      cacheHit: this.cacheHit,
+      cacheHit: this.observation?.cacheHit ?? false,
       transport: 'lambda',
       durationMs: performance.now() - this.startedAt,
     };

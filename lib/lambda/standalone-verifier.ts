@@ -1,14 +1,15 @@
 import { Logger } from '@nestjs/common';
 import { VerifiedTokenCache } from '../cache/verified-token.cache.js';
 import type { CognitoAuthConfig } from '../cognito-auth.config.js';
-import { CognitoTokenVerifier } from '../cognito-token.verifier.js';
 import { CognitoJwksService } from '../jwks/cognito-jwks.service.js';
+import { UserPoolDirectory } from '../pools/user-pool-directory.js';
 import { CognitoRevocationService } from '../revocation/cognito-revocation.service.js';
+import { TokenChecker } from '../verification/token-checker.js';
 
-/** The module's verifier and the services behind it, wired by hand: no Nest application, no `@nestjs/core`. */
+/** The module's token checks and the services behind them, wired by hand: no Nest application, no `@nestjs/core`. */
 export interface StandaloneVerifier {
-  readonly verifier: CognitoTokenVerifier;
-  readonly cache: VerifiedTokenCache;
+  /** What `CognitoTokenVerifier.verify` runs: cache, checks, key, signature, revocation, custom check. */
+  readonly checker: TokenChecker;
   /**
    * Settles once the start-up work is done: the revocation list loaded, and with `preloadKeys`
    * the key sets downloaded. Rejects only under `preloadKeys: 'required'` when a download failed.
@@ -16,14 +17,14 @@ export interface StandaloneVerifier {
   readonly ready: Promise<void>;
 }
 
-/** Builds what `CognitoAuthModule` builds, and starts what it starts when the application boots. */
+/** Builds what `CognitoAuthModule` builds for token checks, and starts what it starts when the application boots. */
 export function createStandaloneVerifier(config: CognitoAuthConfig): StandaloneVerifier {
-  const cache = new VerifiedTokenCache(config);
   const jwks = new CognitoJwksService(config);
   const revocations = new CognitoRevocationService(config);
-  const verifier = new CognitoTokenVerifier(config, jwks, cache, revocations);
+  const pools = new UserPoolDirectory(config, jwks);
+  const checker = new TokenChecker(config, jwks, new VerifiedTokenCache(config), revocations, pools);
   const ready = Promise.all([jwks.onModuleInit(), startRevocations(revocations)]).then(() => undefined);
-  return { verifier, cache, ready };
+  return { checker, ready };
 }
 
 /** An unreachable Redis does not stop the authorizer: the store logs, and its failure policy decides. */

@@ -419,3 +419,52 @@ function listOf(value: string | readonly string[]): string[] {
 function requestId(): string {
   return randomUUID();
 }
+
+/** The invocation context a Lambda handler gets as its second argument (the fields AWS documents). */
+export interface LambdaContext {
+  callbackWaitsForEmptyEventLoop: boolean;
+  functionName: string;
+  functionVersion: string;
+  invokedFunctionArn: string;
+  memoryLimitInMB: string;
+  awsRequestId: string;
+  logGroupName: string;
+  logStreamName: string;
+  getRemainingTimeInMillis(): number;
+  done(error?: Error, result?: unknown): void;
+  fail(error: Error | string): void;
+  succeed(message: unknown): void;
+}
+
+/** Options of {@link lambdaContext}. */
+export interface LambdaContextOptions {
+  /** Default `handler`. */
+  functionName?: string;
+  /** Default `us-east-1`. */
+  region?: string;
+  /** Default `123456789012`. */
+  accountId?: string;
+  /** The invocation's time limit, counted from this call. Default 30000 ms. */
+  timeoutMs?: number;
+}
+
+/** A Lambda invocation context with a new request id. */
+export function lambdaContext(options: LambdaContextOptions = {}): LambdaContext {
+  const functionName = options.functionName ?? 'handler';
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const region = options.region ?? DEFAULTS.region;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${region}:${options.accountId ?? DEFAULTS.accountId}:function:${functionName}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${requestId().replaceAll('-', '')}`,
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}

@@ -1,4 +1,9 @@
-import type { CognitoAuthOptions, CognitoAuthorizationRules, CognitoTokenUse } from 'nestjs-cognito-auth';
+import type {
+  CognitoAuthOptions,
+  CognitoAuthorizationRules,
+  CognitoPreloadKeys,
+  CognitoTokenUse,
+} from 'nestjs-cognito-auth';
 
 export type HttpAdapterName = 'express' | 'fastify';
 
@@ -36,6 +41,7 @@ export function readSampleConfig(env: Record<string, string | undefined>): Sampl
       jwksUri: env.COGNITO_JWKS_URI || undefined,
       fallbackPolicy: readFallbackPolicy(env.COGNITO_FALLBACK_GROUPS),
       tokenCookie: env.COGNITO_TOKEN_COOKIE || undefined,
+      preloadKeys: readPreloadKeys(env.COGNITO_PRELOAD_KEYS),
     },
     swaggerSignIn: readSwaggerSignIn(env),
     revocationRedisUrl: readRedisUrl(env.REVOCATION_REDIS_URL),
@@ -66,6 +72,11 @@ function readRedisUrl(value: string | undefined): string | undefined {
   if (!value) return undefined;
   if (!/^rediss?:\/\/[^/\s]+/.test(value)) throw new Error('REVOCATION_REDIS_URL must look like redis://host:port');
   return value;
+}
+
+/** COGNITO_PRELOAD_KEYS: `off` (default), `best-effort` or `required`; the module checks the value. */
+function readPreloadKeys(value: string | undefined): CognitoPreloadKeys | undefined {
+  return (value || undefined) as CognitoPreloadKeys | undefined;
 }
 
 function readAdapter(value: string | undefined): HttpAdapterName {
