@@ -94,6 +94,7 @@ const {
   DEFAULT_CACHE_ENTRIES: MODULE_CACHE_ENTRIES,
 } = await import('./bench/verify.mjs');
 const { measureCacheEntryBytes, cacheMemoryTokensNeeded } = await import('./bench/cache-memory.mjs');
+const { runTenantBench, tenantGoal } = await import('./bench/tenants.mjs');
 
 const state = { kit: undefined, pool: undefined };
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -144,6 +145,7 @@ async function main() {
     memory: {},
     cacheEntry: undefined,
     verification: undefined,
+    tenants: {},
     profile: undefined,
   };
   state.kit = await createCognitoTestKit({ region: REGION, userPoolId: USER_POOL_ID, issuer: ISSUER });
@@ -172,6 +174,10 @@ async function main() {
     });
     results.verification = verification;
     if (cpuProfile) (results.profile ??= {}).moduleVerify = await saveProfile('module-verify', cpuProfile);
+  }
+  if (!options.only || options.only === 'tenants') {
+    for (const adapter of options.adapters)
+      results.tenants[adapter] = await runTenantBench(state.kit, adapter, options, log);
   }
   if (options.profile && (!options.only || options.only === 'http')) {
     for (const adapter of options.adapters) {
@@ -656,6 +662,7 @@ function goals(results) {
         (entry ? `; ${Math.round(entry.bytesPerEntry)} bytes per cache entry` : ''),
     });
   }
+  for (const [adapter, t] of Object.entries(results.tenants)) add(tenantGoal(adapter, t));
   const v = results.verification;
   if (v) {
     const row = (method) => v.rows.find((r) => r.method === method);

@@ -10,7 +10,8 @@ const HELP = `Usage: npm run bench -- [options]   (or: node scripts/bench.mjs [o
   --rounds N          rounds of the verification-alone section, median reported (default 5)
   --memory-tokens N   distinct tokens sent to each fresh process of the memory run (default 100000)
   --cache-entries N   cache entries measured for the bytes-per-entry reading (default 10000)
-  --only PART         http | verify | memory: run one part only
+  --tenants N         pools of the many-tenant scenario (default 1000)
+  --only PART         http | verify | memory | tenants: run one part only
   --profile           also CPU-profile the cold path (distinct tokens): the server child during a
                       distinct-token run, and the module's verification path in-process
   --no-pin            do not pin the server processes to the last CPU (taskset); pinned by default
@@ -33,6 +34,7 @@ export function parseOptions(argv) {
     distinctWarmupRequests: quick ? 600 : 2000,
     memoryTokens: quick ? 20_000 : 100_000,
     cacheEntries: quick ? 2_000 : 10_000,
+    tenants: 1000,
     only: undefined,
     profile: false,
     pin: true,
@@ -77,6 +79,9 @@ export function parseOptions(argv) {
       case '--cache-entries':
         options.cacheEntries = Math.round(positive(flag, value()));
         break;
+      case '--tenants':
+        options.tenants = Math.round(positive(flag, value()));
+        break;
       case '--rounds':
         options.rounds = Math.round(positive(flag, value()));
         break;
@@ -89,7 +94,8 @@ export function parseOptions(argv) {
       }
       case '--only': {
         const v = value();
-        if (!['http', 'verify', 'memory'].includes(v)) fail(`--only must be http, verify or memory, got ${v}`);
+        if (!['http', 'verify', 'memory', 'tenants'].includes(v))
+          fail(`--only must be http, verify, memory or tenants, got ${v}`);
         options.only = v;
         break;
       }

@@ -61,9 +61,10 @@ export function serverPlacement() {
  * control, raw, aws): paired-apps.mjs, those apps in one process, at `urls[name]`; `url` is the
  * first one's. `controlToken`: the token whose /me answer the control hands out. The twins get
  * the kit's key set (`raw` knows the key in advance, `aws` caches it): they fetch nothing.
- * `profile: true` preloads profiler-preload.mjs and opens an IPC channel to drive it.
+ * `profile: true` preloads profiler-preload.mjs and opens an IPC channel to drive it. `main`
+ * replaces the child's entry (tenant-apps.mjs), `env` adds to its environment.
  */
-export async function startSampleApp(kit, { adapter, profile = false, apps, controlToken }) {
+export async function startSampleApp(kit, { adapter, profile = false, apps, controlToken, main, env: extraEnv }) {
   const names = apps ?? ['sample'];
   const ports = {};
   for (const name of names) ports[name] = await findFreePort();
@@ -82,10 +83,11 @@ export async function startSampleApp(kit, { adapter, profile = false, apps, cont
       ? { BENCH_APPS: names.join(','), BENCH_PORTS: JSON.stringify(ports), BENCH_JWKS: JSON.stringify(kit.jwks) }
       : {}),
     ...(controlToken ? { BENCH_CONTROL_TOKEN: controlToken } : {}),
+    ...extraEnv,
   };
   const execArgv = profile ? ['--import', PROFILER_PRELOAD] : [];
   const stdio = profile ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
-  const command = [process.execPath, ...execArgv, apps ? PAIRED_MAIN : APP_MAIN];
+  const command = [process.execPath, ...execArgv, main ?? (apps ? PAIRED_MAIN : APP_MAIN)];
   const pinned = serverCpu();
   const child =
     pinned === undefined
