@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { VerifiedTokenCache } from './cache/verified-token.cache.js';
 import { COGNITO_AUTH_CONFIG, COGNITO_AUTH_OPTIONS } from './cognito-auth.constants.js';
 import { resolveCognitoAuthConfig } from './cognito-auth.config.js';
+import { CognitoStartupLog } from './cognito-startup-log.js';
 import { CognitoFallbackGuard } from './cognito-fallback.guard.js';
 import { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
 import { GatewayGuardBinder } from './contexts/gateway-guard.binder.js';
@@ -65,7 +66,7 @@ export class CognitoAuthModule {
     return {
       module: CognitoAuthModule,
       imports,
-      providers: [...optionsProviders, keyOverridesProvider, configProvider, ...services, CognitoMetricsService, ...appGuard],
+      providers: [...optionsProviders, keyOverridesProvider, configProvider, CognitoStartupLog, ...services, CognitoMetricsService, ...appGuard],
       exports: [COGNITO_AUTH_OPTIONS, COGNITO_AUTH_CONFIG, ...services],
     };
   }

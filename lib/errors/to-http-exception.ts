@@ -18,7 +18,11 @@ export class CognitoHttpException extends HttpException {
   /** The headers of the answer, as the guard sends them. */
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(answer: FailureAnswer, options?: { cause?: unknown }) {
+  constructor(
+    /** The whole answer (status, code, message, headers), for transports other than HTTP. */
+    readonly answer: FailureAnswer,
+    options?: { cause?: unknown },
+  ) {
     super(
       { statusCode: answer.status, message: answer.message, error: HTTP_REASONS[answer.status] },
       answer.status,
