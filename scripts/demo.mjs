@@ -173,6 +173,10 @@ async function request(path, token, method = 'GET') {
 function printInstructions(pool, tokens) {
   const curl = `curl -s ${BASE_URL}`;
   const bearer = (name) => `-H "Authorization: Bearer $${name}"`;
+  const metrics =
+    process.env.COGNITO_METRICS === 'prometheus'
+      ? `${curl}/metrics | grep '^cognito_auth'`
+      : `# Metrics: run COGNITO_METRICS=prometheus npm start, then: ${curl}/metrics | grep '^cognito_auth'`;
   print(`
 cognito-local emulator: ${state.emulator.endpoint} (pool ${pool.userPoolId}, app client ${pool.clientId})
 sample app:             ${BASE_URL}
@@ -196,9 +200,26 @@ curl -si ${BASE_URL}/orders ${bearer('ACCESS_TOKEN')}  # 403: the emulator only 
 # GraphQL:    ${BASE_URL}/graphql
 ${curl}/graphql ${bearer('ACCESS_TOKEN')} -H 'content-type: application/json' -d '{"query":"{ me { sub username groups } }"}'
 
+# socket.io, namespace /events: "whoami" is acknowledged with alice's sub (run from this folder)
+${socketLine('ACCESS_TOKEN')}
+
+# The key sets and the revocation store, as a health check sees them
+${curl}/health/auth
+${metrics}
+
 # Sign out: revokes alice's sign-in (her access and ID tokens) until they expire
 curl -si -X POST ${BASE_URL}/logout ${bearer('ACCESS_TOKEN')}  # 204
 curl -si ${BASE_URL}/me ${bearer('ACCESS_TOKEN')}  # now 401 invalid_token: "The token has been revoked"`);
+}
+
+/** A node one-liner that asks the sample app's gateway "whoami" with the token in $name. */
+function socketLine(name) {
+  const url = `${BASE_URL}/events`;
+  return [
+    `node -e "const s = require('socket.io-client').io('${url}', { auth: { token: process.env.${name} } });`,
+    `s.on('connect_error', (e) => { console.log(e.data ?? e.message); process.exit(1); });`,
+    `s.emit('whoami', {}, (reply) => { console.log(JSON.stringify(reply)); process.exit(0); });"`,
+  ].join(' ');
 }
 
 function print(text) {

@@ -34,6 +34,7 @@ const DEMO_PASSWORD = 'Demo-Passw0rd!'; // scripts/demo.mjs: must never be print
 const BUILD_TIMEOUT_MS = 120_000;
 const READY_TIMEOUT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 8_000;
+const execFileAsync = promisify(execFile);
 const JWT = '[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+';
 
 interface Demo {
@@ -50,7 +51,14 @@ const knownPids = new Set<number>();
 
 function startDemo(args: string[], appPort: number, { detached = false } = {}): Demo {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(appPort) };
-  for (const name of ['COGNITO_TOKEN_USE', 'HTTP_ADAPTER', 'DEMO_APP_MAIN', 'DEMO_SMOKE', 'NODE_OPTIONS'])
+  for (const name of [
+    'COGNITO_TOKEN_USE',
+    'COGNITO_METRICS',
+    'HTTP_ADAPTER',
+    'DEMO_APP_MAIN',
+    'DEMO_SMOKE',
+    'NODE_OPTIONS',
+  ])
     delete env[name];
   const child = spawn(process.execPath, [DEMO, ...args], {
     cwd: ROOT,
@@ -68,6 +76,16 @@ function startDemo(args: string[], appPort: number, { detached = false } = {}): 
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   return { child, pid: child.pid, appPort, stdout: () => out, stderr: () => err, exited };
+}
+
+/** The socket.io one-liner the demo printed. */
+function socketLine(demo: Demo): string {
+  const line = demo
+    .stdout()
+    .split('\n')
+    .find((candidate) => candidate.startsWith('node -e "'));
+  if (!line) throw new Error(`the socket.io line was not printed\n${describeOutput(demo)}`);
+  return line;
 }
 
 const describeOutput = (demo: Demo) => `stdout:\n${demo.stdout()}\nstderr (tail):\n${demo.stderr().slice(-3000)}`;
@@ -253,8 +271,21 @@ describe('npm start (scripts/demo.mjs)', () => {
     expect(
       lines.some((line) => line.startsWith(`curl -si ${base}/admin -H "Authorization: Bearer $BOB_ACCESS_TOKEN"`)),
     ).toBe(true);
+    expect(lines).toContain(`curl -s ${base}/health/auth`);
+    expect(lines).toContain(
+      `# Metrics: run COGNITO_METRICS=prometheus npm start, then: curl -s ${base}/metrics | grep '^cognito_auth'`,
+    );
+    expect(socketLine(demo)).toMatch(
+      /^node -e "const s = require\('socket.io-client'\)\.io\('http:\/\/127\.0\.0\.1:\d+\/events'/,
+    );
     expect(lines).toContain('smoke: all checks passed');
     expect(out).not.toMatch(/FAIL/);
+    // the module's one start-up line, among the app's logs
+    expect(demo.stderr()).toMatch(
+      new RegExp(
+        `Accepting pool local_\\w+ \\(issuer http://127\\.0\\.0\\.1:${emuPort}/local_\\w+, clients \\w+, access tokens, keys from http://127\\.0\\.0\\.1:${emuPort}/`,
+      ),
+    );
     // stdout stays copy-pasteable: app logs go to stderr, and the users' password is never printed
     expect(out).not.toContain('[Nest]');
     expect(demo.stderr()).toContain('[sample-app]');
@@ -284,6 +315,16 @@ describe('npm start (scripts/demo.mjs)', () => {
     expect((await get(`${base}/admin`, bearer(printed(demo, 'BOB_ACCESS_TOKEN')))).status).toBe(403);
     expect((await get(`${base}/me`, bearer(printed(demo, 'ID_TOKEN')))).status).toBe(401);
     expect(await refusesConnections(emuPort)).toBe(false); // the emulator runs meanwhile
+    // the printed socket.io line, run as printed, with the printed token
+    const socket = await execFileAsync('sh', ['-c', socketLine(demo)], {
+      cwd: ROOT,
+      env: { ...process.env, ACCESS_TOKEN: printed(demo, 'ACCESS_TOKEN') },
+      timeout: 15_000,
+    });
+    expect(JSON.parse(socket.stdout)).toEqual({ sub: decodeJwt(printed(demo, 'ACCESS_TOKEN')).payload.sub });
+    const health = await get(`${base}/health/auth`);
+    expect(health.status).toBe(200);
+    expect(health.json()).toMatchObject({ status: 'ok' });
 
     process.kill(demo.pid, 'SIGINT');
     const exit = await within(demo.exited, EXIT_TIMEOUT_MS, 'demo exit after SIGINT');
