@@ -2,9 +2,8 @@ import type { ExecutionContext } from '@nestjs/common';
 import { toAnswer } from '../errors/failure-answer.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import { authorizeChannel, type CognitoAuthorizeEvent } from '../observability/cognito-channels.js';
-import type { AuthorizationRules } from './authorization-rules.js';
+import { type ActiveRule, activeRulesOf, type AuthorizationRules } from './authorization-rules.js';
 import type { PolicyRunnerLike } from './rule-kind.js';
-import { RULE_LIST } from './rule-kinds.js';
 
 export type { PolicyRunnerLike } from './rule-kind.js';
 
@@ -19,40 +18,47 @@ export function authorize(
   context: ExecutionContext,
   runner: PolicyRunnerLike,
 ): void | Promise<void> {
-  return checkFrom(0, 'none', rules, user, context, runner);
+  return checkFrom(activeRulesOf(rules), 0, user, context, runner);
 }
 
 function checkFrom(
+  active: readonly ActiveRule[],
   from: number,
-  decided: string,
-  rules: AuthorizationRules,
   user: CognitoUser,
   context: ExecutionContext,
   runner: PolicyRunnerLike,
 ): void | Promise<void> {
-  for (let index = from; index < RULE_LIST.length; index++) {
-    const kind = RULE_LIST[index]!;
-    const items = rules[kind.name];
-    if (items.length === 0) continue;
-    decided = kind.name;
-    let pending: void | Promise<void>;
-    try {
-      pending = kind.check(items, user, context, runner);
-    } catch (refusal) {
-      throw denied(decided, refusal);
+  let index = from;
+  try {
+    for (; index < active.length; index++) {
+      const { kind, items } = active[index]!;
+      const pending = kind.check(items, user, context, runner);
+      if (pending) return checkAfter(pending, active, index, user, context, runner);
     }
-    if (pending) {
-      const rule = decided;
-      return pending.then(
-        () => checkFrom(index + 1, rule, rules, user, context, runner),
-        (refusal: unknown) => {
-          throw denied(rule, refusal);
-        },
-      );
-    }
+  } catch (refusal) {
+    throw denied(active[index]!.kind.name, refusal);
   }
-  if (authorizeChannel.hasSubscribers) publish({ result: 'allowed', rule: decided, status: 200 });
+  if (authorizeChannel.hasSubscribers) {
+    publish({ result: 'allowed', rule: active.at(-1)?.kind.name ?? 'none', status: 200 });
+  }
   return undefined;
+}
+
+/** The rest of the kinds, once the one at `index` allowed. */
+function checkAfter(
+  pending: Promise<void>,
+  active: readonly ActiveRule[],
+  index: number,
+  user: CognitoUser,
+  context: ExecutionContext,
+  runner: PolicyRunnerLike,
+): Promise<void> {
+  return pending.then(
+    () => checkFrom(active, index + 1, user, context, runner),
+    (refusal: unknown) => {
+      throw denied(active[index]!.kind.name, refusal);
+    },
+  );
 }
 
 function denied(rule: string, refusal: unknown): unknown {

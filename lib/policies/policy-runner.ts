@@ -83,7 +83,9 @@ export class PolicyRunner implements PolicyRunnerLike {
     );
   }
 
-  private evaluate(policy: CognitoPolicy, user: CognitoUser, context: ExecutionContext): unknown {
+  /** Policies get the principal the guard placed: the app's own user with `transformUser`, else the Cognito user. */
+  private evaluate(policy: CognitoPolicy, cognitoUser: CognitoUser, context: ExecutionContext): unknown {
+    const user = getRequestFromContext(context)?.user ?? cognitoUser;
     if (isPolicyClass(policy)) {
       const handler = this.handlerOf(policy, context);
       return handler instanceof Promise

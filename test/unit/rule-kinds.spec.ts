@@ -6,6 +6,7 @@ import { CognitoAuthConfigError } from '../../lib/errors/cognito-auth.errors.js'
 import type { CognitoUser } from '../../lib/interfaces/cognito-user.interface.js';
 import { hasAnyRule, NO_RULES, resolveFallbackPolicy, rulesFrom } from '../../lib/policies/authorization-rules.js';
 import { authorize } from '../../lib/policies/authorize.js';
+import type { RuleKind } from '../../lib/policies/rule-kind.js';
 import { RULE_KINDS, RULE_LIST } from '../../lib/policies/rule-kinds.js';
 
 /** For each kind: decorator arguments, and the user that the resulting rule admits and one it refuses. */
@@ -57,13 +58,12 @@ describe('the table of rule kinds', () => {
     expect(() => authorize(rules, userWith(sample.refuses), context, runner)).toThrow();
   });
 
-  it.each(Object.entries(SAMPLES))('%s: stacked decorators keep every item, in the order written', (name, sample) => {
-    const kind = RULE_KINDS[name as keyof typeof RULE_KINDS];
+  it.each(Object.entries(SAMPLES))('%s: stacked decorators keep every item', (name, sample) => {
+    const kind: RuleKind<string, unknown> = RULE_KINDS[name as keyof typeof RULE_KINDS];
     class Target {
       handler() {}
     }
     const descriptor = Object.getOwnPropertyDescriptor(Target.prototype, 'handler')!;
-    // Decorators run bottom-up: the second one written runs first.
     ruleDecorator(kind, sample.args)(Target.prototype, 'handler', descriptor);
     ruleDecorator(kind, sample.args)(Target.prototype, 'handler', descriptor);
     expect(Reflect.getOwnMetadata(kind.metadataKey, descriptor.value)).toHaveLength(2);
