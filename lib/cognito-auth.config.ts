@@ -47,6 +47,10 @@ export interface CognitoAuthConfig {
   readonly customCheck?: (context: CognitoCustomCheckContext) => void | Promise<void>;
   /** How long the app's own code (custom check, policies) may take before a 503. */
   readonly callbackTimeoutMs: number;
+  /** Makes the app's principal from a verified user (a function, or a class resolved at start-up). */
+  readonly transformUser?: CognitoAuthOptions['transformUser'];
+  readonly transformUserMaxAgeMs: number;
+  readonly transformUserTimeoutMs: number;
   readonly revocation: ResolvedRevocationConfig;
   /** The rules of routes that have none of their own (validated `fallbackPolicy`). */
   readonly fallbackPolicy?: AuthorizationRules;
@@ -113,6 +117,9 @@ export function resolveCognitoAuthConfig(
     tokenCacheMaxEntries: readNumber(options, 'tokenCacheMaxEntries', DEFAULTS.tokenCacheMaxEntries, 0),
     customCheck: options.customCheck,
     callbackTimeoutMs: readNumber(options, 'callbackTimeoutMs', DEFAULTS.callbackTimeoutMs, 1),
+    transformUser: readTransformUser(options.transformUser),
+    transformUserMaxAgeMs: readNumber(options, 'transformUserMaxAgeMs', DEFAULTS.transformUserMaxAgeMs, 0),
+    transformUserTimeoutMs: readNumber(options, 'transformUserTimeoutMs', DEFAULTS.transformUserTimeoutMs, 1),
     revocation: resolveRevocationConfig(options.revocation),
     fallbackPolicy: resolveFallbackPolicy(options.fallbackPolicy),
     ...readTokenSources(options),
@@ -349,4 +356,11 @@ function readChoice<T extends string>(value: unknown, choices: readonly T[], fal
     throw new CognitoAuthConfigError(`${name} must be one of ${choices.join(', ')}`);
   }
   return chosen as T;
+}
+
+function readTransformUser(value: unknown): CognitoAuthOptions['transformUser'] {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new CognitoAuthConfigError('transformUser must be a function or an injectable class with a transform method');
+  }
+  return value as CognitoAuthOptions['transformUser'];
 }

@@ -28,6 +28,8 @@ export const DEFAULTS = {
   preloadKeys: 'off',
   tokenCacheMaxEntries: 10_000,
   callbackTimeoutMs: 5_000,
+  transformUserMaxAgeMs: 300_000,
+  transformUserTimeoutMs: 5_000,
   userPoolCacheTtlMs: 300_000,
   userPoolCacheMaxEntries: 10_000,
   userPoolResolveTimeoutMs: 5_000,

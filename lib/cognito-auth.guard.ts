@@ -113,6 +113,7 @@ export class CognitoAuthGuard implements CanActivate {
     this.authConfig ??= moduleRef.get<CognitoAuthConfig>(COGNITO_AUTH_CONFIG, { strict: false });
   }
 
+  /** The verdict judged by `handleRequest`, then the principal, the user placed, the route's rules. */
   private settle(
     context: ExecutionContext,
     request: any,
@@ -120,15 +121,37 @@ export class CognitoAuthGuard implements CanActivate {
     error: unknown,
     verified: CognitoUser | undefined,
   ): true | Promise<true> {
-    let user: CognitoUser | null;
+    let user: CognitoUser;
+    let principal: object | Promise<object>;
     try {
       user = this.handleRequest(error, verified, context);
+      principal = this.authenticator.principalOf(user);
     } catch (refusal) {
-      if (!policy.isPublic) throw this.handleFailure(refusal, context);
-      user = null;
+      return this.admitNobody(context, request, policy, refusal);
     }
-    this.setUser(request, context, user);
-    if (!user || policy.isPublic) return true;
+    if (!(principal instanceof Promise)) return this.admit(context, request, policy, user, principal);
+    return principal.then(
+      (made) => this.admit(context, request, policy, user, made),
+      (refusal: unknown) => this.admitNobody(context, request, policy, refusal),
+    );
+  }
+
+  /** A refusal: answered on a protected route; on a `@Public()` route, the request goes on with no user. */
+  private admitNobody(context: ExecutionContext, request: any, policy: RoutePolicy, refusal: unknown): true {
+    if (!policy.isPublic) throw this.handleFailure(refusal, context);
+    this.setUser(request, context, null, null);
+    return true;
+  }
+
+  private admit(
+    context: ExecutionContext,
+    request: any,
+    policy: RoutePolicy,
+    user: CognitoUser,
+    principal: object,
+  ): true | Promise<true> {
+    this.setUser(request, context, principal, user);
+    if (policy.isPublic) return true;
     let pending: void | Promise<void>;
     try {
       pending = this.authorizeUser(policy, user, context);
@@ -155,11 +178,11 @@ export class CognitoAuthGuard implements CanActivate {
     return authorize(rules, user, context, this.policyRunner);
   }
 
-  /** Puts the user where `getRequest` points and where `@CurrentUser()` reads it, if that differs. */
-  private setUser(request: any, context: ExecutionContext, user: CognitoUser | null): void {
+  /** Puts the users where `getRequest` points and where `@CurrentUser()` reads them, if that differs. */
+  private setUser(request: any, context: ExecutionContext, principal: object | null, user: CognitoUser | null): void {
     const adapter = contextAdapterOf(context);
-    adapter.placeUser(request, user, context);
+    adapter.placeUser(request, principal, user, context);
     const contextRequest = adapter.getRequest(context);
-    if (contextRequest && contextRequest !== request) adapter.placeUser(contextRequest, user, context);
+    if (contextRequest && contextRequest !== request) adapter.placeUser(contextRequest, principal, user, context);
   }
 }

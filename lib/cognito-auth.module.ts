@@ -1,12 +1,14 @@
 import { type DynamicModule, Global, Module, type Provider } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { VerifiedTokenCache } from './cache/verified-token.cache.js';
 import { COGNITO_AUTH_CONFIG, COGNITO_AUTH_OPTIONS } from './cognito-auth.constants.js';
 import { resolveCognitoAuthConfig } from './cognito-auth.config.js';
 import { CognitoStartupLog } from './cognito-startup-log.js';
 import { CognitoFallbackGuard } from './cognito-fallback.guard.js';
 import { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
+import { CognitoAuthExceptionFilter } from './errors/cognito-auth-exception.filter.js';
 import { GatewayGuardBinder } from './contexts/gateway-guard.binder.js';
+import { CognitoPrincipals } from './identity/cognito-principals.js';
 import { CognitoAuthenticator } from './pipeline/cognito-authenticator.js';
 import { TokenChecker } from './verification/token-checker.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
@@ -17,8 +19,9 @@ import type {
 } from './interfaces/cognito-auth-options.interface.js';
 import { CognitoHealthIndicator } from './health/cognito-health.indicator.js';
 import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
-import { CognitoMetricsService } from './observability/cognito-metrics.service.js';
 import { COGNITO_KEY_OVERRIDES, type CognitoKeyOverride } from './jwks/key-overrides.js';
+import { CognitoMetricsService } from './observability/cognito-metrics.service.js';
+import { UserPoolDirectory } from './pools/user-pool-directory.js';
 import { CognitoRevocationService } from './revocation/cognito-revocation.service.js';
 
 /**
@@ -53,8 +56,10 @@ export class CognitoAuthModule {
     const services = [
       VerifiedTokenCache,
       CognitoJwksService,
+      UserPoolDirectory,
       CognitoRevocationService,
       TokenChecker,
+      CognitoPrincipals,
       CognitoAuthenticator,
       CognitoTokenVerifier,
       CognitoJwtStrategy,
@@ -63,10 +68,12 @@ export class CognitoAuthModule {
     const appGuard: Provider[] = globalGuard
       ? [CognitoFallbackGuard, { provide: APP_GUARD, useExisting: CognitoFallbackGuard }, GatewayGuardBinder]
       : [];
+    // The module's errors thrown by app code (revoke(), verify()) get the guard's answers, not a 500.
+    const errorFilter: Provider = { provide: APP_FILTER, useClass: CognitoAuthExceptionFilter };
     return {
       module: CognitoAuthModule,
       imports,
-      providers: [...optionsProviders, keyOverridesProvider, configProvider, CognitoStartupLog, ...services, CognitoMetricsService, ...appGuard],
+      providers: [...optionsProviders, keyOverridesProvider, configProvider, CognitoStartupLog, ...services, CognitoMetricsService, ...appGuard, errorFilter],
       exports: [COGNITO_AUTH_OPTIONS, COGNITO_AUTH_CONFIG, ...services],
     };
   }

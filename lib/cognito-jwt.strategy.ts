@@ -7,6 +7,7 @@ import { CognitoTokenVerifier } from './cognito-token.verifier.js';
 import { setResponseHeaders } from './contexts/http.context.js';
 import { passportContext } from './contexts/passport.context.js';
 import { MissingTokenError } from './errors/cognito-auth.errors.js';
+import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { toHttpException } from './errors/to-http-exception.js';
 import { authenticatorOf } from './pipeline/authenticator-registry.js';
 import type { CognitoAuthenticator } from './pipeline/cognito-authenticator.js';
@@ -59,13 +60,31 @@ export class CognitoJwtStrategy extends Strategy implements OnModuleInit {
   override authenticate(request: any): void {
     const authenticator = authenticatorOfServer(request) ?? this.authenticator;
     const refuse = (error: unknown) => this.refuse(authenticator, request, error);
+    const admit = (user: CognitoUser, principal: object) => {
+      passportContext.placeUser(request, principal, user);
+      this.success(principal);
+    };
     try {
       const verdict = authenticator.authenticate(request, passportContext);
-      if (!(verdict instanceof Promise)) return this.success(verdict);
-      verdict.then((user) => this.success(user), refuse);
+      if (verdict instanceof Promise) {
+        verdict.then((user) => this.admitWithPrincipal(authenticator, user, admit, refuse), refuse);
+      } else {
+        this.admitWithPrincipal(authenticator, verdict, admit, refuse);
+      }
     } catch (error) {
       refuse(error);
     }
+  }
+
+  private admitWithPrincipal(
+    authenticator: CognitoAuthenticator,
+    user: CognitoUser,
+    admit: (user: CognitoUser, principal: object) => void,
+    refuse: (error: unknown) => void,
+  ): void {
+    const principal = authenticator.principalOf(user);
+    if (principal instanceof Promise) principal.then((made) => admit(user, made), refuse);
+    else admit(user, principal);
   }
 
   private refuse(authenticator: CognitoAuthenticator, request: any, error: unknown): void {

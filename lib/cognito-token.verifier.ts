@@ -1,9 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InvalidTokenError } from './errors/cognito-auth.errors.js';
+import { CognitoPrincipals } from './identity/cognito-principals.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { registerAuthenticator } from './pipeline/authenticator-registry.js';
 import { CognitoAuthenticator } from './pipeline/cognito-authenticator.js';
 import { TokenChecker } from './verification/token-checker.js';
+
+/** A verified token's Cognito user and the app's own user made from it (`transformUser`). */
+export interface CognitoAuthentication<TPrincipal extends object = CognitoUser> {
+  readonly user: CognitoUser;
+  readonly principal: TPrincipal;
+}
 
 /**
  * Verifies Cognito tokens for your own code (WebSockets, SSE, queues, microservices): the same
@@ -14,14 +21,16 @@ import { TokenChecker } from './verification/token-checker.js';
 export class CognitoTokenVerifier {
   constructor(
     private readonly checker: TokenChecker,
-    authenticator: CognitoAuthenticator,
+    private readonly authenticator: CognitoAuthenticator,
+    private readonly principals: CognitoPrincipals,
   ) {
     registerAuthenticator(this, authenticator);
   }
 
   /**
    * Resolves to the user of a valid token. Rejects with a `CognitoAuthError` saying why not
-   * (`InvalidTokenError`, `KeySetUnavailableError`, …), or with the `HttpException` a custom check threw.
+   * (`InvalidTokenError`, `KeySetUnavailableError`, …), or with the `HttpException` a custom
+   * check threw. It never calls `transformUser`.
    */
   verify(token: string): Promise<CognitoUser> {
     if (typeof token !== 'string') {
@@ -32,5 +41,22 @@ export class CognitoTokenVerifier {
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /**
+   * `verify`, then the app's own user (`transformUser`, once per token, as the guard does):
+   * resolves to `{ user, principal }` (the principal is the user without a transformer).
+   */
+  async authenticate<TPrincipal extends object = CognitoUser>(
+    token: string,
+  ): Promise<CognitoAuthentication<TPrincipal>> {
+    const user = await this.verify(token);
+    const principal = (await this.authenticator.principalOf(user)) as TPrincipal;
+    return { user, principal };
+  }
+
+  /** Drops the principals made for every token of `sub` in this process: the next request makes a new one. */
+  forgetUser(sub: string): void {
+    this.principals.forgetUser(sub);
   }
 }

@@ -25,8 +25,12 @@ export interface ContextAdapter {
    * every call is its own operation.
    */
   operationOf?(context: ExecutionContext): object | undefined;
-  /** Puts the user (or null on a public route) where the handler and `@CurrentUser()` read it. */
-  placeUser(request: any, user: CognitoUser | null, context: ExecutionContext): void;
+  /**
+   * Puts the principal (the app's user, or the Cognito user without `transformUser`) where the
+   * handler and `@CurrentUser()` read it (`user`), and the verified Cognito user where
+   * `@CurrentCognitoUser()` reads it (`cognitoUser`); both null on a public route without one.
+   */
+  placeUser(request: any, principal: object | null, user: CognitoUser | null, context?: ExecutionContext): void;
   /** Writes what the transport can carry of the answer and returns the error to throw. */
   refuse(failure: FailureAnswer, context: ExecutionContext): Error;
 }

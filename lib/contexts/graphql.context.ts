@@ -61,8 +61,10 @@ export const graphqlContext: ContextAdapter = {
   // Per operation, never per connection: over graphql-ws one upgrade request carries every
   // operation of the connection, and each must be checked against the clock and the deny-list.
   operationOf: (context) => graphqlContextOf(context) ?? undefined,
-  placeUser(request, user) {
-    if (request) request.user = user;
+  placeUser(request, principal, user) {
+    if (!request) return;
+    request.user = principal;
+    request.cognitoUser = user;
   },
   refuse(failure: FailureAnswer, context: ExecutionContext): Error {
     const graphqlContext = graphqlContextOf(context);

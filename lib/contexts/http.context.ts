@@ -9,8 +9,9 @@ export const httpContext: ContextAdapter = {
   // What switchToHttp().getRequest() returns, without the closures switchToHttp() allocates.
   getRequest: (context) => context.getArgByIndex(0),
   findToken: (request, tokenCookie) => tokenFromRequest(request, { cookie: tokenCookie }),
-  placeUser(request, user) {
-    request.user = user;
+  placeUser(request, principal, user) {
+    request.user = principal;
+    request.cognitoUser = user;
   },
   refuse(failure: FailureAnswer, context: ExecutionContext): Error {
     setResponseHeaders(context.getArgByIndex(1), failure.headers);

@@ -3,10 +3,12 @@ import { httpContext } from './http.context.js';
 
 /**
  * Requests authenticated by the Passport strategy (`AuthGuard('cognito-jwt')`): HTTP requests,
- * whose user Passport places itself (`request.user`) and whose refusals Passport reports.
+ * whose principal Passport places itself (`request.user`) and whose refusals Passport reports.
  */
 export const passportContext: ContextAdapter = {
   ...httpContext,
   transport: 'passport',
-  placeUser: () => undefined,
+  placeUser(request, _principal, user) {
+    request.cognitoUser = user;
+  },
 };

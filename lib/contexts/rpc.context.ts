@@ -9,7 +9,10 @@ import type { ContextAdapter } from './context-adapter.interface.js';
  * no headers, so only a custom token extractor can find a token in it.
  */
 export class CognitoMessageRequest {
-  user: CognitoUser | null = null;
+  /** The principal: the app's own user with `transformUser`, else the Cognito user. */
+  user: object | null = null;
+  /** The verified Cognito user. */
+  cognitoUser: CognitoUser | null = null;
   constructor(
     readonly data: unknown,
     readonly context: unknown,
@@ -35,8 +38,9 @@ export const rpcContext: ContextAdapter = {
   },
   // A message has no headers: only a custom token extractor finds a token in it.
   findToken: () => null,
-  placeUser(request: CognitoMessageRequest, user) {
-    request.user = user;
+  placeUser(request: CognitoMessageRequest, principal, user) {
+    request.user = principal;
+    request.cognitoUser = user;
   },
   refuse: (failure: FailureAnswer): Error => httpExceptionOf(failure),
 };

@@ -1,4 +1,5 @@
 import type { CognitoTokenVerifier } from '../cognito-token.verifier.js';
+import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import { authenticatorOf } from '../pipeline/authenticator-registry.js';
 import { type SocketLike, socketRequestOf } from './socket-request.js';
 import {
@@ -35,11 +36,13 @@ export function cognitoHandshake(
   const authenticator = authenticatorOf(verifier);
   return (socket, next) => {
     const request = socketRequestOf(socket);
+    let verified: CognitoUser;
     webSocketSupport
       .then(() => authenticator.authenticate(request, websocketContext))
+      .then((user) => authenticator.principalOf((verified = user)))
       .then(
-        (user) => {
-          websocketContext.placeUser(request, user, undefined as never);
+        (principal) => {
+          websocketContext.placeUser(request, principal, verified);
           next();
         },
         (error: unknown) => {

@@ -49,13 +49,27 @@ export class CognitoSocketRequest {
     return this.client.request?.socket as { server?: { maxHeadersCount?: number | null } } | undefined;
   }
 
-  get user(): CognitoUser | null {
+  /** The principal (`client.data.user`): the app's own user with `transformUser`, else the Cognito user. */
+  get user(): any {
     return this.client.data?.user ?? null;
   }
 
-  set user(user: CognitoUser | null) {
+  set user(user: object | null) {
+    this.data.user = user;
+  }
+
+  /** The verified Cognito user (`client.data.cognitoUser`). */
+  get cognitoUser(): CognitoUser | null {
+    return this.client.data?.cognitoUser ?? null;
+  }
+
+  set cognitoUser(user: CognitoUser | null) {
+    this.data.cognitoUser = user;
+  }
+
+  private get data(): Record<string, unknown> {
     if (this.client.data === undefined || this.client.data === null) this.client.data = {};
-    this.client.data.user = user;
+    return this.client.data;
   }
 }
 

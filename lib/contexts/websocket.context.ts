@@ -63,8 +63,9 @@ export const websocketContext: ContextAdapter = {
   transport: 'ws',
   getRequest: (context: ExecutionContext) => socketRequestOf(context.getArgByIndex(0)),
   findToken: (request: CognitoSocketRequest, tokenCookie) => tokenFromRequest(request, { cookie: tokenCookie }),
-  placeUser(request: CognitoSocketRequest, user) {
-    request.user = user;
+  placeUser(request: CognitoSocketRequest, principal, user) {
+    request.user = principal;
+    request.cognitoUser = user;
   },
   refuse(failure: FailureAnswer): Error {
     const data = toSocketErrorData(failure);

@@ -3,9 +3,10 @@ import { getRequestFromContext } from '../contexts/execution-context.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 
 /**
- * The verified user (`@CurrentUser()`), or one of its fields (`@CurrentUser('email')`).
- * null when nobody is signed in, which only happens on `@Public()` routes. It reads what the
- * guard wrote, through the same request accessor.
+ * The signed-in user (`@CurrentUser()`), or one of its fields (`@CurrentUser('email')`): the
+ * app's own user when `transformUser` is set, else the verified Cognito user
+ * (`@CurrentCognitoUser()` always gives that one). null when nobody is signed in, which only
+ * happens on `@Public()` routes. It reads what the guard wrote, through the same request accessor.
  */
 export const CurrentUser: CognitoParamDecorator<keyof CognitoUser> = createParamDecorator(
   (field: keyof CognitoUser | undefined, context: ExecutionContext): unknown => {
@@ -20,6 +21,6 @@ export const CurrentUser: CognitoParamDecorator<keyof CognitoUser> = createParam
  * `ParameterDecoratorOptions`, which only Nest 12 exports, and the declarations must compile
  * against Nest 11 too.
  */
-type CognitoParamDecorator<TData> = (
+export type CognitoParamDecorator<TData> = (
   ...dataOrPipes: Array<TData | PipeTransform | Type<PipeTransform> | undefined>
 ) => ParameterDecorator;

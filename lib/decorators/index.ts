@@ -8,3 +8,4 @@ export * from './require-claim.decorator.js';
 export * from './scopes.decorator.js';
 export * from './token-use.decorator.js';
 export * from './user-pools.decorator.js';
+export * from './current-cognito-user.decorator.js';

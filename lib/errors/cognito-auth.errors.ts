@@ -15,6 +15,7 @@ export type InvalidTokenReason =
   | 'unknown_key'
   | 'invalid_signature'
   | 'custom_check'
+  | 'user_not_found'
   | 'revoked';
 
 /** Base of every authentication or authorization failure the guard answers. */

@@ -1,6 +1,7 @@
 import type { ExecutionContext, ModuleMetadata, Type } from '@nestjs/common';
 import type { CognitoJwtHeader, CognitoJwtPayload } from './cognito-jwt.interface.js';
 import type { CognitoUser } from './cognito-user.interface.js';
+import type { CognitoUserTransformer, CognitoUserTransformFunction } from './cognito-user-transformer.interface.js';
 import type { CognitoRevocationOptions } from './cognito-revocation.interface.js';
 import type { CognitoAuthorizationRules } from './cognito-authorization.interface.js';
 
@@ -104,6 +105,17 @@ export interface CognitoAuthOptions extends Partial<CognitoUserPoolOptions> {
    * answering 503 with `Retry-After`, in ms. Default 5000.
    */
   callbackTimeoutMs?: number;
+  /**
+   * Makes the app's own user (the principal) from each verified Cognito user, once per token: a
+   * function, or an injectable class implementing `CognitoUserTransformer` provided in any
+   * module of the app. `@CurrentUser()`, `request.user` and policies get the principal;
+   * `@CurrentCognitoUser()` and the built-in rules keep the Cognito user. See "Your own user".
+   */
+  transformUser?: CognitoUserTransformFunction | Type<CognitoUserTransformer>;
+  /** How long a principal is reused for its token, in ms (never past the token's `exp`; 0: every request). Default 300000. */
+  transformUserMaxAgeMs?: number;
+  /** How long the transformer may take before the request is answered 503 (its signal is aborted), in ms. Default 5000. */
+  transformUserTimeoutMs?: number;
   /** Overall timeout of one key-set download, in ms. Default 5000. */
   jwksTimeoutMs?: number;
   /** Minimum time between two downloads caused by unknown `kid`s or failures, in ms. Default 10000. */

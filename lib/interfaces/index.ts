@@ -3,3 +3,4 @@ export * from './cognito-authorization.interface.js';
 export * from './cognito-jwt.interface.js';
 export * from './cognito-revocation.interface.js';
 export * from './cognito-user.interface.js';
+export * from './cognito-user-transformer.interface.js';

@@ -7,6 +7,7 @@ import { type FailureAnswer, isExpectedFailure, toAnswer } from '../errors/failu
 import { logOnce } from '../errors/log-once.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import { authenticateChannel, type CognitoTransport } from '../observability/cognito-channels.js';
+import { CognitoPrincipals } from '../identity/cognito-principals.js';
 import { type CheckObservation, TokenChecker } from '../verification/token-checker.js';
 
 /** The user of an admitted request, or a promise of it when something had to be waited for. */
@@ -33,7 +34,21 @@ export class CognitoAuthenticator {
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     private readonly checker: TokenChecker,
+    private readonly principals: CognitoPrincipals,
   ) {}
+
+  /** Whether the app makes principals of its own (`transformUser`); without, the principal is the user. */
+  get transformsUsers(): boolean {
+    return this.principals.transforms;
+  }
+
+  /**
+   * The app's principal for a verified user (the user itself without `transformUser`): kept per
+   * token, so a promise only on a token's first request. Throws (rejects) the transformer's refusal.
+   */
+  principalOf(user: CognitoUser): object | Promise<object> {
+    return this.principals.principalOf(user, this.checker.headerOf(user));
+  }
 
   /**
    * The token of a request: the `tokenExtractor` option's answer when there is one, else the

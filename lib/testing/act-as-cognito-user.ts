@@ -1,10 +1,13 @@
 import type { CanActivate } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
+import { type ModuleRef, Reflector } from '@nestjs/core';
 import { CognitoAuthGuard } from '../cognito-auth.guard.js';
 import type { CognitoTokenVerifier } from '../cognito-token.verifier.js';
 import { MissingTokenError } from '../errors/cognito-auth.errors.js';
 import { toAnswer } from '../errors/failure-answer.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
+import { CognitoPrincipals } from '../identity/cognito-principals.js';
+import type { CognitoJwtHeader } from '../interfaces/cognito-jwt.interface.js';
+import { APP_BINDING } from '../pipeline/app-binding.js';
 import { registerAuthenticator } from '../pipeline/authenticator-registry.js';
 import type { CognitoAuthenticator } from '../pipeline/cognito-authenticator.js';
 import { cognitoUser, type CognitoUserOptions } from './test-user.js';
@@ -12,17 +15,28 @@ import { cognitoUser, type CognitoUserOptions } from './test-user.js';
 /** Stands in for the token a signed-in user would send. */
 const ACTING_TOKEN = 'acting-as-a-test-user';
 
-/** A pipeline in which every request carries the acting user's token, and that token is the user. */
-function actingPipeline(user: CognitoUser | null): CognitoAuthenticator {
+/** Where the acting pipeline finds the app's `transformUser`, once the app's injector is known. */
+interface AppPrincipals {
+  principals?: CognitoPrincipals;
+}
+
+/**
+ * A pipeline in which every request carries the acting user's token, and that token is the
+ * user; the app's own user is made by the app's `transformUser`, as for a real token.
+ */
+function actingPipeline(user: CognitoUser | null, app: AppPrincipals): CognitoAuthenticator {
   return {
     findToken: () => (user === null ? null : ACTING_TOKEN),
     verify: (token: string | null) => {
       if (token === null || user === null) throw new MissingTokenError();
       return user;
     },
+    principalOf: (verified: CognitoUser) => app.principals?.principalOf(verified, ACTING_HEADER) ?? verified,
     answer: (error: unknown) => toAnswer(error),
   } as unknown as CognitoAuthenticator;
 }
+
+const ACTING_HEADER: CognitoJwtHeader = Object.freeze({ alg: 'RS256', kid: 'acting-as-a-test-user' });
 
 /**
  * `CognitoAuthGuard` with every request signed in as one user and no token checked. Everything
@@ -30,10 +44,19 @@ function actingPipeline(user: CognitoUser | null): CognitoAuthenticator {
  * classes (from the app's injector, which the module's global guard hands it), the refusals.
  */
 class ActingUserGuard extends CognitoAuthGuard {
+  private readonly app: AppPrincipals;
+
   constructor(user: CognitoUser | null) {
+    const app: AppPrincipals = {};
     const verifier = Object.create(null) as CognitoTokenVerifier;
-    registerAuthenticator(verifier, actingPipeline(user));
+    registerAuthenticator(verifier, actingPipeline(user, app));
     super(new Reflector(), verifier);
+    this.app = app;
+  }
+
+  override [APP_BINDING](moduleRef: ModuleRef): void {
+    super[APP_BINDING](moduleRef);
+    this.app.principals ??= moduleRef.get(CognitoPrincipals, { strict: false });
   }
 }
 

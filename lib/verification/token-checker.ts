@@ -20,6 +20,8 @@ export interface CheckObservation {
   cacheHit: boolean;
 }
 
+const EMPTY_HEADER: CognitoJwtHeader = Object.freeze({ alg: 'RS256', kid: '' });
+
 /** Seconds a client waits before retrying when the app's custom check did not answer. */
 const CUSTOM_CHECK_RETRY_AFTER_SECONDS = 5;
 
@@ -36,6 +38,8 @@ const CUSTOM_CHECK_RETRY_AFTER_SECONDS = 5;
 @Injectable()
 export class TokenChecker {
   private readonly logger = new Logger('CognitoAuth');
+  /** The header of each user's token, for the user transformer (a cached token keeps its user object). */
+  private readonly headers = new WeakMap<CognitoUser, CognitoJwtHeader>();
 
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
@@ -68,6 +72,11 @@ export class TokenChecker {
     return this.jwks.getSigningKey(pool, header.kid).then((fetched) => this.verifySignature(token, inspected, fetched));
   }
 
+  /** The verified header of the token a user came from. */
+  headerOf(user: CognitoUser): CognitoJwtHeader {
+    return this.headers.get(user) ?? EMPTY_HEADER;
+  }
+
   /**
    * A cached token is reused while its key is still the published one, it is within exp/nbf
    * (the same time-window rule as a new token's, `clockTolerance` on both sides), and its
@@ -79,7 +88,7 @@ export class TokenChecker {
       nowSeconds < verified.exp + tolerance &&
       (verified.nbf === undefined || nowSeconds + tolerance >= verified.nbf) &&
       this.jwks.isCurrentKey(verified.issuer, verified.kid, verified.key) &&
-      this.pools.isLive(verified.issuer);
+      this.pools.isLive(verified.issuer, nowSeconds * 1000);
     if (!valid) this.cache.delete(verified.token);
     return valid;
   }
@@ -92,6 +101,7 @@ export class TokenChecker {
     assertValidSignature(token, inspected, key);
     const { header, payload, pool, clientId } = inspected;
     const user = createCognitoUser(payload, pool, clientId);
+    this.headers.set(user, header);
     const remember = (admitted: CognitoUser): CognitoUser => {
       // A check that finished after the key was dropped or replaced must not revive the token.
       if (this.jwks.isCurrentKey(pool.issuer, header.kid, key)) {

@@ -16,6 +16,8 @@ const OPTION_OF: Record<keyof typeof DEFAULTS, string> = {
   preloadKeys: 'preloadKeys',
   tokenCacheMaxEntries: 'tokenCacheMaxEntries',
   callbackTimeoutMs: 'callbackTimeoutMs',
+  transformUserMaxAgeMs: 'transformUserMaxAgeMs',
+  transformUserTimeoutMs: 'transformUserTimeoutMs',
   userPoolCacheTtlMs: 'userPoolCacheTtlMs',
   userPoolCacheMaxEntries: 'userPoolCacheMaxEntries',
   userPoolResolveTimeoutMs: 'userPoolResolveTimeoutMs',

@@ -1,0 +1,240 @@
+import { HttpException, Inject, Injectable, Logger, type OnModuleInit, type Type } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { LRUCache } from 'lru-cache';
+import { COGNITO_AUTH_CONFIG, DEFAULTS } from '../cognito-auth.constants.js';
+import type { CognitoAuthConfig } from '../cognito-auth.config.js';
+import { CallbackUnavailableError, CognitoAuthConfigError, InvalidTokenError } from '../errors/cognito-auth.errors.js';
+import { logOnce } from '../errors/log-once.js';
+import type { CognitoJwtHeader } from '../interfaces/cognito-jwt.interface.js';
+import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
+import type {
+  CognitoUserTransformFunction,
+  CognitoUserTransformer,
+} from '../interfaces/cognito-user-transformer.interface.js';
+import { type CognitoTransformEvent, transformChannel } from '../observability/cognito-channels.js';
+import { freezeGraph } from './freeze-graph.js';
+
+/** Seconds a client waits before retrying when the app's transformer failed or did not answer. */
+const TRANSFORM_RETRY_AFTER_SECONDS = 5;
+
+/** One token's principal: being made (`pending`), or made and kept until `expiresAtMs`. */
+interface PrincipalEntry {
+  readonly identity: string;
+  readonly sub: string;
+  readonly sessions: readonly string[];
+  principal?: object;
+  pending?: Promise<object>;
+  expiresAtMs: number;
+  forgotten: boolean;
+}
+
+/**
+ * The app's own user (the principal), made from a verified Cognito user by the `transformUser`
+ * option, once per token: concurrent requests with one token share one call, and the principal
+ * is reused until `transformUserMaxAgeMs` or the token's `exp`, whichever comes first. It is
+ * asked only for tokens that passed every check, on every request (so a principal is never
+ * served for a token that has since expired, been revoked or lost its key). Without a
+ * transformer the principal is the Cognito user itself.
+ */
+@Injectable()
+export class CognitoPrincipals implements OnModuleInit {
+  private readonly logger = new Logger('CognitoAuth');
+  private transform?: CognitoUserTransformFunction;
+  /** The entry of each user object: a cached token hands out the same user object on every hit. */
+  private readonly byUser = new WeakMap<CognitoUser, PrincipalEntry>();
+  /** The entry of each token, by what identifies it, for user objects seen for the first time. */
+  private readonly byIdentity: LRUCache<string, PrincipalEntry>;
+  private readonly bySub = new Map<string, Set<PrincipalEntry>>();
+
+  constructor(
+    @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
+    private readonly moduleRef: ModuleRef,
+  ) {
+    this.byIdentity = new LRUCache<string, PrincipalEntry>({
+      max: Math.max(1, config.tokenCacheMaxEntries || DEFAULTS.tokenCacheMaxEntries),
+      dispose: (entry) => this.unindex(entry),
+    });
+  }
+
+  /** A transformer class is resolved from the app's injector, in whatever module provides it. */
+  onModuleInit(): void {
+    const option = this.config.transformUser;
+    if (option === undefined) return;
+    if (!isTransformerClass(option)) {
+      this.transform = option as CognitoUserTransformFunction;
+      return;
+    }
+    let transformer: CognitoUserTransformer;
+    try {
+      transformer = this.moduleRef.get(option, { strict: false });
+    } catch (error) {
+      throw new CognitoAuthConfigError(
+        `transformUser: ${option.name} cannot be resolved as a singleton provider (${(error as Error).message}); provide it in a module of the app, not request-scoped`,
+      );
+    }
+    this.transform = (user, context) => transformer.transform(user, context);
+  }
+
+  /** Whether the app turns Cognito users into principals of its own. */
+  get transforms(): boolean {
+    return this.transform !== undefined;
+  }
+
+  /**
+   * The principal of a verified user: kept, or being made by another request with the same
+   * token, or made now. Throws (rejects) the refusal when the transformer refuses or fails.
+   */
+  principalOf(user: CognitoUser, header: CognitoJwtHeader): object | Promise<object> {
+    const transform = this.transform;
+    if (!transform) return user;
+    const kept = this.byUser.get(user);
+    if (kept?.principal !== undefined && !kept.forgotten && Date.now() < kept.expiresAtMs) return kept.principal;
+    return this.principalOfNew(user, header, transform);
+  }
+
+  /** Drops the principals of every token of `sub` in this process: the next request makes a new one. */
+  forgetUser(sub: string): void {
+    for (const entry of this.bySub.get(sub) ?? []) this.forget(entry);
+  }
+
+  /** Drops the principals of the tokens of a revoked session (`origin_jti`) or token (`jti`). */
+  forgetSession(sub: string, sessionOrTokenId: string): void {
+    for (const entry of this.bySub.get(sub) ?? []) {
+      if (entry.sessions.includes(sessionOrTokenId)) this.forget(entry);
+    }
+  }
+
+  private principalOfNew(
+    user: CognitoUser,
+    header: CognitoJwtHeader,
+    transform: CognitoUserTransformFunction,
+  ): object | Promise<object> {
+    const identity = identityOf(user);
+    let entry = this.byIdentity.get(identity);
+    if (entry && (entry.forgotten || (entry.principal !== undefined && Date.now() >= entry.expiresAtMs))) {
+      this.byIdentity.delete(identity);
+      entry = undefined;
+    }
+    if (!entry) {
+      entry = this.newEntry(identity, user);
+      entry.pending = this.make(entry, user, header, transform);
+    }
+    this.byUser.set(user, entry);
+    return entry.principal ?? entry.pending!;
+  }
+
+  private newEntry(identity: string, user: CognitoUser): PrincipalEntry {
+    const claims = user.claims;
+    const sessions = [claims.origin_jti, claims.jti].filter((id): id is string => typeof id === 'string');
+    const entry: PrincipalEntry = { identity, sub: user.sub, sessions, expiresAtMs: 0, forgotten: false };
+    this.byIdentity.set(identity, entry);
+    let entries = this.bySub.get(user.sub);
+    if (!entries) this.bySub.set(user.sub, (entries = new Set()));
+    entries.add(entry);
+    return entry;
+  }
+
+  private async make(
+    entry: PrincipalEntry,
+    user: CognitoUser,
+    header: CognitoJwtHeader,
+    transform: CognitoUserTransformFunction,
+  ): Promise<object> {
+    const startedAt = performance.now();
+    let result: CognitoTransformEvent['result'] = 'error';
+    try {
+      const principal = await this.callWithin(transform, user, header);
+      if (principal === null || principal === undefined) {
+        result = 'not_found';
+        throw new InvalidTokenError('user_not_found', 'The user is not known to this application');
+      }
+      if (typeof principal !== 'object') throw new TypeError(`transformUser returned a ${typeof principal}`);
+      result = 'success';
+      this.keep(entry, user, freezeGraph(principal));
+      return principal;
+    } catch (error) {
+      this.drop(entry);
+      if (result === 'error') result = error instanceof CallbackUnavailableError ? 'timeout' : 'refused';
+      throw this.toRefusal(error);
+    } finally {
+      if (transformChannel.hasSubscribers) {
+        transformChannel.publish({ result, durationMs: performance.now() - startedAt } satisfies CognitoTransformEvent);
+      }
+    }
+  }
+
+  /** The transformer's answer, or a timeout that aborts its signal; a late answer is dropped. */
+  private callWithin(transform: CognitoUserTransformFunction, user: CognitoUser, header: CognitoJwtHeader) {
+    const controller = new AbortController();
+    const timeoutMs = this.config.transformUserTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort(new Error(`transformUser did not answer within ${timeoutMs} ms`));
+        reject(new CallbackUnavailableError('transformUser', TRANSFORM_RETRY_AFTER_SECONDS));
+      }, timeoutMs);
+      timer.unref();
+    });
+    const answer = Promise.resolve().then(() =>
+      transform(user, { header, payload: user.claims, signal: controller.signal }),
+    );
+    return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+  }
+
+  private keep(entry: PrincipalEntry, user: CognitoUser, principal: object): void {
+    entry.pending = undefined;
+    const maxAgeMs = this.config.transformUserMaxAgeMs;
+    if (maxAgeMs === 0 || entry.forgotten) return this.drop(entry);
+    entry.principal = principal;
+    entry.expiresAtMs = Math.min(Date.now() + maxAgeMs, user.claims.exp * 1000);
+  }
+
+  private forget(entry: PrincipalEntry): void {
+    entry.forgotten = true;
+    this.drop(entry);
+  }
+
+  private drop(entry: PrincipalEntry): void {
+    if (this.byIdentity.peek(entry.identity) === entry) this.byIdentity.delete(entry.identity);
+    else this.unindex(entry);
+  }
+
+  private unindex(entry: PrincipalEntry): void {
+    const entries = this.bySub.get(entry.sub);
+    entries?.delete(entry);
+    if (entries?.size === 0) this.bySub.delete(entry.sub);
+  }
+
+  /** Refusals the transformer chose are kept; anything else is the app's failure: 503, logged once. */
+  private toRefusal(error: unknown): unknown {
+    if (error instanceof InvalidTokenError || error instanceof HttpException) return error;
+    if (error instanceof CallbackUnavailableError) {
+      logOnce(
+        this.logger,
+        'transformUser:timeout',
+        `transformUser did not answer within ${this.config.transformUserTimeoutMs} ms; answering 503`,
+      );
+      return error;
+    }
+    logOnce(
+      this.logger,
+      'transformUser:error',
+      `transformUser failed with ${(error as Error)?.name ?? typeof error}; answering 503`,
+    );
+    return new CallbackUnavailableError('transformUser', TRANSFORM_RETRY_AFTER_SECONDS, 'The user could not be loaded');
+  }
+}
+
+/** A class whose instances have `transform` (resolved from the injector), as opposed to a function. */
+function isTransformerClass(value: unknown): value is Type<CognitoUserTransformer> {
+  return (
+    typeof value === 'function' &&
+    typeof (value as { prototype?: { transform?: unknown } }).prototype?.transform === 'function'
+  );
+}
+
+/** What tells one token from another among verified ones: its issuer, kind, subject, id and times. */
+function identityOf(user: CognitoUser): string {
+  const claims = user.claims;
+  return `${user.issuer}\n${user.tokenUse}\n${user.sub}\n${String(claims.jti ?? claims.event_id ?? '')}\n${String(claims.iat ?? '')}\n${claims.exp}\n${user.clientId}`;
+}
