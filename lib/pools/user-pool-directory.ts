@@ -65,8 +65,8 @@ export class UserPoolDirectory implements OnModuleDestroy {
   }
 
   /** Whether a verified token of `issuer` may still be reused: its pool's answer has not expired. */
-  isLive(issuer: string): boolean {
-    return this.resolver === undefined || this.answers.isLive(issuer, Date.now());
+  isLive(issuer: string, nowMs = Date.now()): boolean {
+    return this.resolver === undefined || this.answers.isLive(issuer, nowMs);
   }
 
   /** How many answers are kept (pools, and issuers with none). */
