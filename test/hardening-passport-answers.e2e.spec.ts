@@ -1,0 +1,193 @@
+/**
+ * `AuthGuard('cognito-jwt')` from `@nestjs/passport` gives the module guard's answers: for each
+ * kind of refusal (no token, an expired token, two `Authorization` headers, no signing key to be
+ * had, a stale deny-list under `failurePolicy: 'refuse'`), the same status, `WWW-Authenticate`
+ * and `Retry-After` as the global guard gives the same request in a second app; never a 500,
+ * never a bare 401. Real apps on both adapters, the kit's real JWKS server, a real redis-server.
+ */
+import { Controller, Get, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { type CognitoAuthOptions, CognitoAuthModule, CurrentUser } from 'nestjs-cognito-auth';
+import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
+import { MeController } from './support/fixture-app.js';
+import { bearer, get, type HttpResult } from './support/http.js';
+import { quietRedisClient, RedisServer, within } from './support/redis-server.js';
+import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+
+/** The route `/me` behind `AuthGuard('cognito-jwt')`, in an app without the global guard. */
+@Controller('me')
+class PassportMeController {
+  @UseGuards(AuthGuard('cognito-jwt'))
+  @Get()
+  me(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+/** What a client can act on: the status and the two headers that tell it what to do next. */
+interface Answer {
+  status: number;
+  challenge: string | undefined;
+  retryAfter: string | undefined;
+}
+
+function answerOf(res: HttpResult): Answer {
+  expect(res.json(), 'the body is Nest’s error JSON of the same status').toMatchObject({ statusCode: res.status });
+  return {
+    status: res.status,
+    challenge: res.headers['www-authenticate'] as string | undefined,
+    retryAfter: res.headers['retry-after'] as string | undefined,
+  };
+}
+
+/** The two apps of a comparison: `/me` behind Passport, and `/me` behind the global guard. */
+interface AppPair {
+  passport: RunningApp;
+  guard: RunningApp;
+}
+
+async function startPair(
+  adapter: HttpAdapterName,
+  options: () => CognitoAuthOptions,
+  before: Array<() => Promise<void>> = [],
+): Promise<AppPair> {
+  for (const step of before) await step();
+  const passport = await startApp(
+    { imports: [CognitoAuthModule.forRoot({ ...options(), globalGuard: false })], controllers: [PassportMeController] },
+    { adapter },
+  );
+  const guard = await startApp(
+    { imports: [CognitoAuthModule.forRoot(options())], controllers: [MeController] },
+    { adapter },
+  ).catch(async (error: unknown) => {
+    await passport.close();
+    throw error;
+  });
+  return { passport, guard };
+}
+
+/** Sends the same request to both apps; both answers, Passport's first. */
+async function bothAnswers(pair: AppPair, headers: Record<string, string | string[]> = {}) {
+  const passport = answerOf(await get(`${pair.passport.url}/me`, headers));
+  const guard = answerOf(await get(`${pair.guard.url}/me`, headers));
+  return { passport, guard };
+}
+
+async function closePair(pair: AppPair | undefined): Promise<void> {
+  await Promise.all([pair?.passport.close(), pair?.guard.close()]);
+}
+
+describe.each(ADAPTERS)("AuthGuard('cognito-jwt') refuses a request as the guard does (%s)", (adapter) => {
+  let kit: CognitoTestKit;
+  let pair: AppPair;
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+    pair = await startPair(adapter, () => kit.moduleOptions());
+  });
+  afterAll(async () => {
+    await closePair(pair);
+    await kit?.close();
+  });
+
+  it('admits a valid token on both (the control)', async () => {
+    const token = kit.accessToken({ sub: 'alice' });
+    for (const app of [pair.passport, pair.guard]) {
+      expect((await get(`${app.url}/me`, bearer(token))).status).toBe(200);
+    }
+  });
+
+  it('no token: 401 with WWW-Authenticate: Bearer', async () => {
+    const { passport, guard } = await bothAnswers(pair);
+    expect(passport).toEqual({ status: 401, challenge: 'Bearer', retryAfter: undefined });
+    expect(passport).toEqual(guard);
+  });
+
+  it('an expired token: 401 with Bearer error="invalid_token"', async () => {
+    const { passport, guard } = await bothAnswers(pair, bearer(kit.accessToken({}, { expiresIn: -60 })));
+    expect(passport).toEqual({
+      status: 401,
+      challenge: 'Bearer error="invalid_token", error_description="The token has expired"',
+      retryAfter: undefined,
+    });
+    expect(passport).toEqual(guard);
+  });
+
+  it('two Authorization headers: 400 invalid_request', async () => {
+    const token = kit.accessToken();
+    const { passport, guard } = await bothAnswers(pair, { authorization: [`Bearer ${token}`, `Bearer ${token}`] });
+    expect(passport).toEqual({
+      status: 400,
+      challenge: expect.stringMatching(/^Bearer error="invalid_request"/),
+      retryAfter: undefined,
+    });
+    expect(passport).toEqual(guard);
+  });
+});
+
+describe.each(ADAPTERS)("AuthGuard('cognito-jwt') when no signing key can be had (%s)", (adapter) => {
+  let kit: CognitoTestKit;
+  let pair: AppPair;
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+    kit.setJwksBehaviour('error-500'); // before either app has downloaded a key
+    pair = await startPair(adapter, () => kit.moduleOptions());
+  });
+  afterAll(async () => {
+    await closePair(pair);
+    await kit?.close();
+  });
+
+  it('503 with Retry-After, never 500, as the guard answers', async () => {
+    const { passport, guard } = await bothAnswers(pair, bearer(kit.accessToken()));
+    expect(passport).toEqual({ status: 503, challenge: undefined, retryAfter: expect.stringMatching(/^[1-9]\d*$/) });
+    expect(passport).toEqual(guard);
+    expect(pair.passport.logs.text()).not.toMatch(/ExceptionsHandler|Internal server error/);
+  });
+});
+
+describe.each(ADAPTERS)(
+  "AuthGuard('cognito-jwt') with a stale deny-list under failurePolicy 'refuse' (%s)",
+  (adapter) => {
+    let kit: CognitoTestKit;
+    let redis: RedisServer;
+    let pair: AppPair;
+    const clients = [] as Array<ReturnType<typeof quietRedisClient>>;
+    /** Each app gets its own client of the same Redis, as two instances would. */
+    const options = (): CognitoAuthOptions => {
+      const client = quietRedisClient(redis.url);
+      clients.push(client);
+      return { ...kit.moduleOptions(), revocation: { redis: client, failurePolicy: 'refuse' } };
+    };
+    beforeAll(async () => {
+      [kit, redis] = await Promise.all([createCognitoTestKit(), RedisServer.start()]);
+      pair = await startPair(adapter, options);
+    });
+    afterAll(async () => {
+      await closePair(pair);
+      for (const client of clients) client.disconnect();
+      await redis?.stop();
+      await kit?.close();
+    });
+
+    it('503 with Retry-After once Redis is gone, never 500, as the guard answers', async () => {
+      const token = kit.accessToken();
+      for (const app of [pair.passport, pair.guard]) {
+        expect((await get(`${app.url}/me`, bearer(token))).status).toBe(200);
+      }
+      await redis.kill();
+      for (const app of [pair.passport, pair.guard]) {
+        await within(
+          2_000,
+          'the app notices that its list is stale',
+          async () => (await get(`${app.url}/me`, bearer(token))).status !== 200,
+        );
+      }
+      const { passport, guard } = await bothAnswers(pair, bearer(token));
+      expect(passport).toEqual({ status: 503, challenge: undefined, retryAfter: expect.stringMatching(/^[1-9]\d*$/) });
+      expect(passport).toEqual(guard);
+      expect(pair.passport.logs.text() + pair.guard.logs.text()).not.toMatch(/ExceptionsHandler|Internal server error/);
+    });
+  },
+);
