@@ -1,0 +1,133 @@
+/**
+ * An expected refusal is not an error of the app: nothing is written at error level (neither by
+ * Nest's logger nor on the console) when a client without a valid token is refused, whatever the
+ * transport: a GraphQL request with 1000 aliases of a protected field, a REST request, a gateway
+ * message, a socket.io handshake, a graphql-ws operation. Real apps on both adapters, real
+ * clients, the kit's real JWKS server.
+ */
+import { Module } from '@nestjs/common';
+import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { CognitoAuthModule, CognitoTokenVerifier, cognitoHandshake, CurrentUser } from 'nestjs-cognito-auth';
+import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import type { Namespace } from 'socket.io';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { errorLines } from './support/error-log.js';
+import { MeController, MeResolver } from './support/fixture-app.js';
+import { postQuery } from './support/graphql-app.js';
+import { connectGraphqlWs, graphqlWsModule } from './support/graphql-ws-client.js';
+import { bearer, get } from './support/http.js';
+import { ask, SocketClients } from './support/socket-client.js';
+import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+
+const ALIASES = 1000;
+
+@WebSocketGateway({ namespace: '/checked' })
+class CheckedGateway implements OnGatewayInit {
+  constructor(private readonly verifier: CognitoTokenVerifier) {}
+
+  afterInit(namespace: Namespace) {
+    namespace.use(cognitoHandshake(this.verifier));
+  }
+
+  @SubscribeMessage('whoami')
+  whoami(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+@WebSocketGateway({ namespace: '/open' })
+class OpenGateway {
+  @SubscribeMessage('whoami')
+  whoami(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+let kit: CognitoTestKit;
+beforeAll(async () => {
+  kit = await createCognitoTestKit();
+});
+afterAll(async () => {
+  await kit?.close();
+});
+
+describe.each(ADAPTERS)('expected refusals write nothing at error level (%s)', (adapter) => {
+  let app: RunningApp;
+  let since = 0;
+  let consoleError: MockInstance;
+  const sockets = new SocketClients();
+
+  beforeAll(async () => {
+    @Module({
+      imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), graphqlWsModule(adapter)],
+      controllers: [MeController],
+      providers: [MeResolver, CheckedGateway, OpenGateway],
+    })
+    class RefusalsAppModule {}
+    app = await startApp({ imports: [RefusalsAppModule] }, { adapter });
+  });
+  beforeEach(() => {
+    since = app.logs.lines.length;
+    consoleError = vi.spyOn(console, 'error');
+  });
+  afterEach(() => {
+    sockets.closeAll();
+    consoleError.mockRestore();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  /** Nothing at error level since the test began, in Nest's log or on the console. */
+  function expectNoErrorLogged() {
+    expect(errorLines(app.logs, since)).toEqual([]);
+    expect(consoleError).not.toHaveBeenCalled();
+  }
+
+  it(`one unauthenticated POST /graphql with ${ALIASES} aliases of me`, async () => {
+    const query = `{ ${Array.from({ length: ALIASES }, (_, i) => `a${i}: me { sub }`).join(' ')} }`;
+    const res = await postQuery(app.url, query);
+    const body = res.json();
+    // `me` is non-null: the first refusal nulls `data`, and graphql-js reports that one.
+    expect(body.data).toBeNull();
+    expect(body.errors.length).toBeGreaterThan(0);
+    expect(new Set(body.errors.map((error: any) => error.extensions.code))).toEqual(new Set(['UNAUTHENTICATED']));
+    expectNoErrorLogged();
+  });
+
+  it('a GraphQL request with an expired token', async () => {
+    const res = await postQuery(app.url, '{ me { sub } }', bearer(kit.accessToken({}, { expiresIn: -60 })));
+    expect(res.json().errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    expectNoErrorLogged();
+  });
+
+  it('a refused REST request: no token, and an expired token', async () => {
+    expect((await get(`${app.url}/me`)).status).toBe(401);
+    expect((await get(`${app.url}/me`, bearer(kit.accessToken({}, { expiresIn: -60 })))).status).toBe(401);
+    expectNoErrorLogged();
+  });
+
+  it('a refused gateway message', async () => {
+    const socket = await sockets.connect(`${app.url}/open`);
+    expect(await ask(socket, 'whoami')).toEqual({ exception: expect.objectContaining({ status: 401 }) });
+    expectNoErrorLogged();
+  });
+
+  it('a refused socket.io handshake: no token, and an expired token', async () => {
+    expect((await sockets.refusal(`${app.url}/checked`)).status).toBe(401);
+    const expired = kit.accessToken({}, { expiresIn: -60 });
+    expect((await sockets.refusal(`${app.url}/checked`, { auth: { token: expired } })).status).toBe(401);
+    expectNoErrorLogged();
+  });
+
+  it('a refused graphql-ws operation', async () => {
+    const ws = await connectGraphqlWs(app.url);
+    try {
+      const [result] = await ws.run('{ me { sub } }');
+      expect(result.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      await ws.close();
+    }
+    expectNoErrorLogged();
+  });
+});
