@@ -1,11 +1,14 @@
 import type { CognitoJwtPayload } from './cognito-jwt.interface.js';
 
 /**
- * What `@CurrentUser()` returns and what the guard puts on `request.user`: the raw verified
- * claims, plus derived fields that read the same for access, ID and machine tokens. The object
- * is deeply frozen: copy it (`{ ...user }`) to build something of your own.
+ * What `@CurrentCognitoUser()` returns (and `@CurrentUser()` without `transformUser`): the raw
+ * verified claims, plus derived fields that read the same for access, ID and machine tokens.
+ * The object is deeply frozen: copy it (`{ ...user }`) to build something of your own.
+ *
+ * `TClaims` types your pool's custom claims, so they read without a cast:
+ * `CognitoUser<{ 'custom:tenant': string }>` gives `user.claims['custom:tenant']` as a `string`.
  */
-export interface CognitoUser {
+export interface CognitoUser<TClaims extends object = object> {
   readonly [claim: string]: unknown;
   readonly sub: string;
   /** `username` (access) or `cognito:username` (ID); null for machine-to-machine tokens. */
@@ -21,5 +24,5 @@ export interface CognitoUser {
   readonly userPoolId: string;
   readonly issuer: string;
   /** The raw verified payload. */
-  readonly claims: Readonly<CognitoJwtPayload>;
+  readonly claims: Readonly<CognitoJwtPayload & TClaims>;
 }
