@@ -95,6 +95,7 @@ const {
 } = await import('./bench/verify.mjs');
 const { measureCacheEntryBytes, cacheMemoryTokensNeeded } = await import('./bench/cache-memory.mjs');
 const { runTenantBench, tenantGoal } = await import('./bench/tenants.mjs');
+const { formatLambdaColdStart, runLambdaColdStart } = await import('./bench/lambda-cold-start.mjs');
 
 const state = { kit: undefined, pool: undefined };
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -146,6 +147,7 @@ async function main() {
     cacheEntry: undefined,
     verification: undefined,
     tenants: {},
+    lambda: undefined,
     profile: undefined,
   };
   state.kit = await createCognitoTestKit({ region: REGION, userPoolId: USER_POOL_ID, issuer: ISSUER });
@@ -179,6 +181,10 @@ async function main() {
     for (const adapter of options.adapters)
       results.tenants[adapter] = await runTenantBench(state.kit, adapter, options, log);
   }
+  if (!options.only || options.only === 'lambda') {
+    log(`Lambda cold starts: ${options.rounds} round(s) of fresh processes (scripts/bench/lambda-cold-start.mjs)`);
+    results.lambda = await runLambdaColdStart(state.kit, { rounds: options.rounds, log });
+  }
   if (options.profile && (!options.only || options.only === 'http')) {
     for (const adapter of options.adapters) {
       (results.profile ??= {})[`${adapter}-distinct`] = await profileAdapter(adapter);
@@ -193,6 +199,7 @@ async function main() {
   if (results.http.length) text.push(formatHttp(results.http, results.servers));
   if (Object.keys(results.memory).length) text.push(formatMemory(results.memory, results.cacheEntry));
   if (results.verification) text.push(formatVerification(results.verification));
+  if (results.lambda) text.push(formatLambdaColdStart(results.lambda));
   if (results.goals.length) text.push(formatGoals(results.goals));
   for (const p of Object.values(results.profile ?? {})) text.push(p.text);
   process.stdout.write(`\n${text.join('\n\n')}\n`);
@@ -663,6 +670,7 @@ function goals(results) {
     });
   }
   for (const [adapter, t] of Object.entries(results.tenants)) add(tenantGoal(adapter, t));
+  for (const goal of results.lambda?.goals ?? []) add(goal);
   const v = results.verification;
   if (v) {
     const row = (method) => v.rows.find((r) => r.method === method);

@@ -109,6 +109,7 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
     'nestjs-cognito-auth': [join(root, 'lib/index.ts')],
     'nestjs-cognito-auth/testing': [join(root, 'lib/testing/index.ts')],
     'nestjs-cognito-auth/swagger': [join(root, 'lib/swagger/index.ts')],
+    'nestjs-cognito-auth/lambda': [join(root, 'lib/lambda/index.ts')],
   },
 };
 
