@@ -1,14 +1,11 @@
-import { Controller, HttpCode, Post, ServiceUnavailableException } from '@nestjs/common';
-import {
-  type CognitoUser,
-  CognitoRevocationService,
-  CurrentUser,
-  RevocationUnavailableError,
-} from 'nestjs-cognito-auth';
+import { Controller, HttpCode, Post } from '@nestjs/common';
+import { type CognitoUser, CognitoRevocationService, CurrentUser } from 'nestjs-cognito-auth';
 
 /**
  * Sign-out that sticks. A real app calls Cognito's `RevokeToken` (with the refresh token) or
- * `GlobalSignOut` here too, so that no new tokens are minted for the session.
+ * `GlobalSignOut` here too, so that no new tokens are minted for the session. No error mapping
+ * here: when the revocation cannot be stored (Redis down) the module answers 503 with
+ * `Retry-After`, and a token that has nothing to revoke it by gets 400.
  */
 @Controller('logout')
 export class LogoutController {
@@ -18,11 +15,6 @@ export class LogoutController {
   @Post()
   @HttpCode(204)
   async logout(@CurrentUser() user: CognitoUser): Promise<void> {
-    try {
-      await this.revocations.revoke(user);
-    } catch (error) {
-      if (error instanceof RevocationUnavailableError) throw new ServiceUnavailableException(error.message);
-      throw error;
-    }
+    await this.revocations.revoke(user);
   }
 }
