@@ -73,7 +73,16 @@ export class CognitoAuthModule {
     return {
       module: CognitoAuthModule,
       imports,
-      providers: [...optionsProviders, keyOverridesProvider, configProvider, CognitoStartupLog, ...services, CognitoMetricsService, ...appGuard, errorFilter],
+      providers: [
+        ...optionsProviders,
+        keyOverridesProvider,
+        configProvider,
+        CognitoStartupLog,
+        ...services,
+        CognitoMetricsService,
+        ...appGuard,
+        errorFilter,
+      ],
       exports: [COGNITO_AUTH_OPTIONS, COGNITO_AUTH_CONFIG, ...services],
     };
   }
