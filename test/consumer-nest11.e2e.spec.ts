@@ -101,7 +101,7 @@ describe.each(APPS)('a Nest 11 CommonJS app ($setup)', ({ fixture, nodes, e2eSui
     writeFileSync(join(app.dir, 'test/entries.ts'), ENTRIES_PROBE);
     await run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json', '--skipLibCheck', 'false'], { cwd: app.dir });
     await run('npm', ['run', 'build'], { cwd: app.dir });
-  }, 120_000);
+  }, 300_000);
 
   it.each(nodes)(
     'passes its own jest unit and e2e specs on Node %i',

@@ -71,7 +71,7 @@ describe('the published package in a Nest 12 ESM app', () => {
   it('type-checks the app and its specs against the published types (library types checked too), and builds', async () => {
     await run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json', '--skipLibCheck', 'false'], { cwd: app.dir });
     await run('npm', ['run', 'build'], { cwd: app.dir });
-  }, 120_000);
+  }, 300_000);
 
   it('can be required from CommonJS, which loads the CommonJS build of every entry', () => {
     const script = [
