@@ -2,14 +2,28 @@
  * Callbacks of the app that the module awaits are bounded, and a misbehaving one is logged once
  * per kind, not once per request: a `customCheck` that never settles is answered 503 with
  * `Retry-After` within `callbackTimeoutMs`; a `tokenExtractor` that throws is answered 401
- * (never 500). Real apps on both adapters, real HTTP, the kit's real JWKS server.
+ * (never 500); both alike over REST, Passport, GraphQL, the socket.io handshake and gateway
+ * messages. Real apps on both adapters, real HTTP and socket.io clients, the kit's real JWKS server.
  */
-import { CognitoAuthModule, type CognitoAuthOptions } from 'nestjs-cognito-auth';
+import { Controller, Get, Module, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import {
+  CognitoAuthModule,
+  type CognitoAuthOptions,
+  CognitoTokenVerifier,
+  cognitoHandshake,
+  CurrentUser,
+  Public,
+} from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import type { Namespace } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorLines } from './support/error-log.js';
-import { MeController } from './support/fixture-app.js';
+import { MeController, MeResolver } from './support/fixture-app.js';
+import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, get, type HttpResult } from './support/http.js';
+import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
 const CALLBACK_TIMEOUT_MS = 200;
@@ -104,5 +118,130 @@ describe.each(ADAPTERS)('a tokenExtractor that throws is answered 401 and logged
     expect(errors[0]).toMatch(/tokenExtractor threw TypeError/);
     expect(handle.app.logs.text()).not.toMatch(/ExceptionsHandler|Internal server error/);
     expect(handle.app.logs.text()).not.toContain(token);
+  });
+});
+
+@Controller('passport')
+class PassportController {
+  @Public()
+  @UseGuards(AuthGuard('cognito-jwt'))
+  @Get()
+  me(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+@WebSocketGateway({ namespace: '/checked' })
+class CheckedGateway implements OnGatewayInit {
+  constructor(private readonly verifier: CognitoTokenVerifier) {}
+
+  afterInit(namespace: Namespace) {
+    namespace.use(cognitoHandshake(this.verifier));
+  }
+}
+
+@WebSocketGateway({ namespace: '/open' })
+class OpenGateway {
+  @SubscribeMessage('whoami')
+  whoami(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
+
+/** REST, Passport, GraphQL over HTTP, a socket.io handshake and gateway messages, in one app. */
+function everyPathApp(adapter: (typeof ADAPTERS)[number], options: () => Partial<CognitoAuthOptions>) {
+  const handle = { app: undefined as unknown as RunningApp };
+  beforeAll(async () => {
+    @Module({
+      imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options() }), testGraphqlModule(adapter)],
+      controllers: [MeController, PassportController],
+      providers: [MeResolver, CheckedGateway, OpenGateway],
+    })
+    class EveryPathModule {}
+    handle.app = await startApp({ imports: [EveryPathModule] }, { adapter });
+  });
+  afterAll(async () => {
+    await handle.app?.close();
+  });
+  return handle;
+}
+
+/** Status, `WWW-Authenticate` and `Retry-After` of an HTTP answer. */
+const httpAnswer = (res: HttpResult) => ({
+  status: res.status,
+  challenge: res.headers['www-authenticate'],
+  retryAfter: res.headers['retry-after'],
+});
+
+describe.each(ADAPTERS)('a customCheck that never settles: 503 on every path, logged once (%s)', (adapter) => {
+  const handle = everyPathApp(adapter, () => ({
+    callbackTimeoutMs: CALLBACK_TIMEOUT_MS,
+    customCheck: () => new Promise<void>(() => undefined),
+  }));
+  const sockets = new SocketClients();
+  afterAll(() => sockets.closeAll());
+
+  it('REST, Passport, GraphQL, the handshake and a gateway message all answer 503 with a retry delay', async () => {
+    const { app } = handle;
+    const since = app.logs.lines.length;
+    const token = kit.accessToken();
+    const unavailable = { status: 503, challenge: undefined, retryAfter: '5' };
+    expect(httpAnswer(await get(`${app.url}/me`, bearer(token)))).toEqual(unavailable);
+    expect(httpAnswer(await get(`${app.url}/passport`, bearer(token)))).toEqual(unavailable);
+
+    const graphql = await postQuery(app.url, '{ me { sub } }', bearer(token));
+    expect(graphql.json().errors.map((error: any) => error.extensions)).toEqual([
+      expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', retryAfter: 5 }),
+    ]);
+    expect(graphql.headers['retry-after']).toBe('5');
+
+    const refusal = await sockets.refusal(`${app.url}/checked`, { auth: { token } });
+    expect({ status: refusal.status, retryAfter: refusal.retryAfter }).toEqual({ status: 503, retryAfter: 5 });
+    const socket = await sockets.connect(`${app.url}/open`, { auth: { token } });
+    expect(await ask(socket, 'whoami')).toEqual({
+      exception: expect.objectContaining({ status: 503, retryAfter: 5 }),
+    });
+
+    const errors = errorLines(app.logs, since);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/customCheck did not answer/);
+  });
+});
+
+describe.each(ADAPTERS)('a tokenExtractor that throws: 401 on every path, logged once (%s)', (adapter) => {
+  const handle = everyPathApp(adapter, () => ({
+    tokenExtractor: () => {
+      throw new RangeError('the extractor is broken');
+    },
+  }));
+  const sockets = new SocketClients();
+  afterAll(() => sockets.closeAll());
+
+  it('REST, Passport, GraphQL, the handshake and a gateway message all answer 401, never 500', async () => {
+    const { app } = handle;
+    const since = app.logs.lines.length;
+    const token = kit.accessToken();
+    const refused = {
+      status: 401,
+      challenge: expect.stringMatching(/^Bearer error="invalid_token"/),
+      retryAfter: undefined,
+    };
+    expect(httpAnswer(await get(`${app.url}/me`, bearer(token)))).toEqual(refused);
+    expect(httpAnswer(await get(`${app.url}/passport`, bearer(token)))).toEqual(refused);
+
+    const graphql = await postQuery(app.url, '{ me { sub } }', bearer(token));
+    expect(graphql.json().errors.map((error: any) => error.extensions.code)).toEqual(['UNAUTHENTICATED']);
+
+    const refusal = await sockets.refusal(`${app.url}/checked`, { auth: { token } });
+    expect({ status: refusal.status, error: refusal.error }).toEqual({ status: 401, error: 'invalid_token' });
+    const socket = await sockets.connect(`${app.url}/open`, { auth: { token } });
+    expect(await ask(socket, 'whoami')).toEqual({
+      exception: expect.objectContaining({ status: 401, error: 'invalid_token' }),
+    });
+
+    const errors = errorLines(app.logs, since);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/tokenExtractor threw RangeError/);
+    expect(app.logs.text()).not.toMatch(/ExceptionsHandler|Internal server error/);
   });
 });
