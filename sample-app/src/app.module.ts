@@ -22,7 +22,10 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ cognito: config.cognito })] }),
+        ConfigModule.forRoot({
+          ignoreEnvFile: true,
+          load: [() => ({ cognito: config.cognito, allowedOrigins: config.allowedOrigins })],
+        }),
         CognitoAuthModule.forRootAsync({
           imports: [ConfigModule, RevocationRedisModule.register(config.revocationRedisUrl)],
           inject: [ConfigService, REVOCATION_REDIS],

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { addCognitoBearerAuth, applyCognitoSecurity, enableCognitoSignIn } from 'nestjs-cognito-auth/swagger';
 import { AppModule } from './app.module.js';
+import { OriginCheckedIoAdapter } from './origin-checked-io.adapter.js';
 import type { SampleConfig } from './sample-config.js';
 
 export interface CreateSampleAppOptions {
@@ -21,6 +22,7 @@ export async function createSampleApp(
     config.adapter === 'fastify'
       ? await NestFactory.create(module, new (await import('@nestjs/platform-fastify')).FastifyAdapter(), { logger })
       : await NestFactory.create(module, { logger });
+  app.useWebSocketAdapter(new OriginCheckedIoAdapter(app, config.allowedOrigins));
   setUpOpenApi(app, config);
   return app;
 }

@@ -1,5 +1,6 @@
-import { Controller, HttpCode, Post } from '@nestjs/common';
+import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { type CognitoUser, CognitoRevocationService, CurrentUser } from 'nestjs-cognito-auth';
+import { CsrfOriginGuard } from './csrf-origin.guard.js';
 
 /**
  * Sign-out that sticks. A real app calls Cognito's `RevokeToken` (with the refresh token) or
@@ -11,9 +12,13 @@ import { type CognitoUser, CognitoRevocationService, CurrentUser } from 'nestjs-
 export class LogoutController {
   constructor(private readonly revocations: CognitoRevocationService) {}
 
-  /** No decorator: protected by the global guard. Revokes the caller's sign-in (`origin_jti`, else `jti`). */
+  /**
+   * Protected by the global guard; with the token cookie alone, only from this site or an
+   * allowed origin (CSRF). Revokes the caller's sign-in (`origin_jti`, else `jti`).
+   */
   @Post()
   @HttpCode(204)
+  @UseGuards(CsrfOriginGuard)
   async logout(@CurrentUser() user: CognitoUser): Promise<void> {
     await this.revocations.revoke(user);
   }

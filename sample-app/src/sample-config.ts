@@ -5,6 +5,8 @@ import type {
   CognitoTokenUse,
 } from 'nestjs-cognito-auth';
 
+import { readAllowedOrigins } from './allowed-origins.js';
+
 export type HttpAdapterName = 'express' | 'fastify';
 
 export interface SampleConfig {
@@ -12,6 +14,8 @@ export interface SampleConfig {
   host: string;
   adapter: HttpAdapterName;
   cognito: CognitoAuthOptions;
+  /** ALLOWED_ORIGINS: other sites whose pages may sign out with the token cookie and open /events; none by default. */
+  allowedOrigins: string[];
   /** REVOCATION_REDIS_URL: the deny-list lives in this Redis; in memory when unset. */
   revocationRedisUrl?: string;
   /** Set when COGNITO_DOMAIN is: Swagger UI at /docs offers sign-in with the hosted UI. */
@@ -45,6 +49,7 @@ export function readSampleConfig(env: Record<string, string | undefined>): Sampl
     },
     swaggerSignIn: readSwaggerSignIn(env),
     revocationRedisUrl: readRedisUrl(env.REVOCATION_REDIS_URL),
+    allowedOrigins: readAllowedOrigins(env.ALLOWED_ORIGINS),
   };
 }
 
