@@ -35,7 +35,8 @@ function record(name: string): unknown[] {
 
 async function boot(overrides: Partial<CognitoAuthOptions> = {}, adapter: (typeof ADAPTERS)[number] = 'express') {
   kit = await createCognitoTestKit();
-  app = await startApp(probeModule(fastJwksOptions(kit, overrides)), { adapter });
+  // A generous download timeout: the machine may be busy; the tests that need a timeout set their own.
+  app = await startApp(probeModule(fastJwksOptions(kit, { jwksTimeoutMs: 5_000, ...overrides })), { adapter });
   return { kit, app };
 }
 

@@ -30,7 +30,7 @@ afterAll(() => kit.close());
 /** Boots the probe app, checks that it serves a protected route, closes it; returns the new import attempts. */
 async function bootAndServe(adapter: (typeof ADAPTERS)[number], overrides: Partial<CognitoAuthOptions>) {
   const before = attempts.length;
-  const app = await startApp(probeModule(fastJwksOptions(kit, overrides)), { adapter });
+  const app = await startApp(probeModule(fastJwksOptions(kit, { jwksTimeoutMs: 5_000, ...overrides })), { adapter });
   try {
     expect((await get(`${app.url}/protected`, bearer(kit.accessToken()))).status).toBe(200);
     expect((await get(`${app.url}/protected`)).status).toBe(401);

@@ -6,12 +6,12 @@ import { CognitoRevocationService } from '../revocation/cognito-revocation.servi
 
 /** What the health check says of the module, under the key given to `isHealthy`. */
 export interface CognitoHealthDetails {
-  /** `down` when a pool has no keys after a failed download, or the Redis list is stale under `failurePolicy: 'refuse'`. */
+  /** `down` when a pool has no keys after a failed download, or the deny-list is stale under `failurePolicy: 'refuse'`. */
   readonly status: 'up' | 'down';
   /** One entry per pool. */
   readonly keySets: readonly KeySetState[];
   readonly revocation: {
-    /** Where the deny-list lives: `memory` or `redis`. */
+    /** Where the deny-list lives: `memory`, `redis`, or a custom store's name. */
     readonly store: string;
     /** Whether the list is known to be complete (false while Redis is unreachable or being reloaded). */
     readonly current: boolean;
@@ -30,8 +30,8 @@ export type CognitoHealthResult<Key extends string = 'cognito'> = { [K in Key]: 
  *
  * Down when requests cannot be authenticated for a reason the app should be told about: a pool
  * whose last key-set download failed and that has no keys to fall back on, or, with
- * `revocation.failurePolicy: 'refuse'`, a Redis deny-list that may be stale (every request gets
- * 503 until Redis is back). Cached keys kept through a failed download, and a stale list under
+ * `revocation.failurePolicy: 'refuse'`, a deny-list that may be stale (Redis unreachable: every
+ * request gets 503 until it is back). Cached keys kept through a failed download, and a stale list under
  * the default `last-known` policy, keep serving: the check stays up and shows them.
  */
 @Injectable()
@@ -44,10 +44,10 @@ export class CognitoHealthIndicator {
 
   isHealthy<Key extends string = 'cognito'>(key: Key = 'cognito' as Key): Promise<CognitoHealthResult<Key>> {
     const keySets = this.jwks.keySetStates();
-    const { redis, failurePolicy } = this.config.revocation;
-    const revocation = { store: redis ? 'redis' : 'memory', current: this.revocation.isCurrent };
+    const { store, current } = this.revocation.storeState;
+    const revocation = { store, current };
     const keysDown = keySets.some((keySet) => keySet.keys === 0 && keySet.lastError !== null);
-    const revocationDown = failurePolicy === 'refuse' && !revocation.current;
+    const revocationDown = this.config.revocation.failurePolicy === 'refuse' && !current;
     const details: CognitoHealthDetails = { status: keysDown || revocationDown ? 'down' : 'up', keySets, revocation };
     return Promise.resolve({ [key]: details } as CognitoHealthResult<Key>);
   }

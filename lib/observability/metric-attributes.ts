@@ -37,15 +37,14 @@ const FAILURE_REASONS: ReadonlySet<string> = new Set([
   'custom_check',
   'revoked',
   'user_not_found',
-  // Refusals that are not about the token itself.
-  'missing',
+  // Refusals that are not about the token itself: the answer's error code.
+  'unauthorized',
   'invalid_request',
+  'invalid_token',
+  'insufficient_scope',
+  'forbidden',
   'unavailable',
-  'key_set_unavailable',
-  'revocation_unavailable',
-  'callback_unavailable',
-  'timeout',
-  'error',
+  'refused',
 ]);
 
 const TRANSPORTS: ReadonlySet<CognitoTransport> = new Set<CognitoTransport>([

@@ -1,5 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
+import { TerminusModule } from '@nestjs/terminus';
+import type { MeterProvider } from '@opentelemetry/sdk-metrics';
 import type { Redis } from 'ioredis';
 import { type CognitoAuthOptions, CognitoAuthModule } from 'nestjs-cognito-auth';
 import { AdminController } from './admin.controller.js';
@@ -8,6 +10,7 @@ import { sampleGraphqlModule } from './graphql.module.js';
 import { HealthController } from './health.controller.js';
 import { LogoutController } from './logout.controller.js';
 import { MeController } from './me.controller.js';
+import { SAMPLE_METER_PROVIDER, SampleMetricsModule } from './metrics.module.js';
 import { MeResolver } from './me.resolver.js';
 import { OptionalController } from './optional.controller.js';
 import { OrdersController } from './orders.controller.js';
@@ -27,13 +30,24 @@ export class AppModule {
           load: [() => ({ cognito: config.cognito, allowedOrigins: config.allowedOrigins })],
         }),
         CognitoAuthModule.forRootAsync({
-          imports: [ConfigModule, RevocationRedisModule.register(config.revocationRedisUrl)],
-          inject: [ConfigService, REVOCATION_REDIS],
-          useFactory: (configService: ConfigService, redis: Redis | null): CognitoAuthOptions => ({
+          imports: [
+            ConfigModule,
+            RevocationRedisModule.register(config.revocationRedisUrl),
+            // Also serves GET /metrics when the metrics are on.
+            SampleMetricsModule.register(config.metrics),
+          ],
+          inject: [ConfigService, REVOCATION_REDIS, SAMPLE_METER_PROVIDER],
+          useFactory: (
+            configService: ConfigService,
+            redis: Redis | null,
+            meterProvider: MeterProvider | null,
+          ): CognitoAuthOptions => ({
             ...configService.getOrThrow<CognitoAuthOptions>('cognito'),
-            ...(redis ? { revocation: { redis } } : {}),
+            ...(redis ? { revocation: { redis, failurePolicy: config.revocationFailurePolicy } } : {}),
+            metrics: meterProvider ? { meterProvider } : false,
           }),
         }),
+        TerminusModule,
         sampleGraphqlModule(config.adapter),
       ],
       providers: [MeResolver, EventsGateway],

@@ -2,6 +2,7 @@ import type {
   CognitoAuthOptions,
   CognitoAuthorizationRules,
   CognitoPreloadKeys,
+  CognitoRevocationFailurePolicy,
   CognitoTokenUse,
 } from 'nestjs-cognito-auth';
 
@@ -18,6 +19,10 @@ export interface SampleConfig {
   allowedOrigins: string[];
   /** REVOCATION_REDIS_URL: the deny-list lives in this Redis; in memory when unset. */
   revocationRedisUrl?: string;
+  /** REVOCATION_FAILURE_POLICY: what requests get while that Redis is unreachable (`last-known` by default, or `refuse`). */
+  revocationFailurePolicy?: CognitoRevocationFailurePolicy;
+  /** COGNITO_METRICS=prometheus: the module's metrics at GET /metrics; off when unset. */
+  metrics?: 'prometheus';
   /** Set when COGNITO_DOMAIN is: Swagger UI at /docs offers sign-in with the hosted UI. */
   swaggerSignIn?: SwaggerSignInConfig;
 }
@@ -49,6 +54,8 @@ export function readSampleConfig(env: Record<string, string | undefined>): Sampl
     },
     swaggerSignIn: readSwaggerSignIn(env),
     revocationRedisUrl: readRedisUrl(env.REVOCATION_REDIS_URL),
+    revocationFailurePolicy: readFailurePolicy(env.REVOCATION_FAILURE_POLICY),
+    metrics: readMetrics(env.COGNITO_METRICS),
     allowedOrigins: readAllowedOrigins(env.ALLOWED_ORIGINS),
   };
 }
@@ -82,6 +89,17 @@ function readRedisUrl(value: string | undefined): string | undefined {
 /** COGNITO_PRELOAD_KEYS: `off` (default), `best-effort` or `required`; the module checks the value. */
 function readPreloadKeys(value: string | undefined): CognitoPreloadKeys | undefined {
   return (value || undefined) as CognitoPreloadKeys | undefined;
+}
+
+/** The module checks the value. */
+function readFailurePolicy(value: string | undefined): CognitoRevocationFailurePolicy | undefined {
+  return (value || undefined) as CognitoRevocationFailurePolicy | undefined;
+}
+
+function readMetrics(value: string | undefined): 'prometheus' | undefined {
+  if (!value) return undefined;
+  if (value !== 'prometheus') throw new Error(`COGNITO_METRICS must be prometheus (or unset), got ${value}`);
+  return value;
 }
 
 function readAdapter(value: string | undefined): HttpAdapterName {
