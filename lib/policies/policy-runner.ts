@@ -36,6 +36,8 @@ export interface PolicyRunnerConfig {
   readonly callbackTimeoutMs?: number;
   /** The configured pools, for the token kinds they accept. */
   readonly poolsByIssuer?: ReadonlyMap<string, { readonly tokenUse: string }>;
+  /** Present when pools are resolved per issuer: which kinds they accept is not known in advance. */
+  readonly userPoolResolver?: unknown;
 }
 
 /**
@@ -59,7 +61,9 @@ export class PolicyRunner implements PolicyRunnerLike {
     config: PolicyRunnerConfig = {},
   ) {
     this.timeoutMs = config.callbackTimeoutMs ?? DEFAULTS.callbackTimeoutMs;
-    if (config.poolsByIssuer) this.acceptedTokenUses = acceptedTokenUses(config.poolsByIssuer.values());
+    if (config.poolsByIssuer?.size && !config.userPoolResolver) {
+      this.acceptedTokenUses = acceptedTokenUses(config.poolsByIssuer.values());
+    }
   }
 
   reportConfigError(error: CognitoAuthConfigError): void {

@@ -1,11 +1,12 @@
 import 'reflect-metadata';
-import type { ExecutionContext } from '@nestjs/common';
+import { type ExecutionContext, Logger } from '@nestjs/common';
 import { describe, expect, it } from 'vitest';
 import { ruleDecorator } from '../../lib/decorators/rule-decorator.js';
 import { CognitoAuthConfigError } from '../../lib/errors/cognito-auth.errors.js';
 import type { CognitoUser } from '../../lib/interfaces/cognito-user.interface.js';
 import { hasAnyRule, NO_RULES, resolveFallbackPolicy, rulesFrom } from '../../lib/policies/authorization-rules.js';
 import { authorize } from '../../lib/policies/authorize.js';
+import { PolicyRunner } from '../../lib/policies/policy-runner.js';
 import type { RuleKind } from '../../lib/policies/rule-kind.js';
 import { RULE_KINDS, RULE_LIST } from '../../lib/policies/rule-kinds.js';
 
@@ -77,5 +78,24 @@ describe('the table of rule kinds', () => {
       groups: ['a'],
     });
     expect(() => resolveFallbackPolicy({ tokenUses: 'access' })).toThrow(/unknown rules: tokenUses/);
+  });
+});
+
+describe('the token kinds the configured pools accept, for @TokenUse', () => {
+  const pools = (...uses: string[]) => new Map(uses.map((tokenUse, index) => [`issuer-${index}`, { tokenUse }]));
+  const acceptedBy = (config: ConstructorParameters<typeof PolicyRunner>[2]) =>
+    new PolicyRunner({}, new Logger('test'), config).acceptedTokenUses;
+
+  it.each<[string, ReadonlyMap<string, { tokenUse: string }>, string[]]>([
+    ['one access pool', pools('access'), ['access']],
+    ['an access pool and an ID pool', pools('access', 'id'), ['access', 'id']],
+    ["a pool with tokenUse 'any'", pools('any'), ['access', 'id']],
+  ])('%s', (_name, poolsByIssuer, expected) => {
+    expect([...acceptedBy({ poolsByIssuer })!].sort()).toEqual(expected);
+  });
+
+  it('unknown with a userPools resolver (pools arrive at run time) or no configuration', () => {
+    expect(acceptedBy({ poolsByIssuer: new Map(), userPoolResolver: () => null })).toBeUndefined();
+    expect(acceptedBy(undefined)).toBeUndefined();
   });
 });
