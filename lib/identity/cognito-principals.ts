@@ -12,6 +12,7 @@ import type {
   CognitoUserTransformer,
 } from '../interfaces/cognito-user-transformer.interface.js';
 import { type CognitoTransformEvent, transformChannel } from '../observability/cognito-channels.js';
+import { CognitoRevocationService } from '../revocation/cognito-revocation.service.js';
 import { freezeGraph } from './freeze-graph.js';
 
 /** Seconds a client waits before retrying when the app's transformer failed or did not answer. */
@@ -49,7 +50,10 @@ export class CognitoPrincipals implements OnModuleInit {
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     private readonly moduleRef: ModuleRef,
+    revocations: CognitoRevocationService,
   ) {
+    // A revoked token is refused before its principal is asked for: keeping it would only hold memory.
+    revocations.onRevoked((sub, sessionOrTokenId) => this.forgetSession(sub, sessionOrTokenId));
     this.byIdentity = new LRUCache<string, PrincipalEntry>({
       max: Math.max(1, config.tokenCacheMaxEntries || DEFAULTS.tokenCacheMaxEntries),
       dispose: (entry) => this.unindex(entry),

@@ -44,6 +44,9 @@ export class CognitoRevocationService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('CognitoAuth');
   private sweepTimer?: NodeJS.Timeout;
 
+  /** Told of each revocation this instance makes: the app's principals of those tokens are dropped. */
+  private readonly revokedListeners: Array<(sub: string, sessionOrTokenId: string) => void> = [];
+
   constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
     this.store = config.revocation.store;
     this.refuseWhileStale = config.revocation.failurePolicy === 'refuse';
@@ -84,6 +87,11 @@ export class CognitoRevocationService implements OnModuleInit, OnModuleDestroy {
   /** Revokes this token alone (`jti`). */
   async revokeToken(userOrClaims: CognitoRevocable): Promise<void> {
     return this.add('token', claimsOf(userOrClaims));
+  }
+
+  /** @internal Calls `listener` with the `sub` and the id (`origin_jti` or `jti`) of each revocation made here. */
+  onRevoked(listener: (sub: string, sessionOrTokenId: string) => void): void {
+    this.revokedListeners.push(listener);
   }
 
   isRevoked(userOrClaims: CognitoRevocable): boolean {
@@ -148,6 +156,7 @@ export class CognitoRevocationService implements OnModuleInit, OnModuleDestroy {
       if (error instanceof RevocationUnavailableError || error instanceof CallbackUnavailableError) throw error;
       throw this.storeFailed('add', error);
     }
+    if (typeof claims.sub === 'string') for (const listener of this.revokedListeners) listener(claims.sub, id);
     this.publish('revoked');
   }
 
