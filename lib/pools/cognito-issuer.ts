@@ -28,8 +28,3 @@ export class IssuerFilter {
     return COGNITO_ISSUER.test(issuer) || (this.pattern?.test(issuer) ?? false);
   }
 }
-
-/** Whether `issuer` has one of the forms Cognito gives a user pool's issuer. */
-export function isCognitoIssuer(issuer: string): boolean {
-  return issuer.length <= MAX_ISSUER_LENGTH && COGNITO_ISSUER.test(issuer);
-}

@@ -131,7 +131,7 @@ export class UserPoolDirectory implements OnModuleDestroy {
         'userPools:invalid',
         `The userPools resolver returned an invalid pool (${(error as Error).message}); answering 503`,
       );
-      throw new CallbackUnavailableError('userPools resolver', RESOLVER_RETRY_AFTER_SECONDS);
+      throw resolverFailed();
     }
   }
 
@@ -152,8 +152,16 @@ export class UserPoolDirectory implements OnModuleDestroy {
       'The userPools resolver threw; answering 503',
       (error as Error)?.stack ?? String(error),
     );
-    return new CallbackUnavailableError('userPools resolver', RESOLVER_RETRY_AFTER_SECONDS);
+    return resolverFailed();
   }
+}
+
+function resolverFailed(): CallbackUnavailableError {
+  return new CallbackUnavailableError(
+    'userPools resolver',
+    RESOLVER_RETRY_AFTER_SECONDS,
+    'The userPools resolver failed',
+  );
 }
 
 function unknownIssuer(): InvalidTokenError {
