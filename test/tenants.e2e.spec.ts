@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import {
   CognitoAuthModule,
   type CognitoUser,
@@ -329,6 +330,32 @@ describe('key sets of pools that leave the cache are released', () => {
       expect((await get(`${app.url}/me`, bearer(pools[0]!.accessToken()))).status).toBe(200);
       expect(tenants.timesAsked(pools[0]!.issuer)).toBe(2);
       expect(pools[0]!.jwksRequestCount).toBe(2);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('the testing kit’s overrideKeys with a resolver: tests keep the app’s own tenants table', () => {
+  it('serves the impersonated tenant’s keys from the kit, with the real Cognito issuer and no issuerPattern', async () => {
+    const impersonated = await newKit('eu-west-1_RealTenant', 'real-client');
+    expect(impersonated.issuer).toBe('https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_RealTenant');
+    const tenants = new Tenants();
+    tenants.rows.set(impersonated.issuer, { userPoolId: 'eu-west-1_RealTenant', clientId: 'real-client' });
+    const builder = Test.createTestingModule({
+      imports: [CognitoAuthModule.forRoot({ userPools: tenants.resolve })],
+      controllers: [MeController],
+    });
+    const app = (await impersonated.overrideKeys(builder).compile()).createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    try {
+      const url = await app.getUrl();
+      const res = await get(`${url}/me`, bearer(impersonated.accessToken()));
+      expect(res.status).toBe(200);
+      expect(res.json()).toMatchObject({ userPoolId: 'eu-west-1_RealTenant', clientId: 'real-client' });
+      expect(impersonated.jwksRequestCount).toBe(1);
+      const otherClient = await get(`${url}/me`, bearer(impersonated.accessToken({ client_id: 'other' })));
+      expect(otherClient.status).toBe(401);
     } finally {
       await app.close();
     }
