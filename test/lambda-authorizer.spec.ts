@@ -10,7 +10,8 @@ import type {
   APIGatewaySimpleAuthorizerWithContextResult,
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda';
-import { KeySetUnavailableError } from 'nestjs-cognito-auth';
+import { ForbiddenException, ServiceUnavailableException } from '@nestjs/common';
+import { InvalidTokenError, KeySetUnavailableError } from 'nestjs-cognito-auth';
 import {
   type CognitoAuthorizer,
   type CognitoAuthorizerEvent,
@@ -320,6 +321,41 @@ describe('the authorizer publishes authenticate events with transport lambda', (
     } finally {
       diagnosticsChannel.unsubscribe('nestjs-cognito-auth:authenticate', listener);
     }
+  });
+});
+
+describe("the authorizer answers what the app's customCheck throws as the guard would", () => {
+  const event = () => authorizerTokenEvent({ authorizationToken: `Bearer ${kit.accessToken()}` });
+
+  it('a 403 HttpException: a Deny policy', async () => {
+    const authorizer = authorizerFor(kit, {
+      customCheck: () => {
+        throw new ForbiddenException();
+      },
+    });
+    const result = (await authorizer(event())) as CognitoAuthorizerPolicy;
+    expect(result.policyDocument.Statement[0]).toMatchObject({ Effect: 'Deny', Resource: STAGE_ARN_V1 });
+  });
+
+  it('an InvalidTokenError, or anything else: Unauthorized', async () => {
+    for (const thrown of [new InvalidTokenError('custom_check', 'no'), new Error('boom')]) {
+      const authorizer = authorizerFor(kit, {
+        customCheck: () => {
+          throw thrown;
+        },
+      });
+      await expectUnauthorized(authorizer(event()));
+    }
+  });
+
+  it('a 503 HttpException: rejects with it (the gateway answers 500), never an Allow', async () => {
+    const unavailable = new ServiceUnavailableException();
+    const authorizer = authorizerFor(kit, {
+      customCheck: () => {
+        throw unavailable;
+      },
+    });
+    expect(await rejectionOf(authorizer(event()))).toBe(unavailable);
   });
 });
 

@@ -97,10 +97,10 @@ function decide(
   try {
     assertRules(user, rules);
   } catch (error) {
-    publishAuthorize(rules, 'denied', ruleNameOf(error));
+    publishAuthorize('denied', ruleNameOf(error));
     return simple ? { isAuthorized: false } : policyOf(user.sub, 'Deny', resource);
   }
-  publishAuthorize(rules, 'allowed', ruleNameOf(undefined));
+  publishAuthorize('allowed', rules.groups.length > 0 ? 'groups' : rules.scopes.length > 0 ? 'scopes' : 'none');
   const context = contextOf(user);
   return simple ? { isAuthorized: true, context } : policyOf(user.sub, 'Allow', resource, context);
 }
@@ -166,13 +166,8 @@ function reasonOf(error: unknown, status: number): string {
   return error instanceof CognitoAuthError ? error.name : 'refused';
 }
 
-function publishAuthorize(rules: AuthorizerRules, result: CognitoAuthorizeEvent['result'], rule: string): void {
+function publishAuthorize(result: CognitoAuthorizeEvent['result'], rule: string): void {
   if (!authorizeChannel.hasSubscribers) return;
-  const hasRule = rules.groups.length > 0 || rules.scopes.length > 0;
-  const message: CognitoAuthorizeEvent = {
-    result,
-    rule: hasRule ? rule : 'none',
-    status: result === 'allowed' ? 200 : 403,
-  };
+  const message: CognitoAuthorizeEvent = { result, rule, status: result === 'allowed' ? 200 : 403 };
   authorizeChannel.publish(message);
 }

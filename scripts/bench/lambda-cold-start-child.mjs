@@ -6,6 +6,12 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 
 const started = performance.now();
+const startedCpu = process.cpuUsage();
+/** CPU milliseconds (user + system) since `since`: unlike wall time, barely moved by other processes. */
+const cpuMsSince = (since) => {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1000;
+};
 /** Key-set downloads, from the module's own events: how many ended in each phase. */
 const downloads = { init: 0, first: 0, warm: 0 };
 let phase = 'init';
@@ -78,8 +84,16 @@ function authorizerHandler(authorizer) {
 async function twoPhases(load, init) {
   const loaded = await load();
   const imported = performance.now();
+  const importCpuMs = cpuMsSince(startedCpu);
+  const importedCpu = process.cpuUsage();
   const handler = await init(loaded);
-  return { handler, importMs: imported - started, initMs: performance.now() - imported };
+  return {
+    handler,
+    importMs: imported - started,
+    initMs: performance.now() - imported,
+    importCpuMs,
+    initCpuMs: cpuMsSince(importedCpu),
+  };
 }
 
 /** An HTTP API (payload 2.0) event, built here: the testing kit would load Nest before the measure. */
@@ -118,10 +132,10 @@ async function invoke(handler) {
 
 const run = SCENARIOS[scenario];
 if (!run) throw new Error(`unknown scenario ${scenario}`);
-const { handler, importMs, initMs } = await run();
+const { handler, ...startup } = await run();
 phase = 'first';
 const firstMs = await invoke(handler);
 phase = 'warm';
 const warmMs = await invoke(handler);
-process.stdout.write(`${JSON.stringify({ scenario, importMs, initMs, firstMs, warmMs, downloads })}\n`);
+process.stdout.write(`${JSON.stringify({ scenario, ...startup, firstMs, warmMs, downloads })}\n`);
 process.exit(0);

