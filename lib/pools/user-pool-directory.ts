@@ -42,11 +42,6 @@ export class UserPoolDirectory implements OnModuleDestroy {
     });
   }
 
-  /** Whether pools come from the app's resolver rather than from a fixed list. */
-  get isDynamic(): boolean {
-    return this.resolver !== undefined;
-  }
-
   /**
    * The pool of `issuer`, synchronously when it is configured or its answer is cached; else a
    * promise of it. Throws (or rejects with) `unknown_issuer` when there is none, and a 503
