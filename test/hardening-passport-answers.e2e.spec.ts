@@ -5,13 +5,15 @@
  * and `Retry-After` as the global guard gives the same request in a second app; never a 500,
  * never a bare 401. Real apps on both adapters, the kit's real JWKS server, a real redis-server.
  */
-import { Controller, Get, UseGuards } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Controller, ForbiddenException, Get, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { type CognitoAuthOptions, CognitoAuthModule, CurrentUser } from 'nestjs-cognito-auth';
+import { type CognitoAuthOptions, CognitoAuthModule, CognitoRevocationService, CurrentUser } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { MeController } from './support/fixture-app.js';
+import { nowSeconds } from './support/auth-e2e.js';
 import { bearer, get, type HttpResult } from './support/http.js';
 import { quietRedisClient, RedisServer, within } from './support/redis-server.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
@@ -122,6 +124,55 @@ describe.each(ADAPTERS)("AuthGuard('cognito-jwt') refuses a request as the guard
       challenge: expect.stringMatching(/^Bearer error="invalid_request"/),
       retryAfter: undefined,
     });
+    expect(passport).toEqual(guard);
+  });
+});
+
+/** A custom check that refuses two users: one with its own 403, one with a plain error (401). */
+function refuseSomeUsers({ payload }: { payload: Record<string, unknown> }): void {
+  if (payload.sub === 'forbidden-user') throw new ForbiddenException('Suspended account');
+  if (payload.sub === 'refused-user') throw new Error('not this one');
+}
+
+describe.each(ADAPTERS)("AuthGuard('cognito-jwt') answers every other refusal as the guard does (%s)", (adapter) => {
+  let kit: CognitoTestKit;
+  let pair: AppPair;
+  beforeAll(async () => {
+    kit = await createCognitoTestKit();
+    pair = await startPair(adapter, () => ({ ...kit.moduleOptions(), customCheck: refuseSomeUsers }));
+  });
+  afterAll(async () => {
+    await closePair(pair);
+    await kit?.close();
+  });
+
+  const cases: Array<[string, () => Record<string, string | string[]>, Partial<Answer>]> = [
+    [
+      'a forged signature',
+      () => bearer(kit.accessToken({}, { key: kit.generateKey(), header: { kid: kit.currentKey.kid } })),
+      { status: 401 },
+    ],
+    ['an ID token', () => bearer(kit.idToken()), { status: 401 }],
+    ['junk', () => bearer('not-a-jwt'), { status: 401 }],
+    ['a comma in the header', () => ({ authorization: `Bearer ${kit.accessToken()}, Bearer x` }), { status: 400 }],
+    ['a 403 from the custom check', () => bearer(kit.accessToken({ sub: 'forbidden-user' })), { status: 403 }],
+    ['a plain error from the custom check', () => bearer(kit.accessToken({ sub: 'refused-user' })), { status: 401 }],
+  ];
+
+  it.each(cases)('%s', async (_case, headers, expected) => {
+    const { passport, guard } = await bothAnswers(pair, headers());
+    expect(passport).toMatchObject(expected);
+    expect(passport).toEqual(guard);
+  });
+
+  it('a revoked session', async () => {
+    const session = randomUUID();
+    const token = kit.accessToken({ origin_jti: session });
+    for (const app of [pair.passport, pair.guard]) {
+      await app.app.get(CognitoRevocationService).revoke({ origin_jti: session, exp: nowSeconds() + 3600 });
+    }
+    const { passport, guard } = await bothAnswers(pair, bearer(token));
+    expect(passport).toMatchObject({ status: 401, challenge: expect.stringContaining('revoked') });
     expect(passport).toEqual(guard);
   });
 });
