@@ -45,8 +45,9 @@ import {
   expectForbidden,
   expectOk,
   MESSAGES,
+  startOnEveryAdapter,
 } from './support/policy-e2e.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { ADAPTERS, type RunningApp } from './support/test-app.js';
 
 // ---------------------------------------------------------------------------------------------
 // Services and policies
@@ -352,28 +353,23 @@ class PolicyResolver {
 // ---------------------------------------------------------------------------------------------
 
 let kit: CognitoTestKit;
-const apps = {} as Record<HttpAdapterName, RunningApp>;
+let apps: Record<HttpAdapterName, RunningApp>;
 
 beforeAll(async () => {
   kit = await createCognitoTestKit();
-  for (const adapter of ADAPTERS) {
-    apps[adapter] = await startApp(
-      {
-        imports: [
-          CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'any' }),
-          OrdersModule,
-          sampleGraphqlModule(adapter),
-        ],
-        controllers: [PoliciesController, CombinedController],
-        providers: [TenantDirectory, ActiveTenantPolicy, RequestHeaderPolicy, PolicyResolver],
-      },
-      { adapter },
-    );
-  }
+  apps = await startOnEveryAdapter((adapter) => ({
+    imports: [
+      CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'any' }),
+      OrdersModule,
+      sampleGraphqlModule(adapter),
+    ],
+    controllers: [PoliciesController, CombinedController],
+    providers: [TenantDirectory, ActiveTenantPolicy, RequestHeaderPolicy, PolicyResolver],
+  }));
 });
 
 afterAll(async () => {
-  await Promise.all(Object.values(apps).map((running) => running.close()));
+  await Promise.all(Object.values(apps ?? {}).map((running) => running.close()));
   await kit?.close();
 });
 

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleGraphqlModule } from '../sample-app/src/graphql.module.js';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { bearer, send } from './support/http.js';
-import { call, expectOk } from './support/policy-e2e.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { call, expectOk, startOnEveryAdapter } from './support/policy-e2e.js';
+import { ADAPTERS, type RunningApp } from './support/test-app.js';
 
 const TIMEOUT_MS = 300;
 
@@ -60,27 +60,22 @@ class SlowResolver {
 }
 
 let kit: CognitoTestKit;
-const apps = {} as Record<HttpAdapterName, RunningApp>;
+let apps: Record<HttpAdapterName, RunningApp>;
 
 beforeAll(async () => {
   kit = await createCognitoTestKit();
-  for (const adapter of ADAPTERS) {
-    apps[adapter] = await startApp(
-      {
-        imports: [
-          CognitoAuthModule.forRoot({ ...kit.moduleOptions(), callbackTimeoutMs: TIMEOUT_MS }),
-          sampleGraphqlModule(adapter),
-        ],
-        controllers: [SlowController],
-        providers: [SlowResolver],
-      },
-      { adapter },
-    );
-  }
+  apps = await startOnEveryAdapter((adapter) => ({
+    imports: [
+      CognitoAuthModule.forRoot({ ...kit.moduleOptions(), callbackTimeoutMs: TIMEOUT_MS }),
+      sampleGraphqlModule(adapter),
+    ],
+    controllers: [SlowController],
+    providers: [SlowResolver],
+  }));
 });
 
 afterAll(async () => {
-  await Promise.all(Object.values(apps).map((app) => app.close()));
+  await Promise.all(Object.values(apps ?? {}).map((app) => app.close()));
   await kit?.close();
 });
 

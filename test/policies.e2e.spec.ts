@@ -29,8 +29,9 @@ import {
   expectForbidden,
   expectOk,
   MESSAGES,
+  startOnEveryAdapter,
 } from './support/policy-e2e.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { ADAPTERS, type RunningApp } from './support/test-app.js';
 
 // ---------------------------------------------------------------------------------------------
 // Controllers and resolvers under test
@@ -175,24 +176,19 @@ class GroupClaimResolver {
 }
 
 let kit: CognitoTestKit;
-const apps = {} as Record<HttpAdapterName, RunningApp>;
+let apps: Record<HttpAdapterName, RunningApp>;
 
 beforeAll(async () => {
   kit = await createCognitoTestKit();
-  for (const adapter of ADAPTERS) {
-    apps[adapter] = await startApp(
-      {
-        imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'any' }), sampleGraphqlModule(adapter)],
-        controllers: [GroupRulesController, ClassGroupRulesController, ClaimsController, ClassClaimsController],
-        providers: [GroupClaimResolver],
-      },
-      { adapter },
-    );
-  }
+  apps = await startOnEveryAdapter((adapter) => ({
+    imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'any' }), sampleGraphqlModule(adapter)],
+    controllers: [GroupRulesController, ClassGroupRulesController, ClaimsController, ClassClaimsController],
+    providers: [GroupClaimResolver],
+  }));
 });
 
 afterAll(async () => {
-  await Promise.all(Object.values(apps).map((running) => running.close()));
+  await Promise.all(Object.values(apps ?? {}).map((running) => running.close()));
   await kit?.close();
 });
 

@@ -52,8 +52,42 @@ export interface RuleKind<Name extends string = string, Item = unknown> {
   };
 }
 
+/** What a kind of rule over a list of names (groups, scopes, pool ids) declares. */
+export interface NamesRuleSpec<Name extends string> {
+  readonly name: Name;
+  readonly metadataKey: string;
+  readonly decorator: string;
+  /** What one argument is, for messages (`group`). */
+  readonly noun: string;
+  check(names: readonly string[], user: CognitoUser): void;
+  readonly extension: `x-${string}`;
+  describe(names: readonly string[]): string;
+}
+
+/**
+ * A kind of rule over a list of non-empty names, refused with 403: the decorator takes the
+ * names as arguments, the `fallbackPolicy` field as an array, and OpenAPI lists them.
+ */
+export function namesRule<Name extends string>(spec: NamesRuleSpec<Name>): RuleKind<Name, string> {
+  const { name, metadataKey, decorator, noun, check, extension, describe } = spec;
+  return {
+    name,
+    metadataKey,
+    decorator,
+    fromArguments: (args) => namesFromArguments(decorator, noun, args),
+    fromOption: (value) => namesFromOption(name, value),
+    check: (names, user) => check(names, user),
+    openApi: {
+      extension,
+      status: '403',
+      list: (names) => [...names],
+      describe: (listed) => describe(listed as string[]),
+    },
+  };
+}
+
 /** Non-empty strings from a decorator's arguments. */
-export function namesFromArguments(decorator: string, noun: string, args: readonly unknown[]): string[] {
+function namesFromArguments(decorator: string, noun: string, args: readonly unknown[]): string[] {
   if (args.length === 0) throw new CognitoAuthConfigError(`${decorator} needs at least one ${noun}`);
   if (args.some((arg) => typeof arg !== 'string' || arg === '')) {
     throw new CognitoAuthConfigError(`${decorator} takes non-empty strings`);
@@ -62,7 +96,7 @@ export function namesFromArguments(decorator: string, noun: string, args: readon
 }
 
 /** Non-empty strings from a `fallbackPolicy` field. */
-export function namesFromOption(field: string, value: unknown): string[] {
+function namesFromOption(field: string, value: unknown): string[] {
   if (!Array.isArray(value) || value.length === 0) {
     throw new CognitoAuthConfigError(`fallbackPolicy.${field} must be a non-empty array`);
   }

@@ -25,7 +25,7 @@ import type {
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import { type ClaimRequirement, claimRequirement, meetsClaim } from './claim-requirement.js';
 import { isPolicy, policyName } from './cognito-policy.js';
-import { namesFromArguments, namesFromOption, type PolicyRunnerLike, type RuleKind } from './rule-kind.js';
+import { namesRule, type PolicyRunnerLike, type RuleKind } from './rule-kind.js';
 
 const TOKEN_USES: readonly CognitoRouteTokenUse[] = ['access', 'id'];
 
@@ -65,73 +65,53 @@ const tokenUse: RuleKind<'tokenUse', CognitoRouteTokenUse> = {
   },
 };
 
-const userPools: RuleKind<'userPools', string> = {
+const userPools = namesRule({
   name: 'userPools',
   metadataKey: USER_POOLS_KEY,
   decorator: '@UserPools()',
-  fromArguments: (args) => namesFromArguments('@UserPools()', 'user pool id', args),
-  fromOption: (value) => namesFromOption('userPools', value),
+  noun: 'user pool id',
   check: (pools, user) => {
     if (!pools.includes(user.userPoolId)) throw new UserPoolNotAllowedError(pools);
   },
-  openApi: {
-    extension: 'x-user-pools',
-    status: '403',
-    list: (pools) => [...pools],
-    describe: (pools) => `Only for users of the pools: ${pools.join(', ')}`,
-  },
-};
+  extension: 'x-user-pools',
+  describe: (pools) => `Only for users of the pools: ${pools.join(', ')}`,
+});
 
-const groups: RuleKind<'groups', string> = {
+const groups = namesRule({
   name: 'groups',
   metadataKey: REQUIRED_GROUPS_KEY,
   decorator: '@Groups()',
-  fromArguments: (args) => namesFromArguments('@Groups()', 'group', args),
-  fromOption: (value) => namesFromOption('groups', value),
+  noun: 'group',
   check: (names, user) => {
     if (!names.some((group) => user.groups.includes(group))) throw new GroupNotAllowedError(names);
   },
-  openApi: {
-    extension: 'x-required-groups',
-    status: '403',
-    list: (names) => [...names],
-    describe: (names) => `Requires membership of one of the groups: ${names.join(', ')}`,
-  },
-};
+  extension: 'x-required-groups',
+  describe: (names) => `Requires membership of one of the groups: ${names.join(', ')}`,
+});
 
-const allGroups: RuleKind<'allGroups', string> = {
+const allGroups = namesRule({
   name: 'allGroups',
   metadataKey: REQUIRED_ALL_GROUPS_KEY,
   decorator: '@AllGroups()',
-  fromArguments: (args) => namesFromArguments('@AllGroups()', 'group', args),
-  fromOption: (value) => namesFromOption('allGroups', value),
+  noun: 'group',
   check: (names, user) => {
     if (!names.every((group) => user.groups.includes(group))) throw new GroupNotAllowedError(names, 'all');
   },
-  openApi: {
-    extension: 'x-required-all-groups',
-    status: '403',
-    list: (names) => [...names],
-    describe: (names) => `Requires membership of all the groups: ${names.join(', ')}`,
-  },
-};
+  extension: 'x-required-all-groups',
+  describe: (names) => `Requires membership of all the groups: ${names.join(', ')}`,
+});
 
-const notGroups: RuleKind<'notGroups', string> = {
+const notGroups = namesRule({
   name: 'notGroups',
   metadataKey: EXCLUDED_GROUPS_KEY,
   decorator: '@NotGroups()',
-  fromArguments: (args) => namesFromArguments('@NotGroups()', 'group', args),
-  fromOption: (value) => namesFromOption('notGroups', value),
+  noun: 'group',
   check: (names, user) => {
     if (names.some((group) => user.groups.includes(group))) throw new GroupNotAllowedError(names, 'none');
   },
-  openApi: {
-    extension: 'x-excluded-groups',
-    status: '403',
-    list: (names) => [...names],
-    describe: (names) => `Refused to members of the groups: ${names.join(', ')}`,
-  },
-};
+  extension: 'x-excluded-groups',
+  describe: (names) => `Refused to members of the groups: ${names.join(', ')}`,
+});
 
 const claims: RuleKind<'claims', ClaimRequirement> = {
   name: 'claims',
@@ -165,22 +145,17 @@ const claims: RuleKind<'claims', ClaimRequirement> = {
   },
 };
 
-const scopes: RuleKind<'scopes', string> = {
+const scopes = namesRule({
   name: 'scopes',
   metadataKey: REQUIRED_SCOPES_KEY,
   decorator: '@Scopes()',
-  fromArguments: (args) => namesFromArguments('@Scopes()', 'scope', args),
-  fromOption: (value) => namesFromOption('scopes', value),
+  noun: 'scope',
   check: (names, user) => {
     if (!names.every((scope) => user.scopes.includes(scope))) throw new InsufficientScopeError(names);
   },
-  openApi: {
-    extension: 'x-required-scopes',
-    status: '403',
-    list: (names) => [...names],
-    describe: (names) => `Requires the scopes: ${names.join(' ')}`,
-  },
-};
+  extension: 'x-required-scopes',
+  describe: (names) => `Requires the scopes: ${names.join(' ')}`,
+});
 
 const policies: RuleKind<'policies', CognitoPolicy> = {
   name: 'policies',

@@ -5,10 +5,14 @@ import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
 import { bearer, get, type HttpResult, send } from './http.js';
 import { ADAPTERS, type RunningApp, startApp } from './test-app.js';
 
-/** The same app on every adapter. */
-export async function startOnEveryAdapter(metadata: ModuleMetadata): Promise<Record<HttpAdapterName, RunningApp>> {
+/** The same app on every adapter; a function gives each adapter's (for a GraphQL module of that adapter). */
+export async function startOnEveryAdapter(
+  metadata: ModuleMetadata | ((adapter: HttpAdapterName) => ModuleMetadata),
+): Promise<Record<HttpAdapterName, RunningApp>> {
   const apps = {} as Record<HttpAdapterName, RunningApp>;
-  for (const adapter of ADAPTERS) apps[adapter] = await startApp(metadata, { adapter });
+  for (const adapter of ADAPTERS) {
+    apps[adapter] = await startApp(typeof metadata === 'function' ? metadata(adapter) : metadata, { adapter });
+  }
   return apps;
 }
 
