@@ -3,7 +3,8 @@
  * another scheme, an empty `Bearer` or an empty header, sent with a valid token cookie, is a
  * request without bearer credentials (401 `Bearer`), never the cookie's user. The client said
  * which credentials it sends; a cookie the browser added on its own is not read behind its back.
- * Real apps on both adapters, real HTTP, real socket.io clients, the kit's real JWKS server.
+ * `connectionParams.authorization` of graphql-ws counts as such a header. Real apps on both
+ * adapters, real HTTP, real socket.io and graphql-ws clients, the kit's real JWKS server.
  */
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
@@ -13,7 +14,8 @@ import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/t
 import type { Namespace } from 'socket.io';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MeResolver } from './support/fixture-app.js';
-import { postQuery, testGraphqlModule } from './support/graphql-app.js';
+import { postQuery } from './support/graphql-app.js';
+import { connectGraphqlWs, graphqlWsModule } from './support/graphql-ws-client.js';
 import { get } from './support/http.js';
 import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
@@ -84,7 +86,7 @@ class OpenGateway {
 
 function cookieApp(adapter: (typeof ADAPTERS)[number]) {
   @Module({
-    imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenCookie: COOKIE }), testGraphqlModule(adapter)],
+    imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenCookie: COOKIE }), graphqlWsModule(adapter)],
     controllers: [CookieController],
     providers: [MeResolver, CheckedGateway, OpenGateway],
   })
@@ -152,6 +154,41 @@ describe.each(ADAPTERS)(
       });
       expect({ status: refusal.status, error: refusal.error }).toEqual({ status: 401, error: 'unauthorized' });
     });
+
+    it('graphql-ws reads the cookie of the upgrade request alone (the control)', async () => {
+      const ws = await connectGraphqlWs(app.url, undefined, { cookie: cookieOf('from-cookie') });
+      try {
+        expect(await ws.run('{ me { sub } }')).toEqual([{ data: { me: { sub: 'from-cookie' } } }]);
+      } finally {
+        await ws.close();
+      }
+    });
+
+    it.each(NOT_BEARER)(
+      'graphql-ws answers UNAUTHENTICATED to %s on the upgrade request',
+      async (_case, authorization) => {
+        const ws = await connectGraphqlWs(app.url, undefined, { authorization, cookie: cookieOf('from-cookie') });
+        try {
+          const [result] = await ws.run('{ me { sub } }');
+          expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+        } finally {
+          await ws.close();
+        }
+      },
+    );
+
+    it.each(NOT_BEARER)(
+      'graphql-ws answers UNAUTHENTICATED to %s in connectionParams.authorization',
+      async (_case, authorization) => {
+        const ws = await connectGraphqlWs(app.url, authorization, { cookie: cookieOf('from-cookie') });
+        try {
+          const [result] = await ws.run('{ me { sub } }');
+          expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+        } finally {
+          await ws.close();
+        }
+      },
+    );
 
     it.each(NOT_BEARER)('a gateway message is refused with 401 for %s', async (_case, authorization) => {
       const socket = await sockets.connect(`${app.url}/open`, {
