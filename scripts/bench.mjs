@@ -4,7 +4,8 @@
 // aws = a guard on aws-jwt-verify), with one reused token and with a new token per request, on
 // Express and Fastify; the RSS after a flood of distinct tokens (the module vs the raw twin,
 // each in a fresh process); the bytes per cache entry; verification alone in process; JWKS
-// fetches. Prints tables and the goals (met / not met), writes bench-results/bench-<timestamp>.json.
+// fetches; the cost of metrics and of a diagnostics subscriber on a reused token
+// (scripts/bench/metrics.mjs). Prints tables and the goals (met / not met), writes bench-results/bench-<timestamp>.json.
 // A benchmark, not a test: the numbers depend on the machine and on what else runs on it.
 // Run `node scripts/bench.mjs --help` for the flags; `npm run bench -- --quick` for a smoke run.
 import { execFileSync } from 'node:child_process';
@@ -96,6 +97,7 @@ const {
 const { measureCacheEntryBytes, cacheMemoryTokensNeeded } = await import('./bench/cache-memory.mjs');
 const { runTenantBench, tenantGoal } = await import('./bench/tenants.mjs');
 const { formatLambdaColdStart, runLambdaColdStart } = await import('./bench/lambda-cold-start.mjs');
+const { runMetricsBench, metricsGoals } = await import('./bench/metrics.mjs');
 
 const state = { kit: undefined, pool: undefined };
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -148,6 +150,7 @@ async function main() {
     verification: undefined,
     tenants: {},
     lambda: undefined,
+    metrics: undefined,
     profile: undefined,
   };
   state.kit = await createCognitoTestKit({ region: REGION, userPoolId: USER_POOL_ID, issuer: ISSUER });
@@ -184,6 +187,9 @@ async function main() {
   if (!options.only || options.only === 'lambda') {
     log(`Lambda cold starts: ${options.rounds} round(s) of fresh processes (scripts/bench/lambda-cold-start.mjs)`);
     results.lambda = await runLambdaColdStart(state.kit, { rounds: options.rounds, log });
+  }
+  if (!options.only || options.only === 'metrics') {
+    results.metrics = await runMetricsBench(state.kit, options.adapters, options, log);
   }
   if (options.profile && (!options.only || options.only === 'http')) {
     for (const adapter of options.adapters) {
@@ -671,6 +677,7 @@ function goals(results) {
   }
   for (const [adapter, t] of Object.entries(results.tenants)) add(tenantGoal(adapter, t));
   for (const goal of results.lambda?.goals ?? []) add(goal);
+  if (results.metrics) for (const goal of metricsGoals(results.metrics)) add(goal);
   const v = results.verification;
   if (v) {
     const row = (method) => v.rows.find((r) => r.method === method);

@@ -6,6 +6,7 @@ import type {
   Meter,
   MeterProvider,
   ObservableCallback,
+  ObservableCounter,
   ObservableUpDownCounter,
 } from '@opentelemetry/api';
 import { VerifiedTokenCache } from '../cache/verified-token.cache.js';
@@ -18,7 +19,7 @@ import {
   type CognitoAuthorizeEvent,
   type CognitoJwksEvent,
 } from './cognito-channels.js';
-import { MetricAttributeSets } from './metric-attributes.js';
+import { type MetricAttributes, MetricAttributeSets } from './metric-attributes.js';
 
 /** The meter's name: the module's package. */
 export const METER_NAME = 'nestjs-cognito-auth';
@@ -34,7 +35,7 @@ const JWKS_FETCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 
 interface Instruments {
   readonly authenticateDuration: Histogram;
-  readonly authorizationAttempts: Counter;
+  readonly authorizationAttempts: ObservableCounter;
   readonly jwksFetches: Counter;
   readonly jwksFetchDuration: Histogram;
   readonly tokenCacheEntries: ObservableUpDownCounter;
@@ -60,6 +61,12 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
   private earlyDownloads?: CognitoJwksEvent[];
   private instruments?: Instruments;
   private attributes?: MetricAttributeSets;
+  /**
+   * Decisions counted here and reported when the metrics are collected: a count kept by the
+   * module costs a map update per request, where a synchronous counter's `add` hashes its
+   * attributes on every call. Keyed by the (shared, frozen) attribute sets.
+   */
+  private readonly authorizations = new Map<MetricAttributes, number>();
 
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
@@ -92,6 +99,7 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
     this.unsubscribeAll();
     this.earlyDownloads = undefined;
     if (!this.instruments) return;
+    this.instruments.authorizationAttempts.removeCallback(this.observeAuthorizations);
     this.instruments.tokenCacheEntries.removeCallback(this.observeTokenCache);
     this.instruments.revocationEntries.removeCallback(this.observeRevocations);
     this.instruments = undefined;
@@ -104,7 +112,7 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
         description: 'Duration of authentication attempts: a request, a message, a handshake or a verify() call',
         advice: { explicitBucketBoundaries: AUTHENTICATE_BUCKETS },
       }),
-      authorizationAttempts: meter.createCounter('cognito_auth.authorization.attempts', {
+      authorizationAttempts: meter.createObservableCounter('cognito_auth.authorization.attempts', {
         unit: '{attempt}',
         description: "Authorization decisions on routes' rules, allowed or denied",
       }),
@@ -126,11 +134,15 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
         description: 'Revocations in force that this instance knows of',
       }),
     };
+    instruments.authorizationAttempts.addCallback(this.observeAuthorizations);
     instruments.tokenCacheEntries.addCallback(this.observeTokenCache);
     instruments.revocationEntries.addCallback(this.observeRevocations);
     return instruments;
   }
 
+  private readonly observeAuthorizations: ObservableCallback = (result) => {
+    for (const [attributes, count] of this.authorizations) result.observe(count, attributes);
+  };
   private readonly observeTokenCache: ObservableCallback = (result) => result.observe(this.tokenCache.size);
   private readonly observeRevocations: ObservableCallback = (result) => result.observe(this.revocation.size);
 
@@ -139,7 +151,9 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
   }
 
   private onAuthorize(event: CognitoAuthorizeEvent): void {
-    this.instruments?.authorizationAttempts.add(1, this.attributes!.authorize(event));
+    if (!this.attributes) return;
+    const attributes = this.attributes.authorize(event);
+    this.authorizations.set(attributes, (this.authorizations.get(attributes) ?? 0) + 1);
   }
 
   private onJwks(event: CognitoJwksEvent): void {
