@@ -77,41 +77,46 @@ const userPools = namesRule({
   describe: (pools) => `Only for users of the pools: ${pools.join(', ')}`,
 });
 
-const groups = namesRule({
-  name: 'groups',
-  metadataKey: REQUIRED_GROUPS_KEY,
-  decorator: '@Groups()',
-  noun: 'group',
-  check: (names, user) => {
-    if (!names.some((group) => user.groups.includes(group))) throw new GroupNotAllowedError(names);
+/** How each group rule reads the user's groups, and how OpenAPI says it. */
+const GROUP_MATCHES = {
+  any: {
+    passes: (names: readonly string[], groups: readonly string[]) => names.some((name) => groups.includes(name)),
+    says: 'Requires membership of one of the groups',
   },
-  extension: 'x-required-groups',
-  describe: (names) => `Requires membership of one of the groups: ${names.join(', ')}`,
-});
+  all: {
+    passes: (names: readonly string[], groups: readonly string[]) => names.every((name) => groups.includes(name)),
+    says: 'Requires membership of all the groups',
+  },
+  none: {
+    passes: (names: readonly string[], groups: readonly string[]) => !names.some((name) => groups.includes(name)),
+    says: 'Refused to members of the groups',
+  },
+} as const;
 
-const allGroups = namesRule({
-  name: 'allGroups',
-  metadataKey: REQUIRED_ALL_GROUPS_KEY,
-  decorator: '@AllGroups()',
-  noun: 'group',
-  check: (names, user) => {
-    if (!names.every((group) => user.groups.includes(group))) throw new GroupNotAllowedError(names, 'all');
-  },
-  extension: 'x-required-all-groups',
-  describe: (names) => `Requires membership of all the groups: ${names.join(', ')}`,
-});
+/** A rule on `cognito:groups`: `@Groups` (any), `@AllGroups` (all) or `@NotGroups` (none). */
+function groupRule<Name extends string>(
+  name: Name,
+  metadataKey: string,
+  match: keyof typeof GROUP_MATCHES,
+  extension: `x-${string}`,
+): RuleKind<Name, string> {
+  const { passes, says } = GROUP_MATCHES[match];
+  return namesRule({
+    name,
+    metadataKey,
+    decorator: `@${name[0]!.toUpperCase()}${name.slice(1)}()`,
+    noun: 'group',
+    check: (names, user) => {
+      if (!passes(names, user.groups)) throw new GroupNotAllowedError(names, match);
+    },
+    extension,
+    describe: (names) => `${says}: ${names.join(', ')}`,
+  });
+}
 
-const notGroups = namesRule({
-  name: 'notGroups',
-  metadataKey: EXCLUDED_GROUPS_KEY,
-  decorator: '@NotGroups()',
-  noun: 'group',
-  check: (names, user) => {
-    if (names.some((group) => user.groups.includes(group))) throw new GroupNotAllowedError(names, 'none');
-  },
-  extension: 'x-excluded-groups',
-  describe: (names) => `Refused to members of the groups: ${names.join(', ')}`,
-});
+const groups = groupRule('groups', REQUIRED_GROUPS_KEY, 'any', 'x-required-groups');
+const allGroups = groupRule('allGroups', REQUIRED_ALL_GROUPS_KEY, 'all', 'x-required-all-groups');
+const notGroups = groupRule('notGroups', EXCLUDED_GROUPS_KEY, 'none', 'x-excluded-groups');
 
 const claims: RuleKind<'claims', ClaimRequirement> = {
   name: 'claims',
