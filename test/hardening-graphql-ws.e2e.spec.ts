@@ -16,7 +16,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { nowSeconds } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { MeResolver } from './support/fixture-app.js';
-import { connectGraphqlWs, type GraphqlWsConnection, graphqlWsModule } from './support/graphql-ws-client.js';
+import {
+  connectGraphqlWs,
+  connectionContextFactory,
+  type GraphqlWsConnection,
+  graphqlWsModule,
+} from './support/graphql-ws-client.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
 const ME = '{ me { sub } }';
@@ -155,3 +160,52 @@ describe.each(ADAPTERS)('graphql-ws checks the token once per operation (%s)', (
     expect(errorLines(app.logs)).toEqual([]);
   });
 });
+
+describe.each(ADAPTERS)(
+  'graphql-ws with a context object per connection still checks every operation (%s)',
+  (adapter) => {
+    let app: RunningApp;
+    const checked: string[] = [];
+    const connections: GraphqlWsConnection[] = [];
+
+    beforeAll(async () => {
+      @Module({
+        imports: [
+          CognitoAuthModule.forRoot({
+            ...kit.moduleOptions(),
+            customCheck: ({ payload }) => {
+              checked.push(String(payload.sub));
+            },
+          }),
+          graphqlWsModule(adapter, connectionContextFactory(adapter)),
+        ],
+        providers: [MeResolver, WhoAmIResolver],
+      })
+      class ConnectionContextAppModule {}
+      app = await startApp({ imports: [ConnectionContextAppModule] }, { adapter });
+    });
+    afterEach(async () => {
+      await Promise.all(connections.splice(0).map((connection) => connection.close()));
+    });
+    afterAll(async () => {
+      await app?.close();
+    });
+
+    it('a session revoked while the connection stays open is refused on the next operation', async () => {
+      const session = randomUUID();
+      const ws = await connectGraphqlWs(app.url, `Bearer ${kit.accessToken({ sub: 'kept', origin_jti: session })}`);
+      connections.push(ws);
+      expect(outcomeOf(await ws.run(ME))).toEqual({ data: { me: { sub: 'kept' } } });
+      await app.app.get(CognitoRevocationService).revoke({ origin_jti: session, exp: nowSeconds() + 3600 });
+      expect(outcomeOf(await ws.run(ME))).toEqual(refused('The token has been revoked'));
+    });
+
+    it('runs the customCheck once per operation', async () => {
+      checked.length = 0;
+      const ws = await connectGraphqlWs(app.url, `Bearer ${kit.accessToken({ sub: 'counted' })}`);
+      connections.push(ws);
+      for (let i = 0; i < 3; i++) await ws.run(TWO_ALIASES);
+      expect(checked).toEqual(['counted', 'counted', 'counted']);
+    });
+  },
+);

@@ -29,14 +29,33 @@ export function graphqlContextFactory(adapter: HttpAdapterName) {
   };
 }
 
+/**
+ * A context factory that keeps one object per graphql-ws connection: graphql-ws's `extra`, with
+ * the request and the connection params added, as apps that store per-connection values in
+ * `extra` (Nest's subscriptions documentation) write it. Over HTTP, as `graphqlContextFactory`.
+ */
+export function connectionContextFactory(adapter: HttpAdapterName) {
+  const overHttp = graphqlContextFactory(adapter);
+  return (requestOrContext: any, reply?: unknown) => {
+    if (!requestOrContext?.extra) return overHttp(requestOrContext, reply);
+    const { extra, connectionParams } = requestOrContext;
+    extra.req ??= extra.request;
+    extra.connectionParams ??= connectionParams;
+    return extra;
+  };
+}
+
 /** GraphQL at /graphql over HTTP (POST) and over graphql-ws (`ws://…/graphql`), for either adapter. */
-export function graphqlWsModule(adapter: HttpAdapterName): DynamicModule {
+export function graphqlWsModule(
+  adapter: HttpAdapterName,
+  context: ApolloDriverConfig['context'] = graphqlContextFactory(adapter),
+): DynamicModule {
   return GraphQLModule.forRoot<ApolloDriverConfig>({
     driver: ApolloDriver,
     autoSchemaFile: true,
     path: '/graphql',
     subscriptions: { 'graphql-ws': true },
-    context: graphqlContextFactory(adapter),
+    context,
   });
 }
 
