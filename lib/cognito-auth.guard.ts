@@ -1,24 +1,15 @@
-import {
-  type CanActivate,
-  type ExecutionContext,
-  HttpException,
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-} from '@nestjs/common';
-import { ModuleRef, ModulesContainer, Reflector } from '@nestjs/core';
+import { type CanActivate, type ExecutionContext, HttpException, Inject, Injectable, Optional } from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
 import { COGNITO_AUTH_CONFIG } from './cognito-auth.constants.js';
 import type { CognitoAuthConfig } from './cognito-auth.config.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
-import { contextAdapterOf } from './contexts/execution-context.js';
+import { contextAdapterOf, placeUsers } from './contexts/execution-context.js';
 import { MissingTokenError } from './errors/cognito-auth.errors.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { CognitoAuthenticator, type Verdict } from './pipeline/cognito-authenticator.js';
 import { APP_BINDING } from './pipeline/app-binding.js';
 import { authenticatorOf } from './pipeline/authenticator-registry.js';
-import { authorize } from './policies/authorize.js';
-import { PolicyRunner } from './policies/policy-runner.js';
+import { RouteAuthorizer } from './pipeline/route-authorizer.js';
 import { type RoutePolicy, RoutePolicyReader } from './policies/route-policy.js';
 
 /**
@@ -40,10 +31,9 @@ export class CognitoAuthGuard implements CanActivate {
   private readonly routePolicies: RoutePolicyReader;
   private readonly authenticator: CognitoAuthenticator;
   // Injected as properties so that subclasses keep their (reflector, verifier) constructor.
-  @Inject(ModuleRef) private policyModuleRef?: ModuleRef;
-  @Inject(ModulesContainer) private policyModules?: ModulesContainer;
+  @Inject(ModuleRef) private appModuleRef?: ModuleRef;
   @Optional() @Inject(COGNITO_AUTH_CONFIG) private authConfig?: CognitoAuthConfig;
-  private policyRunner?: PolicyRunner;
+  private routeAuthorizer?: RouteAuthorizer;
 
   constructor(
     protected readonly reflector: Reflector,
@@ -108,8 +98,7 @@ export class CognitoAuthGuard implements CanActivate {
 
   /** A guard made outside Nest's injector gets the app's injector and options from the module's global guard. */
   [APP_BINDING](moduleRef: ModuleRef): void {
-    this.policyModuleRef ??= moduleRef;
-    this.policyModules ??= moduleRef.get(ModulesContainer, { strict: false });
+    this.appModuleRef ??= moduleRef;
     this.authConfig ??= moduleRef.get<CognitoAuthConfig>(COGNITO_AUTH_CONFIG, { strict: false });
   }
 
@@ -152,37 +141,21 @@ export class CognitoAuthGuard implements CanActivate {
   ): true | Promise<true> {
     this.setUser(request, context, principal, user);
     if (policy.isPublic) return true;
+    const refuse = (refusal: unknown): never => {
+      throw this.handleFailure(refusal, context);
+    };
+    this.routeAuthorizer ??= new RouteAuthorizer(this.appModuleRef, this.authConfig);
     let pending: void | Promise<void>;
     try {
-      pending = this.authorizeUser(policy, user, context);
+      pending = this.routeAuthorizer.check(policy, user, context);
     } catch (refusal) {
-      throw this.handleFailure(refusal, context);
+      return refuse(refusal);
     }
-    if (!pending) return true;
-    return pending.then(
-      () => true as const,
-      (refusal: unknown) => {
-        throw this.handleFailure(refusal, context);
-      },
-    );
-  }
-
-  /** The route's own rules, or the fallback policy's when it has none; a promise only when a policy returns one. */
-  private authorizeUser(policy: RoutePolicy, user: CognitoUser, context: ExecutionContext): void | Promise<void> {
-    const rules = policy.hasRules ? policy : (this.authConfig?.fallbackPolicy ?? policy);
-    this.policyRunner ??= new PolicyRunner(
-      { moduleRef: this.policyModuleRef, modules: this.policyModules },
-      new Logger('CognitoAuth'),
-      this.authConfig,
-    );
-    return authorize(rules, user, context, this.policyRunner);
+    return pending ? pending.then(() => true as const, refuse) : true;
   }
 
   /** Puts the users where `getRequest` points and where `@CurrentUser()` reads them, if that differs. */
   private setUser(request: any, context: ExecutionContext, principal: object | null, user: CognitoUser | null): void {
-    const adapter = contextAdapterOf(context);
-    adapter.placeUser(request, principal, user, context);
-    const contextRequest = adapter.getRequest(context);
-    if (contextRequest && contextRequest !== request) adapter.placeUser(contextRequest, principal, user, context);
+    placeUsers(contextAdapterOf(context), context, [request], principal, user);
   }
 }

@@ -1,4 +1,5 @@
 import type { ExecutionContext } from '@nestjs/common';
+import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import type { ContextAdapter } from './context-adapter.interface.js';
 import { graphqlContext } from './graphql.context.js';
 import { httpContext } from './http.context.js';
@@ -31,4 +32,22 @@ export function contextAdapterOf(context: ExecutionContext): ContextAdapter {
 /** The request of any supported context: where the guard put the user, and where `@CurrentUser()` reads it. */
 export function getRequestFromContext(context: ExecutionContext): any {
   return contextAdapterOf(context).getRequest(context);
+}
+
+/**
+ * Puts the users on each request given (a guard subclass's own `getRequest` object) and on the
+ * context's own request, where `@CurrentUser()` reads them, each once.
+ */
+export function placeUsers(
+  adapter: ContextAdapter,
+  context: ExecutionContext,
+  requests: readonly unknown[],
+  principal: object | null,
+  user: CognitoUser | null,
+): void {
+  const contextRequest = adapter.getRequest(context);
+  for (const request of requests) {
+    if (request !== contextRequest) adapter.placeUser(request, principal, user, context);
+  }
+  if (contextRequest) adapter.placeUser(contextRequest, principal, user, context);
 }

@@ -1,5 +1,4 @@
 import type { CognitoTokenVerifier } from '../cognito-token.verifier.js';
-import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import { authenticatorOf } from '../pipeline/authenticator-registry.js';
 import { type SocketLike, socketRequestOf } from './socket-request.js';
 import {
@@ -17,9 +16,10 @@ export interface CognitoHandshakeError extends Error {
 /**
  * A socket.io middleware that admits a connection only with a valid token, read as the guard
  * reads it (`auth.token`, the `Authorization` header, the configured cookie or custom
- * extractor), and puts the user in `socket.data.user`. A refused client gets `connect_error`
- * with `err.data` = `{ status, error, message }` (401, 400, 403 from a custom check, or 503
- * with `retryAfter` when no signing key can be had). Install it in the gateway:
+ * extractor), and puts the principal in `socket.data.user` (the Cognito user in
+ * `socket.data.cognitoUser`). A refused client gets `connect_error` with `err.data` =
+ * `{ status, error, message }` (401, 400, 403 from a custom check, or 503 with `retryAfter`
+ * when no signing key can be had). Install it in the gateway:
  *
  * ```ts
  * afterInit(namespace: Namespace) {
@@ -35,20 +35,10 @@ export function cognitoHandshake(
 ): (socket: SocketLike, next: (error?: Error) => void) => void {
   const authenticator = authenticatorOf(verifier);
   return (socket, next) => {
-    const request = socketRequestOf(socket);
-    let verified: CognitoUser;
-    webSocketSupport
-      .then(() => authenticator.authenticate(request, websocketContext))
-      .then((user) => authenticator.principalOf((verified = user)))
-      .then(
-        (principal) => {
-          websocketContext.placeUser(request, principal, verified);
-          next();
-        },
-        (error: unknown) => {
-          const data = toSocketErrorData(authenticator.answer(error));
-          next(Object.assign(new Error(data.message), { data }));
-        },
-      );
+    const refuse = (error: unknown) => {
+      const data = toSocketErrorData(authenticator.answer(error));
+      next(Object.assign(new Error(data.message), { data }));
+    };
+    webSocketSupport.then(() => authenticator.signIn(socketRequestOf(socket), websocketContext, () => next(), refuse));
   };
 }

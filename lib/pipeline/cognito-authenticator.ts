@@ -66,6 +66,35 @@ export class CognitoAuthenticator {
     return typeof found === 'string' && found !== '' ? found : null;
   }
 
+  /**
+   * Request → principal for callers without hooks (the handshake, the Passport strategy): finds
+   * the token, verifies it, makes the principal, places both users with the adapter, then calls
+   * `admit(principal)`, or `refuse(error)` for any failure. Synchronous when nothing is waited for.
+   */
+  signIn(
+    request: unknown,
+    adapter: ContextAdapter,
+    admit: (principal: object) => void,
+    refuse: (error: unknown) => void,
+  ): void {
+    const place = (user: CognitoUser, principal: object) => {
+      adapter.placeUser(request, principal, user);
+      admit(principal);
+    };
+    const withPrincipal = (user: CognitoUser) => {
+      const principal = this.principalOf(user);
+      if (principal instanceof Promise) principal.then((made) => place(user, made), refuse);
+      else place(user, principal);
+    };
+    try {
+      const verdict = this.authenticate(request, adapter);
+      if (verdict instanceof Promise) verdict.then(withPrincipal, refuse);
+      else withPrincipal(verdict);
+    } catch (error) {
+      refuse(error);
+    }
+  }
+
   /** Finds the token of a request and verifies it: the whole pipeline, for callers without hooks. */
   authenticate(request: unknown, adapter: ContextAdapter, context?: ExecutionContext): Verdict {
     let token: string | null;

@@ -55,15 +55,6 @@ function isSpaceOrTab(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-/** Same as `extractBearerToken`, but null instead of throwing: what passport-jwt expects. */
-export function extractBearerTokenOrNull(request: RequestLike): string | null {
-  try {
-    return extractBearerToken(request);
-  } catch {
-    return null;
-  }
-}
-
 function rawHeadersOf(request: RequestLike): string[] {
   return request.rawHeaders ?? request.raw?.rawHeaders ?? [];
 }

@@ -1,6 +1,6 @@
 import { InvalidRequestError } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
-import { extractBearerToken, extractBearerTokenOrNull } from '../../lib/token/bearer-token.js';
+import { extractBearerToken } from '../../lib/token/bearer-token.js';
 
 /** An Express-like request (Node's IncomingMessage: folded `headers`, every line in `rawHeaders`). */
 function expressRequest(...authorization: string[]) {
@@ -81,13 +81,5 @@ describe('extractBearerToken', () => {
       rawHeaders: ['Authorization', 'Bearer a.b.c', 'Proxy-Authorization', 'Basic x', 'X-Authorization', 'y'],
     };
     expect(extractBearerToken(request)).toBe('a.b.c');
-  });
-});
-
-describe('extractBearerTokenOrNull', () => {
-  it('returns the token, or null where extractBearerToken would throw', () => {
-    expect(extractBearerTokenOrNull(expressRequest('Bearer a.b.c'))).toBe('a.b.c');
-    expect(extractBearerTokenOrNull(expressRequest('Bearer a.b.c', 'Bearer a.b.c'))).toBeNull();
-    expect(extractBearerTokenOrNull(expressRequest())).toBeNull();
   });
 });

@@ -1,0 +1,31 @@
+import { type ExecutionContext, Logger } from '@nestjs/common';
+import { type ModuleRef, ModulesContainer } from '@nestjs/core';
+import type { CognitoAuthConfig } from '../cognito-auth.config.js';
+import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
+import { authorize } from '../policies/authorize.js';
+import { PolicyRunner } from '../policies/policy-runner.js';
+import type { RoutePolicy } from '../policies/route-policy.js';
+
+/**
+ * Checks a signed-in user against the route's own rules, or the `fallbackPolicy` option's when
+ * the route has none; policy classes come from the app's injector. A promise only when a custom
+ * policy returns one.
+ */
+export class RouteAuthorizer {
+  private runner?: PolicyRunner;
+
+  constructor(
+    private readonly moduleRef: ModuleRef | undefined,
+    private readonly config: CognitoAuthConfig | undefined,
+  ) {}
+
+  check(policy: RoutePolicy, user: CognitoUser, context: ExecutionContext): void | Promise<void> {
+    const rules = policy.hasRules ? policy : (this.config?.fallbackPolicy ?? policy);
+    this.runner ??= new PolicyRunner(
+      { moduleRef: this.moduleRef, modules: this.moduleRef?.get(ModulesContainer, { strict: false }) },
+      new Logger('CognitoAuth'),
+      this.config,
+    );
+    return authorize(rules, user, context, this.runner);
+  }
+}
