@@ -5,9 +5,10 @@
  * message, a socket.io handshake, a graphql-ws operation. Real apps on both adapters, real
  * clients, the kit's real JWKS server.
  */
-import { Module } from '@nestjs/common';
+import { Controller, Get, Module } from '@nestjs/common';
+import { Query, Resolver } from '@nestjs/graphql';
 import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { CognitoAuthModule, CognitoTokenVerifier, cognitoHandshake, CurrentUser } from 'nestjs-cognito-auth';
+import { CognitoAuthModule, CognitoTokenVerifier, cognitoHandshake, CurrentUser, Groups } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import type { Namespace } from 'socket.io';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
@@ -43,6 +44,25 @@ class OpenGateway {
   }
 }
 
+/** Rules that refuse a valid token with 403: the refusals of authorization, not authentication. */
+@Controller('admin')
+class AdminController {
+  @Groups('admin')
+  @Get()
+  admin() {
+    return { ok: true };
+  }
+}
+
+@Resolver()
+class AdminResolver {
+  @Groups('admin')
+  @Query(() => String)
+  adminOnly(): string {
+    return 'ok';
+  }
+}
+
 let kit: CognitoTestKit;
 beforeAll(async () => {
   kit = await createCognitoTestKit();
@@ -60,8 +80,8 @@ describe.each(ADAPTERS)('expected refusals write nothing at error level (%s)', (
   beforeAll(async () => {
     @Module({
       imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), graphqlWsModule(adapter)],
-      controllers: [MeController],
-      providers: [MeResolver, CheckedGateway, OpenGateway],
+      controllers: [MeController, AdminController],
+      providers: [MeResolver, AdminResolver, CheckedGateway, OpenGateway],
     })
     class RefusalsAppModule {}
     app = await startApp({ imports: [RefusalsAppModule] }, { adapter });
@@ -104,6 +124,21 @@ describe.each(ADAPTERS)('expected refusals write nothing at error level (%s)', (
   it('a refused REST request: no token, and an expired token', async () => {
     expect((await get(`${app.url}/me`)).status).toBe(401);
     expect((await get(`${app.url}/me`, bearer(kit.accessToken({}, { expiresIn: -60 })))).status).toBe(401);
+    expectNoErrorLogged();
+  });
+
+  it('a REST request refused with 403 by @Groups, and with 400 for two Authorization headers', async () => {
+    const token = kit.accessToken();
+    expect((await get(`${app.url}/admin`, bearer(token))).status).toBe(403);
+    expect((await get(`${app.url}/me`, { authorization: [`Bearer ${token}`, `Bearer ${token}`] })).status).toBe(400);
+    expectNoErrorLogged();
+  });
+
+  it(`a GraphQL request with ${ALIASES} aliases of a field refused with 403 by @Groups`, async () => {
+    const query = `{ ${Array.from({ length: ALIASES }, (_, i) => `a${i}: adminOnly`).join(' ')} }`;
+    const res = await postQuery(app.url, query, bearer(kit.accessToken()));
+    const codes = new Set(res.json().errors.map((error: any) => error.extensions.code));
+    expect(codes).toEqual(new Set(['FORBIDDEN']));
     expectNoErrorLogged();
   });
 
