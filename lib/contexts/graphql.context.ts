@@ -58,9 +58,12 @@ export const graphqlContext: ContextAdapter = {
     }
     return tokenFromRequest(request, { cookie: tokenCookie });
   },
-  // Per operation, never per connection: over graphql-ws one upgrade request carries every
-  // operation of the connection, and each must be checked against the clock and the deny-list.
-  operationOf: (context) => graphqlContextOf(context) ?? undefined,
+  // Per operation, never per connection: over graphql-ws one upgrade request (and often one
+  // context object) serves every operation of the connection, and each must be checked against
+  // the clock and the deny-list. graphql-js makes the variable values anew for every execution
+  // (each HTTP operation, each graphql-ws operation, each subscription event) and hands the
+  // same object to every field of it.
+  operationOf: (context) => context.getArgByIndex(3)?.variableValues ?? graphqlContextOf(context) ?? undefined,
   placeUser(request, principal, user) {
     if (!request) return;
     request.user = principal;
