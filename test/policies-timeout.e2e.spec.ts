@@ -72,6 +72,8 @@ beforeAll(async () => {
     controllers: [SlowController],
     providers: [SlowResolver],
   }));
+  // The first request of an app downloads the key set: keep it out of the timed ones.
+  for (const app of Object.values(apps)) expectOk(await call(app, '/slow/fast', kit.accessToken()));
 });
 
 afterAll(async () => {
@@ -96,7 +98,8 @@ describe.each(ADAPTERS)('a policy that never settles (%s)', (adapter) => {
       expect({ status: res.status, retryAfter: res.headers['retry-after'] }).toEqual({ status: 503, retryAfter: '5' });
       expect(res.headers['www-authenticate']).toBeUndefined();
       expect(elapsed).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
-      expect(elapsed).toBeLessThan(TIMEOUT_MS + 1500);
+      // Without the bound the request would hang until the test times out; the margin absorbs a loaded machine.
+      expect(elapsed).toBeLessThan(TIMEOUT_MS + 3000);
     }
     const logged = logLines().filter((line) => line.includes(name));
     expect(logged.length - before).toBe(1);
