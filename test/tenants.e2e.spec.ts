@@ -11,6 +11,7 @@ import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/t
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CognitoJwksService } from '../lib/jwks/cognito-jwks.service.js';
 import { UserPoolDirectory } from '../lib/pools/user-pool-directory.js';
+import { TokenChecker } from '../lib/verification/token-checker.js';
 import { MeController } from './support/fixture-app.js';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
@@ -116,6 +117,16 @@ describe.each(ADAPTERS)('a userPools resolver: one pool per tenant (%s)', (adapt
     expect(aId.headers['www-authenticate']).toContain('The token_use claim must be access');
     const crossClient = await get(`${app.url}/me`, bearer(tenantA.accessToken({ client_id: 'b-client' })));
     expect(crossClient.headers['www-authenticate']).toContain('The token client_id is not an accepted client');
+  });
+
+  it('checks a token without waiting once its pool’s answer and key are at hand', async () => {
+    expect((await get(`${app.url}/me`, bearer(tenantA.accessToken()))).status).toBe(200);
+    const checker = app.app.get(TokenChecker);
+    const fresh = tenantA.accessToken({ jti: 'at-hand' });
+    const firstCheck = checker.check(fresh);
+    expect(firstCheck).not.toBeInstanceOf(Promise);
+    expect(firstCheck).toMatchObject({ userPoolId: 'eu-west-1_TenantA' });
+    expect(checker.check(fresh)).not.toBeInstanceOf(Promise);
   });
 
   it('refuses a token of pool A signed with pool B’s key', async () => {
