@@ -273,6 +273,15 @@ describe('the meter provider: looked up when the app boots, or given', () => {
     expect(valueOf((await metered.collect()).get('cognito_auth.jwks.fetches'))).toBe(1);
   });
 
+  it('subscribes to nothing when no SDK has registered a global provider (the API alone is a no-op)', async () => {
+    kit = await createCognitoTestKit();
+    app = await startApp(meteredModule(fastJwksOptions(kit, { jwksTimeoutMs: 5_000 })));
+    expect((await call(app, '/protected', kit.accessToken())).status).toBe(200);
+    for (const name of ['authenticate', 'authorize', 'jwks']) {
+      expect(diagnosticsChannel.channel(`nestjs-cognito-auth:${name}`).hasSubscribers, name).toBe(false);
+    }
+  });
+
   it('records the key-set download of preloadKeys, made before the app booted', async () => {
     const { metered } = await boot({ preloadKeys: 'required' });
     const fetches = (await metered.collect()).get('cognito_auth.jwks.fetches');

@@ -81,12 +81,12 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.metrics === false) return;
-    const provider = this.config.metrics.meterProvider ?? (await globalMeterProvider());
+    const given = this.config.metrics.meterProvider as MeterProvider | undefined;
+    const meter = given ? given.getMeter(METER_NAME) : await globalMeter();
     const early = this.earlyDownloads ?? [];
     this.unsubscribeAll();
     this.earlyDownloads = undefined;
-    if (!provider) return;
-    const meter = (provider as MeterProvider).getMeter(METER_NAME);
+    if (!meter) return;
     this.instruments = this.createInstruments(meter);
     this.attributes = new MetricAttributeSets([...this.config.poolsByIssuer.values()].map((pool) => pool.userPoolId));
     this.subscribe(CHANNEL_NAMES.authenticate, (event) => this.onAuthenticate(event as CognitoAuthenticateEvent));
@@ -175,12 +175,18 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
   }
 }
 
-/** The global meter provider, or undefined when `@opentelemetry/api` is not installed. */
-async function globalMeterProvider(): Promise<MeterProvider | undefined> {
+/**
+ * The meter of the global meter provider, or undefined when `@opentelemetry/api` is not
+ * installed or no SDK has registered a provider: the API alone (often installed by other
+ * packages) gives a no-op meter, and recording on it would only cost the requests time.
+ */
+async function globalMeter(): Promise<Meter | undefined> {
+  let api: typeof import('@opentelemetry/api');
   try {
-    const { metrics } = await import('@opentelemetry/api');
-    return metrics.getMeterProvider();
+    api = await import('@opentelemetry/api');
   } catch {
     return undefined;
   }
+  const meter = api.metrics.getMeterProvider().getMeter(METER_NAME);
+  return meter instanceof api.createNoopMeter().constructor ? undefined : meter;
 }
