@@ -146,10 +146,10 @@ export interface CognitoAuthOptions extends Partial<CognitoUserPoolOptions> {
    */
   tokenExtractor?: CognitoTokenExtractor;
   /**
-   * OpenTelemetry metrics (README, Observability): recorded when `@opentelemetry/api` is
-   * installed, on the global meter provider as it is when the app boots, or on
-   * `{ meterProvider }`. `false` records nothing and loads nothing. Default: on when
-   * `@opentelemetry/api` is installed.
+   * OpenTelemetry metrics (README, Observability): recorded on `{ meterProvider }`, or on the
+   * global meter provider as it is when the app boots (when `@opentelemetry/api` is installed
+   * and an SDK has registered one). `false` records nothing and loads nothing. Default: on when
+   * a global meter provider is registered.
    */
   metrics?: false | CognitoMetricsOptions;
 }
