@@ -34,6 +34,8 @@ const DEMO_PASSWORD = 'Demo-Passw0rd!'; // scripts/demo.mjs: must never be print
 const BUILD_TIMEOUT_MS = 300_000;
 const READY_TIMEOUT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 8_000;
+/** A demo's whole run: the emulator, the pool, the app, its checks, its stop; slower on a busy machine. */
+const DEMO_TEST_TIMEOUT_MS = 90_000;
 const execFileAsync = promisify(execFile);
 const JWT = '[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+';
 
@@ -246,124 +248,140 @@ afterAll(async () => {
 });
 
 describe('npm start (scripts/demo.mjs)', () => {
-  it('--smoke: prints the exports and curl lines, passes its checks, exits 0 and leaves nothing behind', async () => {
-    const appPort = await findFreePort();
-    const demo = startDemo(['--smoke'], appPort);
-    const { code, signal } = await within(demo.exited, READY_TIMEOUT_MS + EXIT_TIMEOUT_MS, 'demo --smoke exit');
-    expect({ code, signal }, describeOutput(demo)).toEqual({ code: 0, signal: null });
+  it(
+    '--smoke: prints the exports and curl lines, passes its checks, exits 0 and leaves nothing behind',
+    async () => {
+      const appPort = await findFreePort();
+      const demo = startDemo(['--smoke'], appPort);
+      const { code, signal } = await within(demo.exited, READY_TIMEOUT_MS + EXIT_TIMEOUT_MS, 'demo --smoke exit');
+      expect({ code, signal }, describeOutput(demo)).toEqual({ code: 0, signal: null });
 
-    const out = demo.stdout();
-    const access = decodeJwt(printed(demo, 'ACCESS_TOKEN')).payload;
-    const id = decodeJwt(printed(demo, 'ID_TOKEN')).payload;
-    const bob = decodeJwt(printed(demo, 'BOB_ACCESS_TOKEN')).payload;
-    expect(access).toMatchObject({ token_use: 'access', username: 'alice', 'cognito:groups': ['admin'] });
-    expect(id).toMatchObject({ token_use: 'id', 'cognito:username': 'alice' });
-    expect(bob).toMatchObject({ token_use: 'access', username: 'bob' });
-    expect(bob).not.toHaveProperty('cognito:groups');
-    const emuPort = emulatorPort(demo);
-    expect(access.iss).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${emuPort}/local_[A-Za-z0-9]+$`));
+      const out = demo.stdout();
+      const access = decodeJwt(printed(demo, 'ACCESS_TOKEN')).payload;
+      const id = decodeJwt(printed(demo, 'ID_TOKEN')).payload;
+      const bob = decodeJwt(printed(demo, 'BOB_ACCESS_TOKEN')).payload;
+      expect(access).toMatchObject({ token_use: 'access', username: 'alice', 'cognito:groups': ['admin'] });
+      expect(id).toMatchObject({ token_use: 'id', 'cognito:username': 'alice' });
+      expect(bob).toMatchObject({ token_use: 'access', username: 'bob' });
+      expect(bob).not.toHaveProperty('cognito:groups');
+      const emuPort = emulatorPort(demo);
+      expect(access.iss).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${emuPort}/local_[A-Za-z0-9]+$`));
 
-    const base = `http://127.0.0.1:${appPort}`;
-    const lines = out.split('\n');
-    expect(lines).toContain(`curl -s ${base}/health`);
-    expect(lines).toContain(`curl -s ${base}/me -H "Authorization: Bearer $ACCESS_TOKEN"`);
-    expect(lines).toContain(`curl -s ${base}/admin -H "Authorization: Bearer $ACCESS_TOKEN"`);
-    expect(
-      lines.some((line) => line.startsWith(`curl -si ${base}/admin -H "Authorization: Bearer $BOB_ACCESS_TOKEN"`)),
-    ).toBe(true);
-    expect(lines).toContain(`curl -s ${base}/health/auth`);
-    expect(lines).toContain(
-      `# Metrics: run COGNITO_METRICS=prometheus npm start, then: curl -s ${base}/metrics | grep '^cognito_auth'`,
-    );
-    expect(socketLine(demo)).toMatch(
-      /^node -e "const s = require\('socket.io-client'\)\.io\('http:\/\/127\.0\.0\.1:\d+\/events'/,
-    );
-    expect(lines).toContain('smoke: all checks passed');
-    expect(out).not.toMatch(/FAIL/);
-    // the module's one start-up line, among the app's logs
-    expect(demo.stderr()).toMatch(
-      new RegExp(
-        `Accepting pool local_\\w+ \\(issuer http://127\\.0\\.0\\.1:${emuPort}/local_\\w+, clients \\w+, access tokens, keys from http://127\\.0\\.0\\.1:${emuPort}/`,
-      ),
-    );
-    // stdout stays copy-pasteable: app logs go to stderr, and the users' password is never printed
-    expect(out).not.toContain('[Nest]');
-    expect(demo.stderr()).toContain('[sample-app]');
-    expect(out + demo.stderr()).not.toContain(DEMO_PASSWORD);
-    // the smoke checks sent the tokens to the app: its logs (stderr) never contain them
-    for (const name of ['ACCESS_TOKEN', 'BOB_ACCESS_TOKEN']) expect(demo.stderr()).not.toContain(printed(demo, name));
+      const base = `http://127.0.0.1:${appPort}`;
+      const lines = out.split('\n');
+      expect(lines).toContain(`curl -s ${base}/health`);
+      expect(lines).toContain(`curl -s ${base}/me -H "Authorization: Bearer $ACCESS_TOKEN"`);
+      expect(lines).toContain(`curl -s ${base}/admin -H "Authorization: Bearer $ACCESS_TOKEN"`);
+      expect(
+        lines.some((line) => line.startsWith(`curl -si ${base}/admin -H "Authorization: Bearer $BOB_ACCESS_TOKEN"`)),
+      ).toBe(true);
+      expect(lines).toContain(`curl -s ${base}/health/auth`);
+      expect(lines).toContain(
+        `# Metrics: run COGNITO_METRICS=prometheus npm start, then: curl -s ${base}/metrics | grep '^cognito_auth'`,
+      );
+      expect(socketLine(demo)).toMatch(
+        /^node -e "const s = require\('socket.io-client'\)\.io\('http:\/\/127\.0\.0\.1:\d+\/events'/,
+      );
+      expect(lines).toContain('smoke: all checks passed');
+      expect(out).not.toMatch(/FAIL/);
+      // the module's one start-up line, among the app's logs
+      expect(demo.stderr()).toMatch(
+        new RegExp(
+          `Accepting pool local_\\w+ \\(issuer http://127\\.0\\.0\\.1:${emuPort}/local_\\w+, clients \\w+, access tokens, keys from http://127\\.0\\.0\\.1:${emuPort}/`,
+        ),
+      );
+      // stdout stays copy-pasteable: app logs go to stderr, and the users' password is never printed
+      expect(out).not.toContain('[Nest]');
+      expect(demo.stderr()).toContain('[sample-app]');
+      expect(out + demo.stderr()).not.toContain(DEMO_PASSWORD);
+      // the smoke checks sent the tokens to the app: its logs (stderr) never contain them
+      for (const name of ['ACCESS_TOKEN', 'BOB_ACCESS_TOKEN']) expect(demo.stderr()).not.toContain(printed(demo, name));
 
-    expect(await leftovers(demo, emuPort, [])).toEqual(NOTHING_LEFT);
-  });
+      expect(await leftovers(demo, emuPort, [])).toEqual(NOTHING_LEFT);
+    },
+    DEMO_TEST_TIMEOUT_MS,
+  );
 
-  it('interactive: its tokens work against the running app; SIGINT to its pid stops everything', async () => {
-    const appPort = await findFreePort();
-    const demo = startDemo([], appPort);
-    await waitUntilReady(demo);
-    const children = childrenOf(demo.pid);
-    children.forEach((pid) => knownPids.add(pid));
-    expect(children).toHaveLength(2); // the emulator and the sample app
-    const emuPort = emulatorPort(demo);
+  it(
+    'interactive: its tokens work against the running app; SIGINT to its pid stops everything',
+    async () => {
+      const appPort = await findFreePort();
+      const demo = startDemo([], appPort);
+      await waitUntilReady(demo);
+      const children = childrenOf(demo.pid);
+      children.forEach((pid) => knownPids.add(pid));
+      expect(children).toHaveLength(2); // the emulator and the sample app
+      const emuPort = emulatorPort(demo);
 
-    const base = `http://127.0.0.1:${appPort}`;
-    const me = await get(`${base}/me`, bearer(printed(demo, 'ACCESS_TOKEN')));
-    expect(me.status).toBe(200);
-    expect(me.json()).toMatchObject({ username: 'alice', groups: ['admin'], tokenUse: 'access' });
-    const anonymous = await get(`${base}/me`);
-    expect(anonymous.status).toBe(401);
-    expect(anonymous.headers['www-authenticate']).toBe('Bearer');
-    expect((await get(`${base}/admin`, bearer(printed(demo, 'BOB_ACCESS_TOKEN')))).status).toBe(403);
-    expect((await get(`${base}/me`, bearer(printed(demo, 'ID_TOKEN')))).status).toBe(401);
-    expect(await refusesConnections(emuPort)).toBe(false); // the emulator runs meanwhile
-    // the printed socket.io line, run as printed, with the printed token
-    const socket = await execFileAsync('sh', ['-c', socketLine(demo)], {
-      cwd: ROOT,
-      env: { ...process.env, ACCESS_TOKEN: printed(demo, 'ACCESS_TOKEN') },
-      timeout: 15_000,
-    });
-    expect(JSON.parse(socket.stdout)).toEqual({ sub: decodeJwt(printed(demo, 'ACCESS_TOKEN')).payload.sub });
-    const health = await get(`${base}/health/auth`);
-    expect(health.status).toBe(200);
-    expect(health.json()).toMatchObject({ status: 'ok' });
+      const base = `http://127.0.0.1:${appPort}`;
+      const me = await get(`${base}/me`, bearer(printed(demo, 'ACCESS_TOKEN')));
+      expect(me.status).toBe(200);
+      expect(me.json()).toMatchObject({ username: 'alice', groups: ['admin'], tokenUse: 'access' });
+      const anonymous = await get(`${base}/me`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers['www-authenticate']).toBe('Bearer');
+      expect((await get(`${base}/admin`, bearer(printed(demo, 'BOB_ACCESS_TOKEN')))).status).toBe(403);
+      expect((await get(`${base}/me`, bearer(printed(demo, 'ID_TOKEN')))).status).toBe(401);
+      expect(await refusesConnections(emuPort)).toBe(false); // the emulator runs meanwhile
+      // the printed socket.io line, run as printed, with the printed token
+      const socket = await execFileAsync('sh', ['-c', socketLine(demo)], {
+        cwd: ROOT,
+        env: { ...process.env, ACCESS_TOKEN: printed(demo, 'ACCESS_TOKEN') },
+        timeout: 15_000,
+      });
+      expect(JSON.parse(socket.stdout)).toEqual({ sub: decodeJwt(printed(demo, 'ACCESS_TOKEN')).payload.sub });
+      const health = await get(`${base}/health/auth`);
+      expect(health.status).toBe(200);
+      expect(health.json()).toMatchObject({ status: 'ok' });
 
-    process.kill(demo.pid, 'SIGINT');
-    const exit = await within(demo.exited, EXIT_TIMEOUT_MS, 'demo exit after SIGINT');
-    expect(exit, describeOutput(demo)).toEqual({ code: 0, signal: null });
-    expect(await leftovers(demo, emuPort, children)).toEqual(NOTHING_LEFT);
-  });
+      process.kill(demo.pid, 'SIGINT');
+      const exit = await within(demo.exited, EXIT_TIMEOUT_MS, 'demo exit after SIGINT');
+      expect(exit, describeOutput(demo)).toEqual({ code: 0, signal: null });
+      expect(await leftovers(demo, emuPort, children)).toEqual(NOTHING_LEFT);
+    },
+    DEMO_TEST_TIMEOUT_MS,
+  );
 
-  it('Ctrl-C in a terminal (SIGINT to the whole process group) also stops cleanly', async () => {
-    const appPort = await findFreePort();
-    const demo = startDemo([], appPort, { detached: true }); // its own process group, like a terminal job
-    await waitUntilReady(demo);
-    const children = childrenOf(demo.pid);
-    children.forEach((pid) => knownPids.add(pid));
-    expect(children).toHaveLength(2);
-    const emuPort = emulatorPort(demo);
-    expect((await get(`http://127.0.0.1:${appPort}/health`)).status).toBe(200);
+  it(
+    'Ctrl-C in a terminal (SIGINT to the whole process group) also stops cleanly',
+    async () => {
+      const appPort = await findFreePort();
+      const demo = startDemo([], appPort, { detached: true }); // its own process group, like a terminal job
+      await waitUntilReady(demo);
+      const children = childrenOf(demo.pid);
+      children.forEach((pid) => knownPids.add(pid));
+      expect(children).toHaveLength(2);
+      const emuPort = emulatorPort(demo);
+      expect((await get(`http://127.0.0.1:${appPort}/health`)).status).toBe(200);
 
-    process.kill(-demo.pid, 'SIGINT'); // the group of the demo we started (pgid = its pid)
-    const exit = await within(demo.exited, EXIT_TIMEOUT_MS, 'demo exit after a group SIGINT');
-    expect(exit, describeOutput(demo)).toEqual({ code: 0, signal: null });
-    expect(demo.stderr()).not.toMatch(/exited unexpectedly/);
-    expect(await leftovers(demo, emuPort, children)).toEqual(NOTHING_LEFT);
-  });
+      process.kill(-demo.pid, 'SIGINT'); // the group of the demo we started (pgid = its pid)
+      const exit = await within(demo.exited, EXIT_TIMEOUT_MS, 'demo exit after a group SIGINT');
+      expect(exit, describeOutput(demo)).toEqual({ code: 0, signal: null });
+      expect(demo.stderr()).not.toMatch(/exited unexpectedly/);
+      expect(await leftovers(demo, emuPort, children)).toEqual(NOTHING_LEFT);
+    },
+    DEMO_TEST_TIMEOUT_MS,
+  );
 
-  it('SIGKILL of the demo: its children notice and exit, the temporary folder is removed', async () => {
-    const appPort = await findFreePort();
-    const demo = startDemo([], appPort);
-    await waitUntilReady(demo);
-    const children = childrenOf(demo.pid);
-    children.forEach((pid) => knownPids.add(pid));
-    expect(children).toHaveLength(2);
-    const emuPort = emulatorPort(demo);
-    expect(emulatorTempDirs(emuPort)).toHaveLength(1);
+  it(
+    'SIGKILL of the demo: its children notice and exit, the temporary folder is removed',
+    async () => {
+      const appPort = await findFreePort();
+      const demo = startDemo([], appPort);
+      await waitUntilReady(demo);
+      const children = childrenOf(demo.pid);
+      children.forEach((pid) => knownPids.add(pid));
+      expect(children).toHaveLength(2);
+      const emuPort = emulatorPort(demo);
+      expect(emulatorTempDirs(emuPort)).toHaveLength(1);
 
-    process.kill(demo.pid, 'SIGKILL');
-    expect(await within(demo.exited, EXIT_TIMEOUT_MS, 'demo exit after SIGKILL')).toEqual({
-      code: null,
-      signal: 'SIGKILL',
-    });
-    expect(await leftovers(demo, emuPort, children)).toEqual(NOTHING_LEFT);
-  });
+      process.kill(demo.pid, 'SIGKILL');
+      expect(await within(demo.exited, EXIT_TIMEOUT_MS, 'demo exit after SIGKILL')).toEqual({
+        code: null,
+        signal: 'SIGKILL',
+      });
+      expect(await leftovers(demo, emuPort, children)).toEqual(NOTHING_LEFT);
+    },
+    DEMO_TEST_TIMEOUT_MS,
+  );
 });
