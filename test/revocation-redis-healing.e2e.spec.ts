@@ -55,6 +55,8 @@ async function instance(keyPrefix: string, revocation: Omit<CognitoRevocationOpt
 const meStatus = async (app: RedisApp, token: string) => (await get(`${app.url}/me`, bearer(token))).status;
 const revocationsOf = (app: RedisApp) => app.app.get(CognitoRevocationService);
 const newPrefix = () => `heal-${randomUUID()}:`;
+/** Nest's static logger writes to whichever app was created last: read the apps' logs together. */
+const logsOf = (...running: RedisApp[]) => running.map((app) => app.logs.text()).join('\n');
 
 /** Revokes a fresh token's session on `app`; resolves to the token. */
 async function revokedToken(app: RedisApp): Promise<string> {
@@ -85,7 +87,7 @@ describe.each([
     expect(revocationsOf(b).isCurrent).toBe(true);
     expect(await meStatus(b, revoked)).toBe(401);
     expect(await meStatus(b, kit.accessToken())).toBe(200);
-    expect(a.logs.text()).toMatch(/Redis had lost 1 revocations in force; written back/);
+    expect(logsOf(a, b)).toMatch(/Redis lacked 1 revocations in force; written back/);
   });
 });
 
@@ -142,14 +144,14 @@ describe('entries learned from Redis respect maxEntries', () => {
     const small = await instance(keyPrefix, { maxEntries: 5 });
     const first = { jti: randomUUID(), exp };
     await revocationsOf(big).revokeToken(first);
-    await within(1_000, 'the small instance learns the first revocation', () => revocationsOf(small).isRevoked(first));
+    await within(2_000, 'the small instance learns the first revocation', () => revocationsOf(small).isRevoked(first));
     for (let index = 0; index < 9; index++) await revocationsOf(big).revokeToken({ jti: randomUUID(), exp });
     expect(revocationsOf(big).size).toBe(10);
 
-    await within(1_000, 'the small instance sees it is full', () => !revocationsOf(small).isCurrent);
+    await within(2_000, 'the small instance sees it is full', () => !revocationsOf(small).isCurrent);
     expect(revocationsOf(small).size).toBe(5);
     expect(revocationsOf(small).isRevoked(first)).toBe(true); // kept, not evicted
-    expect(small.logs.text()).toMatch(/holds its maximum of 5 revocations and Redis has more/);
+    expect(logsOf(big, small)).toMatch(/holds its maximum of 5 revocations and Redis has more/);
 
     const loaded = await instance(keyPrefix, { maxEntries: 5 });
     expect(revocationsOf(loaded).size).toBe(5);

@@ -28,8 +28,8 @@ export interface CognitoRevocationRedisConnection {
 /** The `revocation` option of `CognitoAuthModule.forRoot`. */
 export interface CognitoRevocationOptions {
   /**
-   * Keep the deny-list in a store of your own (DynamoDB, node-redis, Valkey, …): see the README's
-   * "Writing a revocation store". Not with `redis` or `keyPrefix`, which configure the Redis store.
+   * Keep the deny-list in a store of your own (DynamoDB, node-redis, Valkey, …): see "Writing a
+   * revocation store" in docs/revocation.md. Not with `redis` or `keyPrefix`, which configure the Redis store.
    */
   store?: CognitoRevocationStore;
   /**

@@ -293,11 +293,9 @@ export class RedisRevocationStore implements CognitoRevocationStore {
       await withTimeout(this.write(missing.slice(start, start + WRITE_BATCH)), COMMAND_TIMEOUT_MS);
     }
     if (missing.length === 0) return;
+    // Redis lost them (flushed, deleted, evicted, restarted empty) or a write failed: whole again.
     this.notify('restored');
-    if (this.current) {
-      // Connected all along: Redis lost the list (flushed, deleted, evicted) and it is whole again.
-      this.logger.warn(`Revocation list: Redis had lost ${missing.length} revocations in force; written back`);
-    }
+    this.logger.warn(`Revocation list: Redis lacked ${missing.length} revocations in force; written back`);
   }
 
   /** An entry from Redis, kept like a local revocation: never past `maxEntries`, never evicting one. */
