@@ -1,7 +1,7 @@
 export { CognitoAuthModule } from './cognito-auth.module.js';
 export { CognitoAuthGuard } from './cognito-auth.guard.js';
 export { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
-export { CognitoTokenVerifier } from './cognito-token.verifier.js';
+export { type CognitoAuthentication, CognitoTokenVerifier } from './cognito-token.verifier.js';
 export { CognitoRevocationService } from './revocation/cognito-revocation.service.js';
 export {
   type CognitoHealthDetails,
