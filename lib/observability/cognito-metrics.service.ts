@@ -31,6 +31,8 @@ export const METER_NAME = 'nestjs-cognito-auth';
 const AUTHENTICATE_BUCKETS = [
   0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
+/** Key-set downloads kept until the app boots: one per pool with preloadKeys; past this many, none are kept. */
+const MAX_EARLY_DOWNLOADS = 1_000;
 const JWKS_FETCH_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 interface Instruments {
@@ -76,7 +78,10 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
     if (config.metrics === false) return;
     const earlyDownloads: CognitoJwksEvent[] = [];
     this.earlyDownloads = earlyDownloads;
-    this.subscribe(CHANNEL_NAMES.jwks, (event) => earlyDownloads.push(event as CognitoJwksEvent));
+    // Bounded, for a module that is built but never booted (a testing module that is not initialised).
+    this.subscribe(CHANNEL_NAMES.jwks, (event) => {
+      if (earlyDownloads.length < MAX_EARLY_DOWNLOADS) earlyDownloads.push(event as CognitoJwksEvent);
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
