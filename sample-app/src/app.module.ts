@@ -16,6 +16,7 @@ import { OptionalController } from './optional.controller.js';
 import { OrdersController } from './orders.controller.js';
 import { REVOCATION_REDIS, RevocationRedisModule } from './revocation-redis.module.js';
 import { PoliciesController } from './policies.controller.js';
+import { ProfilesModule, ProfileTransformer } from './profiles.js';
 import type { SampleConfig } from './sample-config.js';
 
 @Module({})
@@ -45,9 +46,12 @@ export class AppModule {
             ...configService.getOrThrow<CognitoAuthOptions>('cognito'),
             ...(redis ? { revocation: { redis, failurePolicy: config.revocationFailurePolicy } } : {}),
             metrics: meterProvider ? { meterProvider } : false,
+            // COGNITO_PROFILES=demo: @CurrentUser() is the app's own profile, made once per token.
+            ...(config.profiles ? { transformUser: ProfileTransformer } : {}),
           }),
         }),
         TerminusModule,
+        ProfilesModule.register(config.profiles),
         sampleGraphqlModule(config.adapter),
       ],
       providers: [MeResolver, EventsGateway],

@@ -23,6 +23,8 @@ export interface SampleConfig {
   revocationFailurePolicy?: CognitoRevocationFailurePolicy;
   /** COGNITO_METRICS=prometheus: the module's metrics at GET /metrics; off when unset. */
   metrics?: 'prometheus';
+  /** COGNITO_PROFILES=demo: `transformUser` makes an in-memory profile the principal, shown at GET /me/profile. */
+  profiles?: 'demo';
   /** Set when COGNITO_DOMAIN is: Swagger UI at /docs offers sign-in with the hosted UI. */
   swaggerSignIn?: SwaggerSignInConfig;
 }
@@ -56,6 +58,7 @@ export function readSampleConfig(env: Record<string, string | undefined>): Sampl
     revocationRedisUrl: readRedisUrl(env.REVOCATION_REDIS_URL),
     revocationFailurePolicy: readFailurePolicy(env.REVOCATION_FAILURE_POLICY),
     metrics: readMetrics(env.COGNITO_METRICS),
+    profiles: readProfiles(env.COGNITO_PROFILES),
     allowedOrigins: readAllowedOrigins(env.ALLOWED_ORIGINS),
   };
 }
@@ -99,6 +102,12 @@ function readFailurePolicy(value: string | undefined): CognitoRevocationFailureP
 function readMetrics(value: string | undefined): 'prometheus' | undefined {
   if (!value) return undefined;
   if (value !== 'prometheus') throw new Error(`COGNITO_METRICS must be prometheus (or unset), got ${value}`);
+  return value;
+}
+
+function readProfiles(value: string | undefined): 'demo' | undefined {
+  if (!value) return undefined;
+  if (value !== 'demo') throw new Error(`COGNITO_PROFILES must be demo (or unset), got ${value}`);
   return value;
 }
 
