@@ -63,10 +63,11 @@ export class CognitoAuthModule {
       CognitoAuthenticator,
       CognitoTokenVerifier,
       CognitoJwtStrategy,
+      GatewayGuardBinder,
       CognitoHealthIndicator,
     ];
     const appGuard: Provider[] = globalGuard
-      ? [CognitoFallbackGuard, { provide: APP_GUARD, useExisting: CognitoFallbackGuard }, GatewayGuardBinder]
+      ? [CognitoFallbackGuard, { provide: APP_GUARD, useExisting: CognitoFallbackGuard }]
       : [];
     // The module's errors thrown by app code (revoke(), verify()) get the guard's answers, not a 500.
     const errorFilter: Provider = { provide: APP_FILTER, useClass: CognitoAuthExceptionFilter };

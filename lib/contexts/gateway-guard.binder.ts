@@ -5,6 +5,7 @@ import {
   Logger,
   type OnModuleDestroy,
   type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { CognitoFallbackGuard } from '../cognito-fallback.guard.js';
@@ -18,8 +19,8 @@ const GATEWAY_METADATA = 'websockets:is_gateway';
 /** Where `@UseGuards()` keeps a class's guards (`@nestjs/common`'s `GUARDS_METADATA`). */
 const GUARDS_METADATA = '__guards__';
 
-/** Each running app's guard, by the HTTP server its gateways share. */
-const guardsByServer = new Map<object, CanActivate>();
+/** Each running app's global guard (null: the app binds the guard per route), by its HTTP server. */
+const guardsByServer = new Map<object, CanActivate | null>();
 const logger = new Logger('CognitoAuth');
 
 /**
@@ -29,20 +30,16 @@ const logger = new Logger('CognitoAuth');
  */
 const gatewayGuard: CanActivate = {
   canActivate(context: ExecutionContext) {
-    const guard = guardOf(context.getArgByIndex(0));
+    const server: object | undefined = context.getArgByIndex(0)?.nsp?.server?.httpServer;
+    let guard = server && guardsByServer.get(server);
+    // A gateway on a port of its own, or an adapter that keeps no server: unambiguous with one app.
+    if (guard === undefined && guardsByServer.size === 1) guard = guardsByServer.values().next().value;
+    if (guard === null) return true;
     if (guard) return guard.canActivate(context);
-    logOnce(logger, 'gateway:no-app', 'A gateway message came from a server no CognitoAuthModule app knows; refused');
+    logOnce(logger, 'gateway:no-app', 'A gateway message came from a connection no app can be told for; refused');
     throw websocketContext.refuse(toAnswer(new InvalidRequestError('The connection is not known to the app')), context);
   },
 };
-
-function guardOf(client: any): CanActivate | undefined {
-  const server = client?.nsp?.server?.httpServer;
-  const guard = server && guardsByServer.get(server);
-  if (guard) return guard;
-  // A gateway adapter that keeps no server on its clients: unambiguous with one app only.
-  return guardsByServer.size === 1 ? guardsByServer.values().next().value : undefined;
-}
 
 /**
  * Puts the module's guard on every WebSocket gateway class, as `@UseGuards()` would, so every
@@ -57,16 +54,16 @@ export class GatewayGuardBinder implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     modules: ModulesContainer,
-    private readonly guard: CognitoFallbackGuard,
     private readonly adapterHost: HttpAdapterHost,
+    @Optional() private readonly guard?: CognitoFallbackGuard,
   ) {
-    for (const gateway of gatewayClassesOf(modules)) bindGuard(gateway);
+    if (guard) for (const gateway of gatewayClassesOf(modules)) bindGuard(gateway);
   }
 
   /** The HTTP server exists once the app does: after the providers, before the first message. */
   onModuleInit(): void {
     this.server = this.adapterHost.httpAdapter?.getHttpServer?.();
-    if (this.server) guardsByServer.set(this.server, this.guard);
+    if (this.server) guardsByServer.set(this.server, this.guard ?? null);
   }
 
   onModuleDestroy(): void {

@@ -51,11 +51,9 @@ export const graphqlContext: ContextAdapter = {
     return graphqlContext?.req ?? graphqlContext?.request;
   },
   findToken(request, tokenCookie, context) {
-    const connectionParams = context && graphqlContextOf(context)?.connectionParams;
-    if (connectionParams && typeof connectionParams === 'object') {
-      const fromParams = tokenFromRequest({ headers: { authorization: paramsAuthorization(connectionParams) } });
-      if (fromParams !== null) return fromParams;
-    }
+    // An `authorization` in the connection's parameters decides, whatever it holds, as a header would.
+    const fromParams = context && paramsAuthorization(graphqlContextOf(context)?.connectionParams);
+    if (fromParams !== undefined) return tokenFromRequest({ headers: { authorization: fromParams } });
     return tokenFromRequest(request, { cookie: tokenCookie });
   },
   // Per operation, never per connection: over graphql-ws one upgrade request (and often one
@@ -76,7 +74,9 @@ export const graphqlContext: ContextAdapter = {
   },
 };
 
-function paramsAuthorization(params: Record<string, unknown>): string | undefined {
-  const value = params.authorization ?? params.Authorization;
-  return typeof value === 'string' ? value : undefined;
+function paramsAuthorization(params: unknown): string | undefined {
+  if (typeof params !== 'object' || params === null) return undefined;
+  const value = (params as Record<string, unknown>).authorization ?? (params as Record<string, unknown>).Authorization;
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : '';
 }
