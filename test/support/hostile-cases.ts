@@ -707,7 +707,7 @@ headerCase(
 );
 headerCase(
   'genuine token plus a comma and Basic',
-  'invalid_token',
+  'invalid_request',
   auth((ctx) => `Bearer ${valid(ctx)}, Basic dXNlcjpwYXNz`),
 );
 headerCase('token in the query string only (access_token)', 'no_credentials', (ctx) => ({
