@@ -190,6 +190,17 @@ describe.each(ADAPTERS)(
       },
     );
 
+    it.each([
+      ['an empty auth.token', ''],
+      ['an empty Bearer in auth.token', 'Bearer '],
+    ])('the socket.io handshake is refused with 401 for %s (the handshake auth decides)', async (_case, token) => {
+      const refusal = await sockets.refusal(`${app.url}/checked`, {
+        auth: { token },
+        headers: { cookie: cookieOf('from-cookie') },
+      });
+      expect({ status: refusal.status, error: refusal.error }).toEqual({ status: 401, error: 'unauthorized' });
+    });
+
     it.each(NOT_BEARER)('a gateway message is refused with 401 for %s', async (_case, authorization) => {
       const socket = await sockets.connect(`${app.url}/open`, {
         headers: { authorization, cookie: cookieOf('from-cookie') },
