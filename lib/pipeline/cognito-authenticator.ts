@@ -10,6 +10,8 @@ import { authenticateChannel, type CognitoTransport } from '../observability/cog
 import { CognitoPrincipals } from '../identity/cognito-principals.js';
 import { type CheckObservation, TokenChecker } from '../verification/token-checker.js';
 
+const logger = new Logger('CognitoAuth');
+
 /** The user of an admitted request, or a promise of it when something had to be waited for. */
 export type Verdict = CognitoUser | Promise<CognitoUser>;
 
@@ -28,7 +30,6 @@ interface OperationVerdict {
  */
 @Injectable()
 export class CognitoAuthenticator {
-  private readonly logger = new Logger('CognitoAuth');
   private readonly operations = new WeakMap<object, OperationVerdict>();
 
   constructor(
@@ -124,7 +125,7 @@ export class CognitoAuthenticator {
   answer(error: unknown): FailureAnswer {
     if (!isExpectedFailure(error)) {
       logOnce(
-        this.logger,
+        logger,
         `unexpected:${(error as Error)?.name}`,
         `Unexpected ${(error as Error)?.name ?? 'error'} while authenticating; answering 401`,
       );
@@ -200,11 +201,7 @@ export class CognitoAuthenticator {
   /** A custom extractor that throws: its own refusal is kept, anything else is logged once and refused. */
   private extractorFailure(error: unknown): unknown {
     if (error instanceof CognitoAuthError || error instanceof HttpException) return error;
-    logOnce(
-      this.logger,
-      'tokenExtractor',
-      `tokenExtractor threw ${(error as Error)?.name ?? 'an error'}; answering 401`,
-    );
+    logOnce(logger, 'tokenExtractor', `tokenExtractor threw ${(error as Error)?.name ?? 'an error'}; answering 401`);
     return new InvalidTokenError('malformed', 'The token could not be read');
   }
 }
