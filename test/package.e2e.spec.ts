@@ -40,7 +40,7 @@ describe('the published package in a Nest 12 ESM app', () => {
   });
 
   it('ships the LICENSE, the CHANGELOG, the ESM and CommonJS builds with their types, and nothing else', () => {
-    const entries = ['index', 'testing/index', 'swagger/index'];
+    const entries = ['index', 'testing/index', 'swagger/index', 'lambda/index'];
     expect(packed.files).toEqual(
       expect.arrayContaining([
         'package.json',
@@ -76,11 +76,13 @@ describe('the published package in a Nest 12 ESM app', () => {
   it('can be required from CommonJS, which loads the CommonJS build of every entry', () => {
     const script = [
       'const m = require("nestjs-cognito-auth");',
-      'const entries = ["nestjs-cognito-auth", "nestjs-cognito-auth/testing", "nestjs-cognito-auth/swagger"];',
+      'const entries = ["nestjs-cognito-auth", "nestjs-cognito-auth/testing", "nestjs-cognito-auth/swagger", "nestjs-cognito-auth/lambda"];',
       'console.log(typeof m.CognitoAuthModule.forRoot, entries.map((e) => require.resolve(e).replace(/^.*nestjs-cognito-auth\\//, "")).join(" "));',
     ].join('\n');
     const out = execFileSync(process.execPath, ['-e', script], { cwd: app.dir, encoding: 'utf8' });
-    expect(out.trim()).toBe('function dist/cjs/index.js dist/cjs/testing/index.js dist/cjs/swagger/index.js');
+    expect(out.trim()).toBe(
+      'function dist/cjs/index.js dist/cjs/testing/index.js dist/cjs/swagger/index.js dist/cjs/lambda/index.js',
+    );
   });
 
   it.each(['express', 'fastify'])(
