@@ -18,6 +18,8 @@ export {
   type CognitoTransformEvent,
   type CognitoTransport,
 } from './observability/cognito-channels.js';
+export type { ContextAdapter as CognitoContextAdapter } from './contexts/context-adapter.interface.js';
+export { registerContextAdapter } from './contexts/execution-context.js';
 export { CognitoGraphQLError } from './contexts/graphql.context.js';
 export { CognitoMessageRequest } from './contexts/rpc.context.js';
 export { type CognitoHandshakeError, cognitoHandshake } from './contexts/socket-handshake.js';
