@@ -5,6 +5,7 @@ import type {
   Histogram,
   Meter,
   MeterProvider,
+  MetricOptions,
   ObservableCallback,
   ObservableCounter,
   ObservableUpDownCounter,
@@ -42,6 +43,30 @@ interface Instruments {
   readonly jwksFetchDuration: Histogram;
   readonly tokenCacheEntries: ObservableUpDownCounter;
   readonly revocationEntries: ObservableUpDownCounter;
+}
+
+/** Each instrument's name, unit and description, as an exporter shows them. */
+const INSTRUMENT_INFO: Record<keyof Instruments, readonly [name: string, unit: string, description: string]> = {
+  authenticateDuration: [
+    'cognito_auth.authenticate.duration',
+    's',
+    'Duration of authentication attempts: a request, a message, a handshake or a verify() call',
+  ],
+  authorizationAttempts: [
+    'cognito_auth.authorization.attempts',
+    '{attempt}',
+    "Authorization decisions on routes' rules, allowed or denied",
+  ],
+  jwksFetches: ['cognito_auth.jwks.fetches', '{fetch}', 'Key-set (JWKS) downloads'],
+  jwksFetchDuration: ['cognito_auth.jwks.fetch.duration', 's', 'Duration of key-set (JWKS) downloads'],
+  tokenCacheEntries: ['cognito_auth.token_cache.entries', '{entry}', 'Verified tokens kept in the token cache'],
+  revocationEntries: ['cognito_auth.revocation.entries', '{entry}', 'Revocations in force that this instance knows of'],
+};
+
+/** An instrument's name and options, with its histogram buckets if it has some. */
+function instrument(key: keyof Instruments, buckets?: number[]): [string, MetricOptions] {
+  const [name, unit, description] = INSTRUMENT_INFO[key];
+  return [name, buckets ? { unit, description, advice: { explicitBucketBoundaries: buckets } } : { unit, description }];
 }
 
 type Subscriber = (message: unknown) => void;
@@ -112,32 +137,12 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
 
   private createInstruments(meter: Meter): Instruments {
     const instruments: Instruments = {
-      authenticateDuration: meter.createHistogram('cognito_auth.authenticate.duration', {
-        unit: 's',
-        description: 'Duration of authentication attempts: a request, a message, a handshake or a verify() call',
-        advice: { explicitBucketBoundaries: AUTHENTICATE_BUCKETS },
-      }),
-      authorizationAttempts: meter.createObservableCounter('cognito_auth.authorization.attempts', {
-        unit: '{attempt}',
-        description: "Authorization decisions on routes' rules, allowed or denied",
-      }),
-      jwksFetches: meter.createCounter('cognito_auth.jwks.fetches', {
-        unit: '{fetch}',
-        description: 'Key-set (JWKS) downloads',
-      }),
-      jwksFetchDuration: meter.createHistogram('cognito_auth.jwks.fetch.duration', {
-        unit: 's',
-        description: 'Duration of key-set (JWKS) downloads',
-        advice: { explicitBucketBoundaries: JWKS_FETCH_BUCKETS },
-      }),
-      tokenCacheEntries: meter.createObservableUpDownCounter('cognito_auth.token_cache.entries', {
-        unit: '{entry}',
-        description: 'Verified tokens kept in the token cache',
-      }),
-      revocationEntries: meter.createObservableUpDownCounter('cognito_auth.revocation.entries', {
-        unit: '{entry}',
-        description: 'Revocations in force that this instance knows of',
-      }),
+      authenticateDuration: meter.createHistogram(...instrument('authenticateDuration', AUTHENTICATE_BUCKETS)),
+      authorizationAttempts: meter.createObservableCounter(...instrument('authorizationAttempts')),
+      jwksFetches: meter.createCounter(...instrument('jwksFetches')),
+      jwksFetchDuration: meter.createHistogram(...instrument('jwksFetchDuration', JWKS_FETCH_BUCKETS)),
+      tokenCacheEntries: meter.createObservableUpDownCounter(...instrument('tokenCacheEntries')),
+      revocationEntries: meter.createObservableUpDownCounter(...instrument('revocationEntries')),
     };
     instruments.authorizationAttempts.addCallback(this.observeAuthorizations);
     instruments.tokenCacheEntries.addCallback(this.observeTokenCache);

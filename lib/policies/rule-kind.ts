@@ -52,36 +52,42 @@ export interface RuleKind<Name extends string = string, Item = unknown> {
   };
 }
 
-/** What a kind of rule over a list of names (groups, scopes, pool ids) declares. */
-export interface NamesRuleSpec<Name extends string> {
-  readonly name: Name;
-  readonly metadataKey: string;
-  readonly decorator: string;
-  /** What one argument is, for messages (`group`). */
-  readonly noun: string;
-  check(names: readonly string[], user: CognitoUser): void;
-  readonly extension: `x-${string}`;
+/** How a rule over a list of names (groups, scopes, pool ids) judges a user, and how OpenAPI says it. */
+export interface NamesJudgement {
+  passes(names: readonly string[], user: CognitoUser): boolean;
+  /** The error a refusal throws. */
+  refuse(names: readonly string[]): Error;
   describe(names: readonly string[]): string;
 }
 
 /**
- * A kind of rule over a list of non-empty names, refused with 403: the decorator takes the
- * names as arguments, the `fallbackPolicy` field as an array, and OpenAPI lists them.
+ * A kind of rule over a list of non-empty names, refused with 403: the decorator (named after
+ * the rule: `userPools` is `@UserPools()`) takes the names as arguments, the `fallbackPolicy`
+ * field as an array, and OpenAPI lists them under `extension`.
  */
-export function namesRule<Name extends string>(spec: NamesRuleSpec<Name>): RuleKind<Name, string> {
-  const { name, metadataKey, decorator, noun, check, extension, describe } = spec;
+export function namesRule<Name extends string>(
+  name: Name,
+  metadataKey: string,
+  /** What one argument is, for messages (`group`). */
+  noun: string,
+  extension: `x-${string}`,
+  judgement: NamesJudgement,
+): RuleKind<Name, string> {
+  const decorator = `@${name[0]!.toUpperCase()}${name.slice(1)}()`;
   return {
     name,
     metadataKey,
     decorator,
     fromArguments: (args) => namesFromArguments(decorator, noun, args),
     fromOption: (value) => namesFromOption(name, value),
-    check: (names, user) => check(names, user),
+    check: (names, user) => {
+      if (!judgement.passes(names, user)) throw judgement.refuse(names);
+    },
     openApi: {
       extension,
       status: '403',
       list: (names) => [...names],
-      describe: (listed) => describe(listed as string[]),
+      describe: (listed) => judgement.describe(listed as string[]),
     },
   };
 }

@@ -65,15 +65,9 @@ const tokenUse: RuleKind<'tokenUse', CognitoRouteTokenUse> = {
   },
 };
 
-const userPools = namesRule({
-  name: 'userPools',
-  metadataKey: USER_POOLS_KEY,
-  decorator: '@UserPools()',
-  noun: 'user pool id',
-  check: (pools, user) => {
-    if (!pools.includes(user.userPoolId)) throw new UserPoolNotAllowedError(pools);
-  },
-  extension: 'x-user-pools',
+const userPools = namesRule('userPools', USER_POOLS_KEY, 'user pool id', 'x-user-pools', {
+  passes: (pools, user) => pools.includes(user.userPoolId),
+  refuse: (pools) => new UserPoolNotAllowedError(pools),
   describe: (pools) => `Only for users of the pools: ${pools.join(', ')}`,
 });
 
@@ -101,15 +95,9 @@ function groupRule<Name extends string>(
   extension: `x-${string}`,
 ): RuleKind<Name, string> {
   const { passes, says } = GROUP_MATCHES[match];
-  return namesRule({
-    name,
-    metadataKey,
-    decorator: `@${name[0]!.toUpperCase()}${name.slice(1)}()`,
-    noun: 'group',
-    check: (names, user) => {
-      if (!passes(names, user.groups)) throw new GroupNotAllowedError(names, match);
-    },
-    extension,
+  return namesRule(name, metadataKey, 'group', extension, {
+    passes: (names, user) => passes(names, user.groups),
+    refuse: (names) => new GroupNotAllowedError(names, match),
     describe: (names) => `${says}: ${names.join(', ')}`,
   });
 }
@@ -150,15 +138,9 @@ const claims: RuleKind<'claims', ClaimRequirement> = {
   },
 };
 
-const scopes = namesRule({
-  name: 'scopes',
-  metadataKey: REQUIRED_SCOPES_KEY,
-  decorator: '@Scopes()',
-  noun: 'scope',
-  check: (names, user) => {
-    if (!names.every((scope) => user.scopes.includes(scope))) throw new InsufficientScopeError(names);
-  },
-  extension: 'x-required-scopes',
+const scopes = namesRule('scopes', REQUIRED_SCOPES_KEY, 'scope', 'x-required-scopes', {
+  passes: (names, user) => names.every((scope) => user.scopes.includes(scope)),
+  refuse: (names) => new InsufficientScopeError(names),
   describe: (names) => `Requires the scopes: ${names.join(' ')}`,
 });
 
