@@ -135,13 +135,20 @@ describe.each(ADAPTERS)('what the transformer answers decides the request (%s)',
 
   it('no answer within transformUserTimeoutMs: 503 with Retry-After, the signal aborted, logged once', async () => {
     const since = app.logs.lines.length;
+    const seenInside: boolean[] = [];
     probe.answer = (_user, { signal }) =>
-      new Promise((resolve) => signal.addEventListener('abort', () => setTimeout(() => resolve({ late: true }), 10)));
+      new Promise((resolve) =>
+        signal.addEventListener('abort', () => {
+          seenInside.push(signal.aborted); // what a lookup that passes the signal on would see
+          setTimeout(() => resolve({ late: true }), 10);
+        }),
+      );
     const token = kit.accessToken();
     const started = Date.now();
     expect(unavailable(await call('', token))).toEqual({ status: 503, retryAfter: '5', challenge: undefined });
     expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_MS - 20);
     expect(probe.signals[0].aborted).toBe(true);
+    expect(seenInside).toEqual([true]);
     // The late answer was dropped: the next request asks again.
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(unavailable(await call('', token)).status).toBe(503);
