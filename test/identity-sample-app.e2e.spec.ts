@@ -5,6 +5,7 @@ import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/t
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSampleConfig } from '../sample-app/src/sample-config.js';
 import { expectInvalidToken } from './support/auth-e2e.js';
+import { postQuery } from './support/graphql-app.js';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS, type RunningApp, sampleEnv, startSampleApp } from './support/test-app.js';
 
@@ -44,6 +45,12 @@ describe.each(ADAPTERS)('COGNITO_PROFILES=demo: GET /me/profile shows the princi
         .status,
     ).toBe(200);
     expect((await get(`${app.url}/admin`, bearer(kit.accessToken({ username: 'bob' })))).status).toBe(403);
+  });
+
+  it('GraphQL me is still the Cognito user (its type models the token), while GET /me is the profile', async () => {
+    const token = kit.accessToken({ username: 'bob', sub: 'bob-sub' });
+    const res = await postQuery(app.url, '{ me { sub username tokenUse groups } }', bearer(token));
+    expect(res.json()).toEqual({ data: { me: { sub: 'bob-sub', username: 'bob', tokenUse: 'access', groups: [] } } });
   });
 
   it('a user the directory does not know: 401 invalid_token, user not found', async () => {
