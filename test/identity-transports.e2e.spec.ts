@@ -19,6 +19,7 @@ import { Test } from '@nestjs/testing';
 import { ConnectedSocket, type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import {
   CognitoAuthConfigError,
+  CognitoAuthGuard,
   CognitoAuthModule,
   type CognitoTransformContext,
   CognitoTokenVerifier,
@@ -29,7 +30,7 @@ import {
   cognitoHandshake,
   InvalidTokenError,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { actAsCognitoUser, createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import type { Namespace, Socket as ServerSocket } from 'socket.io';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
@@ -128,11 +129,29 @@ describe('overrideProvider replaces what the transformer class injects, in a tes
       .compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
-    const res = await get(
-      `${await app.getUrl()}/account`.replace('[::1]', '127.0.0.1'),
-      bearer(kit.accessToken({ sub: 's' })),
-    );
+    const { port } = app.getHttpServer().address() as { port: number };
+    const res = await get(`http://127.0.0.1:${port}/account`, bearer(kit.accessToken({ sub: 's' })));
     expect(res.json()).toEqual({ account: { accountId: 42, plan: 'fake-s', sub: 's' }, sub: 's' });
+  });
+});
+
+describe("actAsCognitoUser runs the app's transformer class on the user it acts as", () => {
+  let app: INestApplication;
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('@CurrentUser() is the principal the repository gives, @CurrentCognitoUser() the acting user', async () => {
+    const moduleRef = await Test.createTestingModule(accountsAppModule())
+      .overrideGuard(CognitoAuthGuard)
+      .useValue(actAsCognitoUser({ sub: 'acting-sub', username: 'dave' }))
+      .compile();
+    moduleRef.get(UserRepository).add('acting-sub', { id: 9, plan: 'free' });
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.listen(0, '127.0.0.1');
+    const { port } = app.getHttpServer().address() as { port: number };
+    const res = await get(`http://127.0.0.1:${port}/account`);
+    expect(res.json()).toEqual({ account: { accountId: 9, plan: 'free', sub: 'acting-sub' }, sub: 'acting-sub' });
   });
 });
 
