@@ -5,38 +5,25 @@
  * on a namespace that admits anonymous connections).
  */
 import { ForbiddenException, Module } from '@nestjs/common';
-import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import {
   type CognitoAuthOptions,
   CognitoAuthModule,
   type CognitoUser,
-  CognitoTokenVerifier,
-  cognitoHandshake,
   CurrentUser,
   Public,
   Scopes,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import type { Namespace } from 'socket.io';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { afterEach, describe, expect, it } from 'vitest';
 import { partsOf, sleep } from './support/hostile.js';
 import { get, send } from './support/http.js';
-import { ask, SocketClients } from './support/socket-client.js';
+import { useKitApp, useSampleApp, useSocketClients } from './support/kit-app.js';
+import { checkedGateway } from './support/socket-app.js';
+import { ask, type ConnectOptions } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
 
-@WebSocketGateway({ namespace: '/guarded' })
-class GuardedGateway implements OnGatewayInit {
-  constructor(private readonly verifier: CognitoTokenVerifier) {}
-
-  afterInit(namespace: Namespace) {
-    namespace.use(cognitoHandshake(this.verifier));
-  }
-
-  @SubscribeMessage('whoami')
-  whoami(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
+const GuardedGateway = checkedGateway('/guarded');
 
 /** No handshake check: anonymous clients connect, and each message is judged by the guard. */
 @WebSocketGateway({ namespace: '/open' })
@@ -97,41 +84,25 @@ function expectNoGenericErrors(app: RunningApp) {
 }
 
 describe.each(ADAPTERS)('connecting to /events with a valid token (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const clients = new SocketClients();
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useSampleApp(adapter);
+  const clients = useSocketClients();
 
-  it('reads the token from the handshake auth.token', async () => {
-    const token = kit.accessToken({ sub: 'sub-in-auth' });
-    const socket = await clients.connect(`${app.url}/events`, { auth: { token } });
-    expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: 'sub-in-auth' } });
-  });
-
-  it('reads the token from the handshake Authorization header', async () => {
-    const token = kit.accessToken({ sub: 'sub-in-header' });
-    const socket = await clients.connect(`${app.url}/events`, { headers: { authorization: `Bearer ${token}` } });
-    expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: 'sub-in-header' } });
-  });
-
-  it('works on the websocket transport alone', async () => {
-    const token = kit.accessToken({ sub: 'sub-over-websocket' });
-    const socket = await clients.connect(`${app.url}/events`, { auth: { token }, transports: ['websocket'] });
-    expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: 'sub-over-websocket' } });
-  });
-
-  it('accepts "Bearer <token>" in auth.token', async () => {
-    const token = kit.accessToken({ sub: 'sub-with-scheme' });
-    const socket = await clients.connect(`${app.url}/events`, { auth: { token: `Bearer ${token}` } });
-    expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: 'sub-with-scheme' } });
+  it.each<[string, string, (token: string) => ConnectOptions]>([
+    ['reads the token from the handshake auth.token', 'sub-in-auth', (token) => ({ auth: { token } })],
+    [
+      'reads the token from the handshake Authorization header',
+      'sub-in-header',
+      (token) => ({ headers: { authorization: `Bearer ${token}` } }),
+    ],
+    [
+      'works on the websocket transport alone',
+      'sub-over-websocket',
+      (token) => ({ auth: { token }, transports: ['websocket'] }),
+    ],
+    ['accepts "Bearer <token>" in auth.token', 'sub-with-scheme', (token) => ({ auth: { token: `Bearer ${token}` } })],
+  ])('%s', async (_, sub, options) => {
+    const socket = await clients.connect(`${app.url}/events`, options(kit.accessToken({ sub })));
+    expect(await ask(socket, 'whoami')).toEqual({ ack: { sub } });
   });
 
   it('HTTP routes on the same port keep working', async () => {
@@ -142,18 +113,8 @@ describe.each(ADAPTERS)('connecting to /events with a valid token (%s)', (adapte
 });
 
 describe.each(ADAPTERS)('refusing the /events handshake (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const clients = new SocketClients();
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useSampleApp(adapter);
+  const clients = useSocketClients();
 
   const events = () => `${app.url}/events`;
 
@@ -218,19 +179,11 @@ describe.each(ADAPTERS)('refusing the /events handshake (%s)', (adapter) => {
 });
 
 describe.each(ADAPTERS)('key set unavailable at the handshake (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const clients = new SocketClients();
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
+  const { kit, app } = useKitApp((kit) => {
     kit.setJwksBehaviour('error-500');
-    app = await startSampleApp(kit, { adapter });
+    return startSampleApp(kit, { adapter });
   });
-  afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const clients = useSocketClients();
 
   it('refuses with 503 unavailable and a retry delay', async () => {
     const refusal = await clients.refusal(`${app.url}/events`, { auth: { token: kit.accessToken() } });
@@ -240,18 +193,8 @@ describe.each(ADAPTERS)('key set unavailable at the handshake (%s)', (adapter) =
 });
 
 describe.each(ADAPTERS)('@Groups on a message (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const clients = new SocketClients();
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useSampleApp(adapter);
+  const clients = useSocketClients();
 
   it('acks { ok: true } for a member of admin', async () => {
     const socket = await clients.connect(`${app.url}/events`, {
@@ -271,18 +214,8 @@ describe.each(ADAPTERS)('@Groups on a message (%s)', (adapter) => {
 });
 
 describe.each(ADAPTERS)('a token that expires during the connection (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const clients = new SocketClients();
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(probeModule(kit), { adapter });
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useKitApp((kit) => startApp(probeModule(kit), { adapter }));
+  const clients = useSocketClients();
 
   it('is accepted until exp, then each new message is refused with 401 invalid_token', async () => {
     const token = kit.accessToken({ sub: 'short-lived' }, { expiresIn: 3 });
@@ -300,18 +233,8 @@ describe.each(ADAPTERS)('a token that expires during the connection (%s)', (adap
 });
 
 describe.each(ADAPTERS)('a public event (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const clients = new SocketClients();
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(probeModule(kit), { adapter });
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useKitApp((kit) => startApp(probeModule(kit), { adapter }));
+  const clients = useSocketClients();
 
   it('answers an anonymous client, with no user', async () => {
     const socket = await clients.connect(`${app.url}/open`);
@@ -332,18 +255,8 @@ describe.each(ADAPTERS)('a public event (%s)', (adapter) => {
 });
 
 describe.each(ADAPTERS)('message refusals on a namespace that admits anyone (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const clients = new SocketClients();
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(probeModule(kit), { adapter });
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useKitApp((kit) => startApp(probeModule(kit), { adapter }));
+  const clients = useSocketClients();
 
   it('refuses a protected event without a token: 401 unauthorized', async () => {
     const socket = await clients.connect(`${app.url}/open`);
@@ -374,28 +287,12 @@ describe.each(ADAPTERS)('message refusals on a namespace that admits anyone (%s)
 
 describe.each(ADAPTERS)('a custom check that refuses with an HttpException (%s)', (adapter) => {
   const banned = new Set<string>();
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const clients = new SocketClients();
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(
-      probeModule(kit, {
-        customCheck: ({ payload }) => {
-          if (banned.has(payload.sub)) throw new ForbiddenException('This account is suspended');
-        },
-      }),
-      { adapter },
-    );
-  });
-  afterEach(() => {
-    clients.closeAll();
-    banned.clear();
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const customCheck: CognitoAuthOptions['customCheck'] = ({ payload }) => {
+    if (banned.has(payload.sub)) throw new ForbiddenException('This account is suspended');
+  };
+  const { kit, app } = useKitApp((kit) => startApp(probeModule(kit, { customCheck }), { adapter }));
+  const clients = useSocketClients();
+  afterEach(() => banned.clear());
 
   it('refuses the handshake with its status', async () => {
     banned.add('banned');
