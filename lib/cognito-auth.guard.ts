@@ -12,6 +12,9 @@ import { authenticatorOf } from './pipeline/authenticator-registry.js';
 import { RouteAuthorizer } from './pipeline/route-authorizer.js';
 import { type RoutePolicy, RoutePolicyReader } from './policies/route-policy.js';
 
+/** Contexts whose own exception handling answers an `HttpException` with its status. */
+const RENDERS_HTTP_EXCEPTIONS = new Set(['http', 'rpc']);
+
 /**
  * The fallback policy: every route needs a valid Cognito token unless it is `@Public()`. On a
  * public route a valid token still populates the user (optional authentication). The route's
@@ -91,8 +94,9 @@ export class CognitoAuthGuard implements CanActivate {
    * as is, except in gateways, where it is answered with its status and message.
    */
   handleFailure(error: unknown, context: ExecutionContext): Error {
-    // Nest's gateway filter answers anything but a WsException "Internal server error".
-    if (error instanceof HttpException && context.getType<string>() !== 'ws') return error;
+    // Over HTTP, Nest renders an HttpException itself; gateways and GraphQL (over WebSockets,
+    // no formatter runs) need it as their own refusal to carry its status and code.
+    if (error instanceof HttpException && RENDERS_HTTP_EXCEPTIONS.has(context.getType<string>())) return error;
     return contextAdapterOf(context).refuse(this.authenticator.answer(error), context);
   }
 

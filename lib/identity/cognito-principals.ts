@@ -88,12 +88,12 @@ export class CognitoPrincipals implements OnModuleInit {
    * The principal of a verified user: kept, or being made by another request with the same
    * token, or made now. Throws (rejects) the refusal when the transformer refuses or fails.
    */
-  principalOf(user: CognitoUser, header: CognitoJwtHeader): object | Promise<object> {
+  principalOf(user: CognitoUser, headers: { headerOf(user: CognitoUser): CognitoJwtHeader }): object | Promise<object> {
     const transform = this.transform;
     if (!transform) return user;
     const kept = this.byUser.get(user);
     if (kept?.principal !== undefined && !kept.forgotten && Date.now() < kept.expiresAtMs) return kept.principal;
-    return this.principalOfNew(user, header, transform);
+    return this.principalOfNew(user, headers.headerOf(user), transform);
   }
 
   /** Drops the principals of every token of `sub` in this process: the next request makes a new one. */

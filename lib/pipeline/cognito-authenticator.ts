@@ -48,7 +48,7 @@ export class CognitoAuthenticator {
    * token, so a promise only on a token's first request. Throws (rejects) the transformer's refusal.
    */
   principalOf(user: CognitoUser): object | Promise<object> {
-    return this.principals.principalOf(user, this.checker.headerOf(user));
+    return this.principals.principalOf(user, this.checker);
   }
 
   /**

@@ -31,12 +31,13 @@ function actingPipeline(user: CognitoUser | null, app: AppPrincipals): CognitoAu
       if (token === null || user === null) throw new MissingTokenError();
       return user;
     },
-    principalOf: (verified: CognitoUser) => app.principals?.principalOf(verified, ACTING_HEADER) ?? verified,
+    principalOf: (verified: CognitoUser) => app.principals?.principalOf(verified, ACTING_HEADERS) ?? verified,
     answer: (error: unknown) => toAnswer(error),
   } as unknown as CognitoAuthenticator;
 }
 
 const ACTING_HEADER: CognitoJwtHeader = Object.freeze({ alg: 'RS256', kid: 'acting-as-a-test-user' });
+const ACTING_HEADERS = { headerOf: () => ACTING_HEADER };
 
 /**
  * `CognitoAuthGuard` with every request signed in as one user and no token checked. Everything

@@ -23,9 +23,9 @@ const BEARER_PREFIX = /^bearer[ \t]+/i;
  */
 export function tokenFromRequest(request: unknown, options: { cookie?: string } = {}): string | null {
   const carrier = (request ?? {}) as CredentialsCarrier;
-  if (carrier.credentialsToken !== undefined) {
-    const given = givenToken(carrier.credentialsToken);
-    if (given !== null) return given;
+  // A token given outside the headers decides, even an empty one, as an Authorization header does.
+  if (carrier.credentialsToken !== undefined && carrier.credentialsToken !== null) {
+    return givenToken(carrier.credentialsToken);
   }
   const fromHeader = extractBearerToken(carrier);
   if (fromHeader !== null || options.cookie === undefined || hasAuthorizationHeader(carrier)) return fromHeader;
@@ -66,7 +66,6 @@ export function tokenFromCookie(request: unknown, name: string): string | null {
 }
 
 function givenToken(token: unknown): string | null {
-  if (token === null) return null;
   if (typeof token !== 'string') throw new InvalidRequestError('The handshake auth.token must be a string');
   const bare = token.replace(BEARER_PREFIX, '').trim();
   return bare === '' ? null : bare;

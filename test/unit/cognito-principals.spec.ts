@@ -21,7 +21,9 @@ import { CognitoPrincipals } from '../../lib/identity/cognito-principals.js';
 import { freezeGraph } from '../../lib/identity/freeze-graph.js';
 import type { CognitoRevocationService } from '../../lib/revocation/cognito-revocation.service.js';
 
-const header = Object.freeze({ alg: 'RS256', kid: 'k1' });
+const tokenHeader = Object.freeze({ alg: 'RS256', kid: 'k1' });
+/** Where the principals find a user's token header (the checker, in the module). */
+const header = { headerOf: () => tokenHeader };
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** A verified user as the checker makes it: one object per verified token. */
