@@ -15,12 +15,13 @@ import {
   type CognitoTestKit,
   type TestSigningKey,
 } from 'nestjs-cognito-auth/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useModuleApp, useSampleApp } from './support/kit-app.js';
 import { startStubServer, type StubServer } from './support/auth-e2e.js';
 import { postQuery } from './support/graphql-app.js';
 import { expectInvalidToken, expectKeySetUnavailable, sleep } from './support/hostile.js';
 import { bearer, get } from './support/http.js';
-import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
+import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 import { exponentOneKey, multiPrimeKey, tokenWith } from './support/unsafe-keys.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -44,6 +45,11 @@ function signText(kit: CognitoTestKit, json: string): string {
 }
 
 /** Where the user object came from and what it inherits, in a form two users can be compared by. */
+/** alice's access token, signed by the kit, with raw JSON members added to its payload. */
+function aliceWith(kit: CognitoTestKit, members: string): string {
+  return signText(kit, withMembers(payloadJson(kit.accessToken({ username: 'alice' })), members));
+}
+
 function shapeOf(value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null) return { type: typeof value };
   const proto = Object.getPrototypeOf(value);
@@ -106,24 +112,14 @@ class ClaimsController {
 // ---------------------------------------------------------------------------------------------
 
 describe.each(ADAPTERS)('no claim changes the shape of the user or overrides a derived field (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
+  const { kit, app } = useModuleApp({ adapter, controllers: [ClaimsController] });
   const call = (path: string, token: string) => get(`${app.url}${path}`, bearer(token));
   let normal: Record<string, any>;
 
   beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(
-      { imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ClaimsController] },
-      { adapter },
-    );
     const res = await call('/user', kit.accessToken({ username: 'alice', profile: { city: 'Paris' } }));
     expect(res.status).toBe(200);
     normal = res.json();
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
   });
 
   const expectNormalDerivedFields = (user: Record<string, any>) =>
@@ -139,12 +135,9 @@ describe.each(ADAPTERS)('no claim changes the shape of the user or overrides a d
     });
 
   it('a "__proto__" claim does not become the prototype: no inherited isAdmin, email or groups', async () => {
-    const token = signText(
+    const token = aliceWith(
       kit,
-      withMembers(
-        payloadJson(kit.accessToken({ username: 'alice' })),
-        '"__proto__":{"isAdmin":true,"email":"ceo@example.com","groups":["admin"],"cognito:groups":["admin"],"scopes":["admin"]}',
-      ),
+      '"__proto__":{"isAdmin":true,"email":"ceo@example.com","groups":["admin"],"cognito:groups":["admin"],"scopes":["admin"]}',
     );
     expect((await call('/is-admin', token)).json()).toEqual({ isAdmin: null });
     const user = (await call('/user', token)).json();
@@ -158,20 +151,17 @@ describe.each(ADAPTERS)('no claim changes the shape of the user or overrides a d
   });
 
   it('claims named like derived fields (groups, scopes, clientId, userPoolId, issuer, tokenUse, claims) do not override them', async () => {
-    const token = signText(
+    const token = aliceWith(
       kit,
-      withMembers(
-        payloadJson(kit.accessToken({ username: 'alice' })),
-        [
-          '"groups":["admin"]',
-          '"scopes":["admin","orders/write"]',
-          '"clientId":"evil-client"',
-          '"userPoolId":"evil-pool"',
-          '"issuer":"https://evil.example.com"',
-          '"tokenUse":"id"',
-          '"claims":{"cognito:groups":["admin"]}',
-        ].join(','),
-      ),
+      [
+        '"groups":["admin"]',
+        '"scopes":["admin","orders/write"]',
+        '"clientId":"evil-client"',
+        '"userPoolId":"evil-pool"',
+        '"issuer":"https://evil.example.com"',
+        '"tokenUse":"id"',
+        '"claims":{"cognito:groups":["admin"]}',
+      ].join(','),
     );
     expectNormalDerivedFields((await call('/user', token)).json());
     expect((await call('/groups', token)).json()).toEqual({ groups: [], clientId: kit.clientId });
@@ -179,12 +169,9 @@ describe.each(ADAPTERS)('no claim changes the shape of the user or overrides a d
   });
 
   it('"constructor" and "prototype" claims do not change the shape of the user', async () => {
-    const token = signText(
+    const token = aliceWith(
       kit,
-      withMembers(
-        payloadJson(kit.accessToken({ username: 'alice' })),
-        '"constructor":{"name":"Admin","prototype":{"isAdmin":true}},"prototype":{"isAdmin":true}',
-      ),
+      '"constructor":{"name":"Admin","prototype":{"isAdmin":true}},"prototype":{"isAdmin":true}',
     );
     expect((await call('/is-admin', token)).json()).toEqual({ isAdmin: null });
     const user = (await call('/user', token)).json();
@@ -194,13 +181,7 @@ describe.each(ADAPTERS)('no claim changes the shape of the user or overrides a d
   });
 
   it('"__proto__" inside a nested claim value stays data: the nested object keeps its plain shape', async () => {
-    const token = signText(
-      kit,
-      withMembers(
-        payloadJson(kit.accessToken({ username: 'alice' })),
-        '"profile":{"city":"Paris","__proto__":{"isAdmin":true}}',
-      ),
-    );
+    const token = aliceWith(kit, '"profile":{"city":"Paris","__proto__":{"isAdmin":true}}');
     const user = (await call('/user', token)).json();
     expectNormalDerivedFields(user);
     expect(user.profileIsAdmin).toBeNull();
@@ -211,26 +192,10 @@ describe.each(ADAPTERS)('no claim changes the shape of the user or overrides a d
 });
 
 describe.each(ADAPTERS)('GraphQL shows no field that came from a "__proto__" claim (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useSampleApp(adapter);
 
   it('me.email is null for a token without an email claim, whatever "__proto__" carries', async () => {
-    const token = signText(
-      kit,
-      withMembers(
-        payloadJson(kit.accessToken({ username: 'alice' })),
-        '"__proto__":{"email":"ceo@example.com","groups":["admin"],"username":"root"}',
-      ),
-    );
+    const token = aliceWith(kit, '"__proto__":{"email":"ceo@example.com","groups":["admin"],"username":"root"}');
     const res = await postQuery(app.url, '{ me { username email groups } }', bearer(token));
     expect(res.json()).toEqual({ data: { me: { username: 'alice', email: null, groups: [] } } });
   });
@@ -240,27 +205,12 @@ describe.each(ADAPTERS)('GraphQL shows no field that came from a "__proto__" cla
 
 describe.each(ADAPTERS)("an ID token's clientId is the configured client its aud matched (%s)", (adapter) => {
   const SECOND_CLIENT = 'second-client-id';
-  let kit: CognitoTestKit;
-  let app: RunningApp;
+  const { kit, app } = useModuleApp({
+    adapter,
+    controllers: [ClaimsController],
+    options: (kit) => ({ clientId: undefined, clientIds: [kit.clientId, SECOND_CLIENT], tokenUse: 'any' }),
+  });
   const user = (token: string) => get(`${app.url}/user`, bearer(token));
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    const options: CognitoAuthOptions = {
-      ...kit.moduleOptions(),
-      clientId: undefined,
-      clientIds: [kit.clientId, SECOND_CLIENT],
-      tokenUse: 'any',
-    };
-    app = await startApp(
-      { imports: [CognitoAuthModule.forRoot(options)], controllers: [ClaimsController] },
-      { adapter },
-    );
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
 
   it('aud ["1234", <configured id>] gives the configured id, not the first audience', async () => {
     const res = await user(kit.idToken({ aud: ['1234', kit.clientId] }));
@@ -295,24 +245,8 @@ describe.each(ADAPTERS)("an ID token's clientId is the configured client its aud
 // ---------------------------------------------------------------------------------------------
 
 describe.each(ADAPTERS)("Cognito's documented claims of the wrong JSON type are refused (%s)", (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
+  const { kit, app } = useModuleApp({ adapter, controllers: [ClaimsController], options: { tokenUse: 'any' } });
   const user = (token: string) => get(`${app.url}/user`, bearer(token));
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(
-      {
-        imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'any' })],
-        controllers: [ClaimsController],
-      },
-      { adapter },
-    );
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
 
   it.each([
     ['jti is a number', { jti: 12345 }],

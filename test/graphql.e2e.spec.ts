@@ -1,27 +1,11 @@
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { send } from './support/http.js';
-import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useSampleApp } from './support/kit-app.js';
+import { postQuery } from './support/graphql-app.js';
+import { ADAPTERS } from './support/test-app.js';
 
 describe.each(ADAPTERS)('GraphQL resolvers behind the global guard (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  const query = (body: string, headers: Record<string, string> = {}) =>
-    send(
-      'POST',
-      `${app.url}/graphql`,
-      { 'content-type': 'application/json', ...headers },
-      JSON.stringify({ query: body }),
-    );
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useSampleApp(adapter);
+  const query = (body: string, headers: Record<string, string> = {}) => postQuery(app.url, body, headers);
 
   it('answers the public health query without a token', async () => {
     const res = await query('{ health }');

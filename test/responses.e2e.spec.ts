@@ -5,6 +5,7 @@
 import { CognitoAuthModule } from 'nestjs-cognito-auth';
 import { base64url, createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSampleApp } from './support/kit-app.js';
 import { MeController, OptionalController } from './support/fixture-app.js';
 import {
   closedLoopbackPort,
@@ -40,8 +41,7 @@ const summary = (res: HttpResult) => ({
 });
 
 describe.each(ADAPTERS)('responses (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
+  const { kit, app } = useSampleApp(adapter);
   /** Every token sent in this block, and every response, to check that none is echoed or logged. */
   const sentTokens = new Set<string>();
   const responses: HttpResult[] = [];
@@ -61,15 +61,6 @@ describe.each(ADAPTERS)('responses (%s)', (adapter) => {
   /** Signed by an unpublished key that names the published kid (generated once: key generation is slow). */
   let forged: string | undefined;
   const forgedToken = () => (forged ??= kit.accessToken({}, { key: kit.generateKey({ kid: kit.currentKey.kid }) }));
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
 
   describe('protected route, no credentials → 401, WWW-Authenticate: Bearer (no error)', () => {
     it.each([

@@ -1,19 +1,10 @@
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useSampleApp } from './support/kit-app.js';
 import { bearer, get } from './support/http.js';
-import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
+import { ADAPTERS } from './support/test-app.js';
 
 describe.each(ADAPTERS)('sample app smoke (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useSampleApp(adapter);
 
   it('serves /health without a token', async () => {
     const res = await get(`${app.url}/health`);

@@ -2,11 +2,13 @@
  * The scaffold most suites share: a test kit (keys and a JWKS server) and an app started with
  * it before the suite's tests, both closed after them, app first.
  */
+import type { ModuleMetadata } from '@nestjs/common';
+import { type CognitoAuthOptions, CognitoAuthModule } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit, type CognitoTestKitOptions } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
 import { SocketClients } from './socket-client.js';
-import { type RunningApp, startSampleApp } from './test-app.js';
+import { type RunningApp, startApp, startSampleApp } from './test-app.js';
 
 export interface KitApp {
   /** The suite's test kit, once started. */
@@ -39,6 +41,21 @@ export function useKitApp(
 /** The sample app on one adapter, with extra environment variables. */
 export function useSampleApp(adapter: HttpAdapterName, env: Record<string, string> = {}): KitApp {
   return useKitApp((kit) => startSampleApp(kit, { adapter, env }));
+}
+
+export interface ModuleAppSpec extends Omit<ModuleMetadata, 'exports'> {
+  readonly adapter: HttpAdapterName;
+  /** Module options over the kit's `moduleOptions()`. */
+  readonly options?: Partial<CognitoAuthOptions> | ((kit: CognitoTestKit) => Partial<CognitoAuthOptions>);
+}
+
+/** An app of `CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options })` and the spec's own metadata. */
+export function useModuleApp({ adapter, options = {}, imports = [], ...metadata }: ModuleAppSpec): KitApp {
+  return useKitApp((kit) => {
+    const own = typeof options === 'function' ? options(kit) : options;
+    const module = CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...own });
+    return startApp({ ...metadata, imports: [module, ...imports] }, { adapter });
+  });
 }
 
 /** socket.io clients, each closed after every test. */
