@@ -11,6 +11,7 @@ import { CognitoAuthModule, type CognitoAuthOptions, type CognitoCustomCheckCont
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useKitApp } from './support/kit-app.js';
 import { MeResolver } from './support/fixture-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, type HttpResult } from './support/http.js';
@@ -174,17 +175,9 @@ describe('GraphQL errors of the README set-up carry no stack trace (NODE_ENV uns
 describe.each(ADAPTERS)(
   'GraphQL reports an unreachable key set as unavailable, with retry information (%s)',
   (adapter) => {
-    let kit: CognitoTestKit;
-    let app: RunningApp;
-
-    beforeAll(async () => {
-      kit = await createCognitoTestKit();
+    const { kit, app } = useKitApp(async (kit) => {
       kit.setJwksBehaviour('error-500');
-      app = await startSampleApp(kit, { adapter });
-    });
-    afterAll(async () => {
-      await app?.close();
-      await kit?.close();
+      return startSampleApp(kit, { adapter });
     });
 
     it('a protected query: an unavailable code (not INTERNAL_SERVER_ERROR), a message that says so, retry information', async () => {

@@ -1,5 +1,6 @@
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useSampleApp } from './support/kit-app.js';
 import { get } from './support/http.js';
 import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
 
@@ -57,17 +58,7 @@ describe.each(ADAPTERS)('OpenAPI document matches the guard (%s)', (adapter) => 
 });
 
 describe('the sample app documents its fallback policy', () => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startSampleApp(kit, { env: { COGNITO_FALLBACK_GROUPS: 'staff' } });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { app } = useSampleApp('express', { COGNITO_FALLBACK_GROUPS: 'staff' });
 
   it('routes without rules of their own show the fallback groups and a 403; routes with rules keep theirs', async () => {
     const document = (await get(`${app.url}/docs-json`)).json();

@@ -4,6 +4,7 @@ import { CognitoAuthModule } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import passport from 'passport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useKitApp } from './support/kit-app.js';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
@@ -54,17 +55,7 @@ async function startPassportApp(kit: CognitoTestKit, adapter: (typeof ADAPTERS)[
 }
 
 describe.each(ADAPTERS)("AuthGuard('cognito-jwt') from @nestjs/passport (%s)", (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startPassportApp(kit, adapter);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useKitApp((kit) => startPassportApp(kit, adapter));
 
   it('admits a valid token and puts the Cognito user on the request', async () => {
     const res = await get(`${app.url}/cognito`, bearer(kit.accessToken({ username: 'alice' })));

@@ -14,6 +14,7 @@ import {
 } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useKitApp } from './support/kit-app.js';
 import { get, type HttpResult } from './support/http.js';
 import { challengeOf, probeModule, ProbeController } from './support/hostile.js';
 import { CASES, closeHostileContext, createHostileContext, type Ctx } from './support/hostile-cases.js';
@@ -90,16 +91,7 @@ describe('the verifier gives the guard verdict on every hostile token', () => {
 });
 
 describe('the verifier rejects with the typed errors', () => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(probeModule(kit.moduleOptions()));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  const { kit, app } = useKitApp((kit) => startApp(probeModule(kit.moduleOptions())));
 
   it('resolves a valid token to the user the guard puts on the request', async () => {
     const token = kit.accessToken({ 'cognito:groups': ['a', 'b'], scope: 'openid orders/read' });
@@ -138,16 +130,9 @@ describe('the verifier rejects with the typed errors', () => {
 });
 
 describe('the verifier when no signing key can be had', () => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
+  const { kit, app } = useKitApp(async (kit) => {
     kit.setJwksBehaviour('error-500');
-    app = await startApp(probeModule({ ...kit.moduleOptions(), jwksTimeoutMs: 500 }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
+    return startApp(probeModule({ ...kit.moduleOptions(), jwksTimeoutMs: 500 }));
   });
 
   it('rejects with KeySetUnavailableError, answered 503 like the guard', async () => {
