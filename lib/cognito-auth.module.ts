@@ -6,7 +6,7 @@ import { resolveCognitoAuthConfig } from './cognito-auth.config.js';
 import { CognitoStartupLog } from './cognito-startup-log.js';
 import { CognitoFallbackGuard } from './cognito-fallback.guard.js';
 import { CognitoJwtStrategy } from './cognito-jwt.strategy.js';
-import { CognitoAuthExceptionFilter } from './errors/cognito-auth-exception.filter.js';
+import { CognitoAuthExceptionFilter } from './cognito-auth-exception.filter.js';
 import { GatewayGuardBinder } from './contexts/gateway-guard.binder.js';
 import { CognitoPrincipals } from './identity/cognito-principals.js';
 import { CognitoAuthenticator } from './pipeline/cognito-authenticator.js';

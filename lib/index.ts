@@ -17,12 +17,12 @@ export {
   type CognitoRevocationEvent,
   type CognitoTransformEvent,
   type CognitoTransport,
-} from './observability/cognito-channels.js';
+} from './events/cognito-channels.js';
 export type { ContextAdapter as CognitoContextAdapter } from './contexts/context-adapter.interface.js';
 export { registerContextAdapter } from './contexts/execution-context.js';
 export { CognitoGraphQLError } from './contexts/graphql.context.js';
 export { CognitoMessageRequest } from './contexts/rpc.context.js';
-export { type CognitoHandshakeError, cognitoHandshake } from './contexts/socket-handshake.js';
+export { type CognitoHandshakeError, cognitoHandshake } from './cognito-handshake.js';
 export { CognitoSocketRequest } from './contexts/socket-request.js';
 export { type CognitoSocketErrorData, CognitoSocketError } from './contexts/websocket.context.js';
 export { tokenFromCookie, tokenFromRequest } from './token/token-sources.js';

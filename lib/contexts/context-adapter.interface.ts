@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import type { FailureAnswer } from '../errors/failure-answer.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
-import type { CognitoTransport } from '../observability/cognito-channels.js';
+import type { CognitoTransport } from '../events/cognito-channels.js';
 
 /**
  * Everything the authentication pipeline needs to know about one kind of execution context

@@ -11,7 +11,7 @@ import type {
   CognitoUserTransformFunction,
   CognitoUserTransformer,
 } from '../interfaces/cognito-user-transformer.interface.js';
-import { type CognitoTransformEvent, transformChannel } from '../observability/cognito-channels.js';
+import { type CognitoTransformEvent, transformChannel } from '../events/cognito-channels.js';
 import { CognitoRevocationService } from '../revocation/cognito-revocation.service.js';
 import { freezeGraph } from './freeze-graph.js';
 

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import { InvalidTokenError, KeySetUnavailableError } from '../errors/cognito-auth.errors.js';
-import { type CognitoJwksEvent, jwksChannel } from '../observability/cognito-channels.js';
+import { type CognitoJwksEvent, jwksChannel } from '../events/cognito-channels.js';
 import { fetchKeySet } from './fetch-key-set.js';
 import { KeySetError, type KeySetErrorType, keySetErrorTypeOf } from './key-set-error.js';
 import { toRsaSigningKeys } from './rsa-signing-keys.js';

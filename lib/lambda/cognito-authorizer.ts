@@ -12,7 +12,7 @@ import {
   authorizeChannel,
   type CognitoAuthenticateEvent,
   type CognitoAuthorizeEvent,
-} from '../observability/cognito-channels.js';
+} from '../events/cognito-channels.js';
 import type {
   CognitoAuthorizerEvent,
   CognitoAuthorizerPolicy,

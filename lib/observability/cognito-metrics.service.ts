@@ -19,7 +19,7 @@ import {
   type CognitoAuthenticateEvent,
   type CognitoAuthorizeEvent,
   type CognitoJwksEvent,
-} from './cognito-channels.js';
+} from '../events/cognito-channels.js';
 import { type MetricAttributes, MetricAttributeSets } from './metric-attributes.js';
 
 /** The meter's name: the module's package. */

@@ -3,7 +3,7 @@ import type {
   CognitoAuthorizeEvent,
   CognitoJwksEvent,
   CognitoTransport,
-} from './cognito-channels.js';
+} from '../events/cognito-channels.js';
 
 /**
  * Attribute values of the module's metrics. Every value comes from a fixed list, or is a

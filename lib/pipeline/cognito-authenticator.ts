@@ -6,7 +6,7 @@ import { CognitoAuthError, InvalidTokenError, MissingTokenError } from '../error
 import { type FailureAnswer, isExpectedFailure, toAnswer } from '../errors/failure-answer.js';
 import { logOnce } from '../errors/log-once.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
-import { authenticateChannel, type CognitoTransport } from '../observability/cognito-channels.js';
+import { authenticateChannel, type CognitoTransport } from '../events/cognito-channels.js';
 import { CognitoPrincipals } from '../identity/cognito-principals.js';
 import { type CheckObservation, TokenChecker } from '../verification/token-checker.js';
 

@@ -1,7 +1,7 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { toAnswer } from '../errors/failure-answer.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
-import { authorizeChannel, type CognitoAuthorizeEvent } from '../observability/cognito-channels.js';
+import { authorizeChannel, type CognitoAuthorizeEvent } from '../events/cognito-channels.js';
 import { type ActiveRule, activeRulesOf, type AuthorizationRules } from './authorization-rules.js';
 import type { PolicyRunnerLike } from './rule-kind.js';
 

@@ -16,7 +16,7 @@ import type {
   CognitoRevocationStore,
   CognitoRevocationStoreContext,
 } from '../interfaces/cognito-revocation.interface.js';
-import { type CognitoRevocationEvent, revocationChannel } from '../observability/cognito-channels.js';
+import { type CognitoRevocationEvent, revocationChannel } from '../events/cognito-channels.js';
 import type { RevocationKind } from './revocation-list.js';
 
 /** Expired entries are dropped this often (and whenever the list is full). */

@@ -1,12 +1,12 @@
-import type { CognitoTokenVerifier } from '../cognito-token.verifier.js';
-import { authenticatorOf } from '../pipeline/authenticator-registry.js';
-import { type SocketLike, socketRequestOf } from './socket-request.js';
+import type { CognitoTokenVerifier } from './cognito-token.verifier.js';
+import { authenticatorOf } from './pipeline/authenticator-registry.js';
+import { type SocketLike, socketRequestOf } from './contexts/socket-request.js';
 import {
   type CognitoSocketErrorData,
   toSocketErrorData,
   webSocketSupport,
   websocketContext,
-} from './websocket.context.js';
+} from './contexts/websocket.context.js';
 
 /** The error a refused socket.io client receives as `connect_error`: `err.data` says why. */
 export interface CognitoHandshakeError extends Error {

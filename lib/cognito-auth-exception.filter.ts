@@ -1,10 +1,10 @@
 import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { CognitoGraphQLError } from '../contexts/graphql.context.js';
-import { CognitoAuthError } from './cognito-auth.errors.js';
-import { type FailureAnswer, toFailureAnswer } from './failure-answer.js';
-import { CognitoHttpException } from './to-http-exception.js';
+import { CognitoGraphQLError } from './contexts/graphql.context.js';
+import { CognitoAuthError } from './errors/cognito-auth.errors.js';
+import { type FailureAnswer, toFailureAnswer } from './errors/failure-answer.js';
+import { CognitoHttpException } from './errors/to-http-exception.js';
 
 /**
  * Answers the module's errors thrown by the app's own code as the guard answers them: a
