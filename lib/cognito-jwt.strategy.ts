@@ -42,8 +42,7 @@ export class CognitoJwtStrategy extends Strategy implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    const server = this.adapterHost?.httpAdapter?.getHttpServer?.();
-    if (server) authenticatorsByServer.set(server, this.authenticator);
+    authenticatorsByServer.set(this.adapterHost?.httpAdapter?.getHttpServer?.() ?? this, this.authenticator);
   }
 
   /** Passport's entry point: `success(principal)`, `fail(challenge, 401)` or `error(refusal)`. */
