@@ -22,7 +22,6 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
   AllGroups,
   CognitoAuthConfigError,
-  CognitoAuthModule,
   type CognitoPolicyHandler,
   type CognitoUser,
   Groups,
@@ -33,9 +32,7 @@ import {
   Scopes,
 } from 'nestjs-cognito-auth';
 import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleGraphqlModule } from '../sample-app/src/graphql.module.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { expectBareChallenge } from './support/auth-e2e.js';
 import {
@@ -45,9 +42,9 @@ import {
   expectForbidden,
   expectOk,
   MESSAGES,
-  startOnEveryAdapter,
+  useAppsOnEveryAdapter,
 } from './support/policy-e2e.js';
-import { ADAPTERS, type RunningApp } from './support/test-app.js';
+import { ADAPTERS } from './support/test-app.js';
 
 // ---------------------------------------------------------------------------------------------
 // Services and policies
@@ -352,26 +349,14 @@ class PolicyResolver {
 
 // ---------------------------------------------------------------------------------------------
 
-let kit: CognitoTestKit;
-let apps: Record<HttpAdapterName, RunningApp>;
-
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-  apps = await startOnEveryAdapter((adapter) => ({
-    imports: [
-      CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'any' }),
-      OrdersModule,
-      sampleGraphqlModule(adapter),
-    ],
+const { kit, apps } = useAppsOnEveryAdapter(
+  { tokenUse: 'any' },
+  {
+    imports: [OrdersModule],
     controllers: [PoliciesController, CombinedController],
     providers: [TenantDirectory, ActiveTenantPolicy, RequestHeaderPolicy, PolicyResolver],
-  }));
-});
-
-afterAll(async () => {
-  await Promise.all(Object.values(apps ?? {}).map((running) => running.close()));
-  await kit?.close();
-});
+  },
+);
 
 const at = (adapter: HttpAdapterName, path: string, token?: string, headers: Record<string, string> = {}) =>
   call(apps[adapter], path, token, headers);

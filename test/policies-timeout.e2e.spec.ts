@@ -7,14 +7,11 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { Controller, Get, Injectable } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
-import { CognitoAuthModule, type CognitoAuthorizeEvent, type CognitoPolicyHandler, Policy } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleGraphqlModule } from '../sample-app/src/graphql.module.js';
-import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
+import { type CognitoAuthorizeEvent, type CognitoPolicyHandler, Policy } from 'nestjs-cognito-auth';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { bearer, send } from './support/http.js';
-import { call, expectOk, startOnEveryAdapter } from './support/policy-e2e.js';
-import { ADAPTERS, type RunningApp } from './support/test-app.js';
+import { call, expectOk, useAppsOnEveryAdapter } from './support/policy-e2e.js';
+import { ADAPTERS } from './support/test-app.js';
 
 const TIMEOUT_MS = 300;
 
@@ -59,26 +56,14 @@ class SlowResolver {
   }
 }
 
-let kit: CognitoTestKit;
-let apps: Record<HttpAdapterName, RunningApp>;
+const { kit, apps } = useAppsOnEveryAdapter(
+  { callbackTimeoutMs: TIMEOUT_MS },
+  { controllers: [SlowController], providers: [SlowResolver] },
+);
 
 beforeAll(async () => {
-  kit = await createCognitoTestKit();
-  apps = await startOnEveryAdapter((adapter) => ({
-    imports: [
-      CognitoAuthModule.forRoot({ ...kit.moduleOptions(), callbackTimeoutMs: TIMEOUT_MS }),
-      sampleGraphqlModule(adapter),
-    ],
-    controllers: [SlowController],
-    providers: [SlowResolver],
-  }));
   // The first request of an app downloads the key set: keep it out of the timed ones.
   for (const app of Object.values(apps)) expectOk(await call(app, '/slow/fast', kit.accessToken()));
-});
-
-afterAll(async () => {
-  await Promise.all(Object.values(apps ?? {}).map((app) => app.close()));
-  await kit?.close();
 });
 
 /** Every captured line of every app (Nest's static logger writes to the app created last). */

@@ -7,19 +7,9 @@
 import { Controller, Get } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import {
-  AllGroups,
-  CognitoAuthConfigError,
-  CognitoAuthModule,
-  Groups,
-  NotGroups,
-  Public,
-  RequireClaim,
-} from 'nestjs-cognito-auth';
+import { AllGroups, CognitoAuthConfigError, Groups, NotGroups, Public, RequireClaim } from 'nestjs-cognito-auth';
 import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleGraphqlModule } from '../sample-app/src/graphql.module.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { expectBareChallenge } from './support/auth-e2e.js';
 import {
@@ -29,9 +19,9 @@ import {
   expectForbidden,
   expectOk,
   MESSAGES,
-  startOnEveryAdapter,
+  useAppsOnEveryAdapter,
 } from './support/policy-e2e.js';
-import { ADAPTERS, type RunningApp } from './support/test-app.js';
+import { ADAPTERS } from './support/test-app.js';
 
 // ---------------------------------------------------------------------------------------------
 // Controllers and resolvers under test
@@ -175,22 +165,13 @@ class GroupClaimResolver {
   }
 }
 
-let kit: CognitoTestKit;
-let apps: Record<HttpAdapterName, RunningApp>;
-
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-  apps = await startOnEveryAdapter((adapter) => ({
-    imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenUse: 'any' }), sampleGraphqlModule(adapter)],
+const { kit, apps } = useAppsOnEveryAdapter(
+  { tokenUse: 'any' },
+  {
     controllers: [GroupRulesController, ClassGroupRulesController, ClaimsController, ClassClaimsController],
     providers: [GroupClaimResolver],
-  }));
-});
-
-afterAll(async () => {
-  await Promise.all(Object.values(apps ?? {}).map((running) => running.close()));
-  await kit?.close();
-});
+  },
+);
 
 const at = (adapter: HttpAdapterName, path: string, token?: string) => call(apps[adapter], path, token);
 const withGroups = (...groups: string[]) => kit.accessToken({ 'cognito:groups': groups });

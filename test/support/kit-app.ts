@@ -18,24 +18,35 @@ export interface KitApp {
 }
 
 /**
- * Starts a kit, then `start(kit)`, before the suite's tests. `kit` and `app` stand for the
- * started ones: read them inside tests and hooks, where they exist.
+ * Starts a kit, then `start(kit)`, before the suite's tests; after them, `close` what was
+ * started, then the kit. `kit` and `started` stand for the started ones: read them inside tests
+ * and hooks, where they exist.
  */
+export function useKitWith<T extends object>(
+  start: (kit: CognitoTestKit) => Promise<T>,
+  close: (started: T) => Promise<unknown>,
+  kitOptions?: CognitoTestKitOptions,
+): { readonly kit: CognitoTestKit; readonly started: T } {
+  let kit: CognitoTestKit | undefined;
+  let value: T | undefined;
+  beforeAll(async () => {
+    kit = await createCognitoTestKit(kitOptions);
+    value = await start(kit);
+  });
+  afterAll(async () => {
+    if (value) await close(value);
+    await kit?.close();
+  });
+  return { kit: later(() => kit, 'kit'), started: later(() => value, 'app') };
+}
+
+/** A kit and one app started with it (see `useKitWith`). */
 export function useKitApp(
   start: (kit: CognitoTestKit) => Promise<RunningApp>,
   kitOptions?: CognitoTestKitOptions,
 ): KitApp {
-  let kit: CognitoTestKit | undefined;
-  let app: RunningApp | undefined;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit(kitOptions);
-    app = await start(kit);
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
-  return { kit: started(() => kit, 'kit'), app: started(() => app, 'app') };
+  const { kit, started } = useKitWith(start, (app) => app.close(), kitOptions);
+  return { kit, app: started };
 }
 
 /** The sample app on one adapter, with extra environment variables. */
@@ -66,7 +77,7 @@ export function useSocketClients(): SocketClients {
 }
 
 /** An object that forwards to what `current()` holds once the suite has started it. */
-function started<T extends object>(current: () => T | undefined, name: string): T {
+function later<T extends object>(current: () => T | undefined, name: string): T {
   const target = () => current() ?? fail(`the suite's ${name} is read before beforeAll started it`);
   return new Proxy({} as T, {
     get(_, property) {
@@ -74,6 +85,11 @@ function started<T extends object>(current: () => T | undefined, name: string): 
       return typeof value === 'function' ? value.bind(target()) : value;
     },
     has: (_, property) => Reflect.has(target(), property),
+    ownKeys: () => Reflect.ownKeys(target()),
+    getOwnPropertyDescriptor: (_, property) => {
+      const descriptor = Reflect.getOwnPropertyDescriptor(target(), property);
+      return descriptor && { ...descriptor, configurable: true };
+    },
   });
 }
 

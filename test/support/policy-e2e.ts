@@ -1,8 +1,12 @@
 /** What the authorization suites share: apps on both adapters, calls with a token, and the answers they expect. */
 import type { ModuleMetadata } from '@nestjs/common';
+import { type CognitoAuthOptions, CognitoAuthModule } from 'nestjs-cognito-auth';
+import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { expect } from 'vitest';
+import { sampleGraphqlModule } from '../../sample-app/src/graphql.module.js';
 import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
 import { bearer, get, type HttpResult, send } from './http.js';
+import { useKitWith } from './kit-app.js';
 import { ADAPTERS, type RunningApp, startApp } from './test-app.js';
 
 /** The same app on every adapter; a function gives each adapter's (for a GraphQL module of that adapter). */
@@ -14,6 +18,29 @@ export async function startOnEveryAdapter(
     apps[adapter] = await startApp(typeof metadata === 'function' ? metadata(adapter) : metadata, { adapter });
   }
   return apps;
+}
+
+/**
+ * A kit and, on every adapter, an app of `CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options })`,
+ * the sample app's GraphQL module and the suite's own metadata, started before the suite's tests.
+ */
+export function useAppsOnEveryAdapter(
+  options: Partial<CognitoAuthOptions>,
+  { imports = [], ...metadata }: ModuleMetadata,
+): { readonly kit: CognitoTestKit; readonly apps: Record<HttpAdapterName, RunningApp> } {
+  const { kit, started } = useKitWith(
+    (kit) =>
+      startOnEveryAdapter((adapter) => ({
+        ...metadata,
+        imports: [
+          CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options }),
+          sampleGraphqlModule(adapter),
+          ...imports,
+        ],
+      })),
+    (apps) => Promise.all(Object.values(apps).map((app) => app.close())),
+  );
+  return { kit, apps: started };
 }
 
 /** GET `path` with the token as a bearer token (none when undefined). */
