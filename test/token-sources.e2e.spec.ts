@@ -19,7 +19,7 @@ import { resolveCognitoAuthConfig } from '../lib/cognito-auth.config.js';
 import {
   BARE_CHALLENGE,
   challengeOf,
-  expectInvalidToken,
+  expectInvalidTokenNotEchoed,
   INVALID_REQUEST_CHALLENGE,
   probeModule,
 } from './support/hostile.js';
@@ -75,7 +75,7 @@ describe.each(ADAPTERS)('tokenCookie: the cookie is read, the header wins (%s)',
       authorization: `Bearer ${expired}`,
       cookie: `${COOKIE}=${kit.accessToken()}`,
     });
-    expectInvalidToken(res, expired);
+    expectInvalidTokenNotEchoed(res, expired);
   });
 
   it.each([
@@ -120,16 +120,16 @@ describe.each(ADAPTERS)('tokenCookie: an invalid cookie is refused (%s)', (adapt
 
   it('answers 401 invalid_token to an expired token in the cookie', async () => {
     const expired = kit.accessToken({}, { expiresIn: -60 });
-    expectInvalidToken(await get(`${probe.app.url}/protected`, { cookie: `${COOKIE}=${expired}` }), expired);
+    expectInvalidTokenNotEchoed(await get(`${probe.app.url}/protected`, { cookie: `${COOKIE}=${expired}` }), expired);
   });
 
   it('answers 401 invalid_token to a forged token in the cookie', async () => {
     const forged = kit.accessToken({}, { key: kit.generateKey(), header: { kid: kit.currentKey.kid } });
-    expectInvalidToken(await get(`${probe.app.url}/protected`, { cookie: `${COOKIE}=${forged}` }), forged);
+    expectInvalidTokenNotEchoed(await get(`${probe.app.url}/protected`, { cookie: `${COOKIE}=${forged}` }), forged);
   });
 
   it('answers 401 invalid_token to junk in the cookie', async () => {
-    expectInvalidToken(await get(`${probe.app.url}/protected`, { cookie: `${COOKIE}=not-a-jwt` }));
+    expectInvalidTokenNotEchoed(await get(`${probe.app.url}/protected`, { cookie: `${COOKIE}=not-a-jwt` }));
   });
 
   it('refuses two different values of the cookie: 400 invalid_request', async () => {
@@ -195,7 +195,7 @@ describe.each(ADAPTERS)('a custom token extractor (%s)', (adapter) => {
 
   it('refuses an invalid extracted token with 401 invalid_token', async () => {
     const expired = kit.accessToken({}, { expiresIn: -60 });
-    expectInvalidToken(await get(`${probe.app.url}/protected?access_token=${expired}`), expired);
+    expectInvalidTokenNotEchoed(await get(`${probe.app.url}/protected?access_token=${expired}`), expired);
   });
 
   it('answers 401 with a bare challenge when the extractor finds nothing', async () => {

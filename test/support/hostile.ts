@@ -164,8 +164,8 @@ export function challengeOf(res: HttpResult): string | undefined {
   return Array.isArray(value) ? value.join('\n') : value;
 }
 
-/** 401 invalid_token, and neither the header nor the body echoes the token or its segments. */
-export function expectInvalidToken(res: HttpResult, token?: string): void {
+/** 401 with an invalid_token challenge (any description), and neither the header nor the body echoes the token or its segments. */
+export function expectInvalidTokenNotEchoed(res: HttpResult, token?: string): void {
   expect({ status: res.status, challenge: challengeOf(res) }).toEqual({
     status: 401,
     challenge: expect.stringMatching(INVALID_TOKEN_CHALLENGE),
