@@ -5,20 +5,12 @@
  * (never 500); both alike over REST, Passport, GraphQL, the socket.io handshake and gateway
  * messages. Real apps on both adapters, real HTTP and socket.io clients, the kit's real JWKS server.
  */
-import { Controller, Get, Module, UseGuards } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
-import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import {
-  CognitoAuthModule,
-  type CognitoAuthOptions,
-  CognitoTokenVerifier,
-  cognitoHandshake,
-  CurrentUser,
-  Public,
-} from 'nestjs-cognito-auth';
+import { Module } from '@nestjs/common';
+import { CognitoAuthModule, type CognitoAuthOptions } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import type { Namespace } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PassportController } from './support/fixture-app.js';
+import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { errorLines } from './support/error-log.js';
 import { MeController, MeResolver } from './support/fixture-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
@@ -137,33 +129,6 @@ describe.each(ADAPTERS)('a tokenExtractor that throws is answered 401 and logged
     expect(handle.app.logs.text()).not.toContain(token);
   });
 });
-
-@Controller('passport')
-class PassportController {
-  @Public()
-  @UseGuards(AuthGuard('cognito-jwt'))
-  @Get()
-  me(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
-
-@WebSocketGateway({ namespace: '/checked' })
-class CheckedGateway implements OnGatewayInit {
-  constructor(private readonly verifier: CognitoTokenVerifier) {}
-
-  afterInit(namespace: Namespace) {
-    namespace.use(cognitoHandshake(this.verifier));
-  }
-}
-
-@WebSocketGateway({ namespace: '/open' })
-class OpenGateway {
-  @SubscribeMessage('whoami')
-  whoami(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
 
 /** REST, Passport, GraphQL over HTTP, a socket.io handshake and gateway messages, in one app. */
 function everyPathApp(adapter: (typeof ADAPTERS)[number], options: () => Partial<CognitoAuthOptions>) {

@@ -8,11 +8,10 @@
  */
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
-import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { CognitoAuthModule, CognitoTokenVerifier, cognitoHandshake, CurrentUser, Public } from 'nestjs-cognito-auth';
+import { CognitoAuthModule, CurrentUser, Public } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import type { Namespace } from 'socket.io';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { MeResolver } from './support/fixture-app.js';
 import { postQuery } from './support/graphql-app.js';
 import { connectGraphqlWs, graphqlWsModule } from './support/graphql-ws-client.js';
@@ -56,30 +55,6 @@ class CookieController {
   @UseGuards(AuthGuard('cognito-jwt'))
   @Get('passport')
   passport(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
-
-/** A handshake that admits only a valid token, read as the guard reads it. */
-@WebSocketGateway({ namespace: '/checked' })
-class CheckedGateway implements OnGatewayInit {
-  constructor(private readonly verifier: CognitoTokenVerifier) {}
-
-  afterInit(namespace: Namespace) {
-    namespace.use(cognitoHandshake(this.verifier));
-  }
-
-  @SubscribeMessage('whoami')
-  whoami(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
-
-/** No handshake check: each message is judged on its own. */
-@WebSocketGateway({ namespace: '/open' })
-class OpenGateway {
-  @SubscribeMessage('whoami')
-  whoami(@CurrentUser('sub') sub: string) {
     return { sub };
   }
 }

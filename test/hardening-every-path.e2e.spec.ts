@@ -6,23 +6,19 @@
  * adapter serves every path; real clients, the kit's real JWKS server.
  */
 import { randomUUID } from 'node:crypto';
-import { Controller, ForbiddenException, Get, Module, UseGuards } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
-import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ForbiddenException, Module } from '@nestjs/common';
 import {
   type CognitoAuthOptions,
   CognitoAuthModule,
   CognitoRevocationService,
   CognitoTokenVerifier,
-  cognitoHandshake,
-  CurrentUser,
-  Public,
   toHttpException,
 } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import type { Namespace } from 'socket.io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
+import { PassportController } from './support/fixture-app.js';
+import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { nowSeconds } from './support/auth-e2e.js';
 import { MeController, MeResolver } from './support/fixture-app.js';
 import { postQuery } from './support/graphql-app.js';
@@ -30,33 +26,6 @@ import { connectGraphqlWs, graphqlWsModule } from './support/graphql-ws-client.j
 import { bearer, get, type HttpResult } from './support/http.js';
 import { ask, type SocketRefusal, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
-
-@Controller('passport')
-class PassportController {
-  @Public()
-  @UseGuards(AuthGuard('cognito-jwt'))
-  @Get()
-  me(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
-
-@WebSocketGateway({ namespace: '/checked' })
-class CheckedGateway implements OnGatewayInit {
-  constructor(private readonly verifier: CognitoTokenVerifier) {}
-
-  afterInit(namespace: Namespace) {
-    namespace.use(cognitoHandshake(this.verifier));
-  }
-}
-
-@WebSocketGateway({ namespace: '/open' })
-class OpenGateway {
-  @SubscribeMessage('whoami')
-  whoami(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
 
 /** A custom check that refuses two users: one with its own 403, one with a plain error (401). */
 function refuseSomeUsers({ payload }: { payload: Record<string, unknown> }): void {

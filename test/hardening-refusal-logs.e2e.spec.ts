@@ -7,11 +7,10 @@
  */
 import { Controller, Get, Module } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
-import { type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { CognitoAuthModule, CognitoTokenVerifier, cognitoHandshake, CurrentUser, Groups } from 'nestjs-cognito-auth';
+import { CognitoAuthModule, Groups } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import type { Namespace } from 'socket.io';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { errorLines } from './support/error-log.js';
 import { MeController, MeResolver } from './support/fixture-app.js';
 import { postQuery } from './support/graphql-app.js';
@@ -21,28 +20,6 @@ import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
 const ALIASES = 1000;
-
-@WebSocketGateway({ namespace: '/checked' })
-class CheckedGateway implements OnGatewayInit {
-  constructor(private readonly verifier: CognitoTokenVerifier) {}
-
-  afterInit(namespace: Namespace) {
-    namespace.use(cognitoHandshake(this.verifier));
-  }
-
-  @SubscribeMessage('whoami')
-  whoami(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
-
-@WebSocketGateway({ namespace: '/open' })
-class OpenGateway {
-  @SubscribeMessage('whoami')
-  whoami(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
 
 /** Rules that refuse a valid token with 403: the refusals of authorization, not authentication. */
 @Controller('admin')

@@ -3,8 +3,9 @@
  * sample app's `/me`, `/me/sub`, `/optional` and GraphQL `me`/`health`, kept here so that
  * the sample app can change to teach something without changing what these suites test.
  */
-import { Controller, Get } from '@nestjs/common';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import { Field, ObjectType, Query, Resolver } from '@nestjs/graphql';
+import { AuthGuard } from '@nestjs/passport';
 import { type CognitoUser, CurrentUser, Public } from 'nestjs-cognito-auth';
 
 /** Protected by the global guard: the user object, and one field of it. */
@@ -55,5 +56,16 @@ export class MeResolver {
   @Query(() => String)
   health(): string {
     return 'ok';
+  }
+}
+
+/** GET /passport behind `AuthGuard('cognito-jwt')` alone (public to the global guard): the user's sub. */
+@Controller('passport')
+export class PassportController {
+  @Public()
+  @UseGuards(AuthGuard('cognito-jwt'))
+  @Get()
+  me(@CurrentUser('sub') sub: string) {
+    return { sub };
   }
 }

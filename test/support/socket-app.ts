@@ -24,3 +24,15 @@ export function checkedGateway(namespace: string) {
   }
   return CheckedGateway;
 }
+
+/** The handshake-checked gateway of the hardening suites. */
+export const CheckedGateway = checkedGateway('/checked');
+
+/** No handshake check: anonymous clients connect, and each message is judged on its own. */
+@WebSocketGateway({ namespace: '/open' })
+export class OpenGateway {
+  @SubscribeMessage('whoami')
+  whoami(@CurrentUser('sub') sub: string) {
+    return { sub };
+  }
+}
