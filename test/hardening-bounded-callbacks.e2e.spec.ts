@@ -7,8 +7,8 @@
  */
 import { Module } from '@nestjs/common';
 import { CognitoAuthModule, type CognitoAuthOptions } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useKit } from './support/kit-app.js';
 import { PassportController } from './support/fixture-app.js';
 import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { errorLines } from './support/error-log.js';
@@ -44,13 +44,7 @@ function expectLoggedAtMostOnce(app: RunningApp, since: number, kind: RegExp): v
   logged.get(kind)!.push(...errors);
 }
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 /** An app with a `/me` route and these options; closed after the suite. */
 function appWith(adapter: (typeof ADAPTERS)[number], options: () => Partial<CognitoAuthOptions>) {

@@ -9,8 +9,8 @@
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { CognitoAuthModule, CurrentUser, Public } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useKit } from './support/kit-app.js';
 import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { MeResolver } from './support/fixture-app.js';
 import { postQuery } from './support/graphql-app.js';
@@ -28,13 +28,7 @@ const NOT_BEARER: ReadonlyArray<readonly [string, string]> = [
   ['an empty header', ''],
 ];
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 const cookieOf = (sub: string) => `${COOKIE}=${kit.accessToken({ sub })}`;
 

@@ -17,6 +17,7 @@ import {
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
+import { useKit } from './support/kit-app.js';
 import { PassportController } from './support/fixture-app.js';
 import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { nowSeconds } from './support/auth-e2e.js';
@@ -133,13 +134,7 @@ function expectAlike(answers: Awaited<ReturnType<typeof answersTo>>, status: num
   expect(handshake.status).toBe(status);
 }
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 describe.each(ADAPTERS)('every path refuses a token alike (%s)', (adapter) => {
   let app: RunningApp;

@@ -17,9 +17,9 @@ import {
   Groups,
   Public,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import type { Socket } from 'socket.io-client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useKit } from './support/kit-app.js';
 import { nowSeconds } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { ask, SocketClients } from './support/socket-client.js';
@@ -49,13 +49,7 @@ class PlainGateway {
   }
 }
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 describe.each(ADAPTERS)('a gateway without @UseGuards checks every message (%s)', (adapter) => {
   let app: RunningApp;

@@ -11,8 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { Module } from '@nestjs/common';
 import { Resolver, Subscription } from '@nestjs/graphql';
 import { CognitoAuthModule, CognitoRevocationService, CurrentUser } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useKit } from './support/kit-app.js';
 import { nowSeconds } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { MeResolver } from './support/fixture-app.js';
@@ -51,13 +51,7 @@ function outcomeOf(results: Array<{ data?: unknown; errors?: ReadonlyArray<any> 
 
 const refused = (message: string) => ({ errors: [{ code: 'UNAUTHENTICATED', message }] });
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 describe.each(ADAPTERS)('graphql-ws checks the token once per operation (%s)', (adapter) => {
   let app: RunningApp;

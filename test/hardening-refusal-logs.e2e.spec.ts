@@ -8,8 +8,8 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 import { CognitoAuthModule, Groups } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { useKit } from './support/kit-app.js';
 import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { errorLines } from './support/error-log.js';
 import { MeController, MeResolver } from './support/fixture-app.js';
@@ -40,13 +40,7 @@ class AdminResolver {
   }
 }
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 describe.each(ADAPTERS)('expected refusals write nothing at error level (%s)', (adapter) => {
   let app: RunningApp;

@@ -3,9 +3,9 @@
 // it, and no call is made for tokens that are refused or absent (both adapters).
 import { randomUUID } from 'node:crypto';
 import { CognitoRevocationService, CognitoTokenVerifier } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CognitoPrincipals } from '../lib/identity/cognito-principals.js';
+import { useKit } from './support/kit-app.js';
 import {
   DESCRIPTIONS,
   expectBareChallenge,
@@ -17,13 +17,7 @@ import { bearer, get } from './support/http.js';
 import { TransformerProbe, WhoController } from './support/identity.js';
 import { ADAPTERS, type RunningApp } from './support/test-app.js';
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Until the clock is past `exp` (seconds). */

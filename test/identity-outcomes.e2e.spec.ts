@@ -5,8 +5,8 @@
 // @Public() route treats every refusal as no user; the principal is deeply frozen (both adapters).
 import { ForbiddenException } from '@nestjs/common';
 import { type CognitoUser, InvalidTokenError } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useKit } from './support/kit-app.js';
 import { expectInvalidToken, startModuleApp } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { bearer, get, type HttpResult } from './support/http.js';
@@ -17,13 +17,7 @@ import { ADAPTERS, type RunningApp } from './support/test-app.js';
 const TIMEOUT_MS = 200;
 const USER_NOT_FOUND = 'The user is not known to this application';
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 const unavailable = (res: HttpResult) => ({
   status: res.status,

@@ -1,21 +1,15 @@
 // The sample app's opt-in example of the app's own user: COGNITO_PROFILES=demo makes an in-memory
 // profile the principal, shown at GET /me/profile, while the built-in rules keep reading the
 // Cognito user; without the variable nothing changes (both adapters).
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSampleConfig } from '../sample-app/src/sample-config.js';
+import { useKit } from './support/kit-app.js';
 import { expectInvalidToken } from './support/auth-e2e.js';
 import { postQuery } from './support/graphql-app.js';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS, type RunningApp, sampleEnv, startSampleApp } from './support/test-app.js';
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 describe.each(ADAPTERS)('COGNITO_PROFILES=demo: GET /me/profile shows the principal (%s)', (adapter) => {
   let app: RunningApp;

@@ -30,22 +30,17 @@ import {
   cognitoHandshake,
   InvalidTokenError,
 } from 'nestjs-cognito-auth';
-import { actAsCognitoUser, createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { actAsCognitoUser } from 'nestjs-cognito-auth/testing';
 import type { Namespace, Socket as ServerSocket } from 'socket.io';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useKit } from './support/kit-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, get } from './support/http.js';
 import { type AppUser, TransformerProbe } from './support/identity.js';
 import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 /** The app's users, as a database would hold them; `UsersModule` exports it. */
 @Injectable()

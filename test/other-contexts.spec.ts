@@ -7,10 +7,10 @@
 import { type CanActivate, HttpException } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { CognitoMessageRequest, Groups, Public, tokenFromRequest } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CognitoFallbackGuard } from '../lib/cognito-fallback.guard.js';
 import { getRequestFromContext } from '../lib/contexts/execution-context.js';
+import { useKit } from './support/kit-app.js';
 import { probeModule } from './support/hostile.js';
 import { type RunningApp, startApp } from './support/test-app.js';
 
@@ -55,13 +55,7 @@ function expectRefusal(outcome: { admitted: true } | { refused: unknown }, statu
   expect((refused as HttpException).getStatus()).toBe(status);
 }
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 describe('a microservice handler without a custom extractor', () => {
   let app: RunningApp;

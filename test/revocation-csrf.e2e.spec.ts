@@ -2,8 +2,8 @@
 // authenticated by the token cookie alone is accepted only from the app's own origin or one in
 // ALLOWED_ORIGINS (a request with an Authorization header cannot be forged by another site), and
 // socket.io's /events refuses handshakes from other origins over polling and WebSocket.
-import { type CognitoTestKit, createCognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useKit } from './support/kit-app.js';
 import { bearer, get, send } from './support/http.js';
 import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
@@ -11,13 +11,7 @@ import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js
 const ALLOWED = 'https://app.example.test';
 const FOREIGN = 'https://evil.example.test';
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 describe.each(ADAPTERS)('the sample app refuses cross-site use of the token cookie (%s)', (adapter) => {
   let app: RunningApp;

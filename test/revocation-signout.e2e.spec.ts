@@ -6,9 +6,9 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { CognitoTokenVerifier, Public } from 'nestjs-cognito-auth';
-import { type CognitoTestKit, createCognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REVOCATION_REDIS } from '../sample-app/src/revocation-redis.module.js';
+import { useKit } from './support/kit-app.js';
 import {
   closedLoopbackPort,
   DESCRIPTIONS,
@@ -19,13 +19,7 @@ import {
 import { bearer, send } from './support/http.js';
 import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 const logout = (app: RunningApp, token: string) => send('POST', `${app.url}/logout`, bearer(token));
 

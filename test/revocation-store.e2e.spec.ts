@@ -17,9 +17,9 @@ import {
   CurrentUser,
   RevocationUnavailableError,
 } from 'nestjs-cognito-auth';
-import { type CognitoTestKit, createCognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
+import { useKit } from './support/kit-app.js';
 import { nowSeconds, startModuleApp } from './support/auth-e2e.js';
 import { bearer, get } from './support/http.js';
 import type { RunningApp } from './support/test-app.js';
@@ -63,13 +63,7 @@ class SetRevocationStore implements CognitoRevocationStore {
   }
 }
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 const meStatus = async (app: RunningApp, token: string) => (await get(`${app.url}/me`, bearer(token))).status;
 const storeApp = (store: CognitoRevocationStore, options: object = {}) =>

@@ -12,10 +12,10 @@ import {
   CurrentUser,
   RevocationUnavailableError,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
 import { REVOCATION_DEFAULTS } from '../lib/revocation/revocation.config.js';
+import { useKit } from './support/kit-app.js';
 import { bearer, get, send } from './support/http.js';
 import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
@@ -23,13 +23,7 @@ import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/t
 const REVOKED = 'Bearer error="invalid_token", error_description="The token has been revoked"';
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 const logout = (app: RunningApp, token: string) => send('POST', `${app.url}/logout`, bearer(token));
 const graphqlMe = (app: RunningApp, token: string) =>

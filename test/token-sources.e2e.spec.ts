@@ -13,9 +13,9 @@ import {
   tokenFromCookie,
   tokenFromRequest,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCognitoAuthConfig } from '../lib/cognito-auth.config.js';
+import { useKit } from './support/kit-app.js';
 import {
   BARE_CHALLENGE,
   challengeOf,
@@ -41,13 +41,7 @@ function probeApp(adapter: (typeof ADAPTERS)[number], options: () => CognitoAuth
   return handle;
 }
 
-let kit: CognitoTestKit;
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 const subOf = (res: { json(): any }) => res.json().sub;
 

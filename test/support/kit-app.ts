@@ -40,6 +40,18 @@ export function useKitWith<T extends object>(
   return { kit: later(() => kit, 'kit'), started: later(() => value, 'app') };
 }
 
+/** A kit started before the suite's tests and closed after them, for suites that start their own apps. */
+export function useKit(kitOptions?: CognitoTestKitOptions): CognitoTestKit {
+  let kit: CognitoTestKit | undefined;
+  beforeAll(async () => {
+    kit = await createCognitoTestKit(kitOptions);
+  });
+  afterAll(async () => {
+    await kit?.close();
+  });
+  return later(() => kit, 'kit');
+}
+
 /** A kit and one app started with it (see `useKitWith`). */
 export function useKitApp(
   start: (kit: CognitoTestKit) => Promise<RunningApp>,
