@@ -9,6 +9,7 @@ import { Controller, Get, type Type } from '@nestjs/common';
 import { CognitoAuthModule, type CognitoUser, CurrentUser, Groups, Public, Scopes } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useModuleApp } from './support/kit-app.js';
 import { expectInvalidTokenNotEchoed, ProbeController } from './support/hostile.js';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
@@ -60,20 +61,7 @@ const filler = (count: number) => Array.from({ length: count }, () => 'x:1');
 describe.each(ADAPTERS)(
   'a request whose header list reached the server limit is refused on protected routes (%s)',
   (adapter) => {
-    let kit: CognitoTestKit;
-    let app: RunningApp;
-
-    beforeAll(async () => {
-      kit = await createCognitoTestKit();
-      app = await startApp(
-        { imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ProbeController] },
-        { adapter },
-      );
-    });
-    afterAll(async () => {
-      await app?.close();
-      await kit?.close();
-    });
+    const { kit, app } = useModuleApp({ adapter, controllers: [ProbeController] });
 
     it('two Authorization headers next to each other: refused (the duplicate check itself)', async () => {
       const res = await rawGet(app.url, '/protected', [
@@ -257,21 +245,8 @@ describe.each(ADAPTERS)(
 
 describe.each(ADAPTERS)('only spaces and tabs are trimmed around the bearer token (%s)', (adapter) => {
   const NBSP = '\u00A0';
-  let kit: CognitoTestKit;
-  let app: RunningApp;
+  const { kit, app } = useModuleApp({ adapter, controllers: [ProbeController] });
   const protectedRoute = (authorization: string) => get(`${app.url}/protected`, { authorization });
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(
-      { imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ProbeController] },
-      { adapter },
-    );
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
 
   it('spaces and tabs around the token are trimmed: 200', async () => {
     const token = kit.accessToken({ username: 'alice' });

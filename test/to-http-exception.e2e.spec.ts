@@ -3,11 +3,12 @@
  * SSE endpoint…) answers a refusal exactly as the guard answers the same token.
  */
 import { Controller, Get, Headers } from '@nestjs/common';
-import { CognitoAuthModule, CognitoTokenVerifier, Public, toHttpException } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CognitoTokenVerifier, Public, toHttpException } from 'nestjs-cognito-auth';
+import { type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { describe, expect, it } from 'vitest';
+import { useModuleApp } from './support/kit-app.js';
 import { bearer, get, type HttpResult } from './support/http.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { ADAPTERS } from './support/test-app.js';
 
 @Controller()
 class ManualVerificationController {
@@ -41,20 +42,7 @@ const answerOf = (result: HttpResult) => ({
 });
 
 describe.each(ADAPTERS)('toHttpException gives the guard answer (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let running: RunningApp;
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    running = await startApp(
-      { imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ManualVerificationController] },
-      { adapter },
-    );
-  });
-  afterAll(async () => {
-    await running?.close();
-    await kit?.close();
-  });
+  const { kit, app: running } = useModuleApp({ adapter, controllers: [ManualVerificationController] });
 
   const manual = (token: string) => get(`${running.url}/manual`, { 'x-token': token });
   const guarded = (token: string) => get(`${running.url}/guarded`, bearer(token));
@@ -81,20 +69,10 @@ describe.each(ADAPTERS)('toHttpException gives the guard answer (%s)', (adapter)
 });
 
 describe.each(ADAPTERS)('toHttpException when no key can be had (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let running: RunningApp;
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    kit.setJwksBehaviour('error-500');
-    running = await startApp(
-      { imports: [CognitoAuthModule.forRoot(kit.moduleOptions())], controllers: [ManualVerificationController] },
-      { adapter },
-    );
-  });
-  afterAll(async () => {
-    await running?.close();
-    await kit?.close();
+  const { kit, app: running } = useModuleApp({
+    adapter,
+    controllers: [ManualVerificationController],
+    prepare: (kit) => kit.setJwksBehaviour('error-500'),
   });
 
   it('answers 503 with Retry-After, as the guard does', async () => {

@@ -68,13 +68,16 @@ export function useSampleApp(adapter: HttpAdapterName, env: Record<string, strin
 
 export interface ModuleAppSpec extends Omit<ModuleMetadata, 'exports'> {
   readonly adapter: HttpAdapterName;
+  /** Runs on the started kit before the app starts (`kit.setJwksBehaviour('error-500')`). */
+  readonly prepare?: (kit: CognitoTestKit) => void;
   /** Module options over the kit's `moduleOptions()`. */
   readonly options?: Partial<CognitoAuthOptions> | ((kit: CognitoTestKit) => Partial<CognitoAuthOptions>);
 }
 
 /** An app of `CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options })` and the spec's own metadata. */
-export function useModuleApp({ adapter, options = {}, imports = [], ...metadata }: ModuleAppSpec): KitApp {
+export function useModuleApp({ adapter, prepare, options = {}, imports = [], ...metadata }: ModuleAppSpec): KitApp {
   return useKitApp((kit) => {
+    prepare?.(kit);
     const own = typeof options === 'function' ? options(kit) : options;
     const module = CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...own });
     return startApp({ ...metadata, imports: [module, ...imports] }, { adapter });
