@@ -6,7 +6,7 @@
 import { ForbiddenException } from '@nestjs/common';
 import { type CognitoUser, InvalidTokenError } from 'nestjs-cognito-auth';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { useKit } from './support/kit-app.js';
+import { useApp, useKit } from './support/kit-app.js';
 import { expectInvalidToken, startModuleApp } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { bearer, get, type HttpResult } from './support/http.js';
@@ -183,13 +183,7 @@ describe.each(ADAPTERS)('what the transformer answers decides the request (%s)',
 
 describe.each(ADAPTERS)('the principal is deeply frozen (%s)', (adapter) => {
   const probe = new TransformerProbe();
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startModuleApp(kit, { transformUser: probe.transform }, [WhoController], adapter);
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp(() => startModuleApp(kit, { transformUser: probe.transform }, [WhoController], adapter));
 
   it('changing a field, a nested array or adding one throws in strict mode, and nothing sticks', async () => {
     const token = kit.accessToken();

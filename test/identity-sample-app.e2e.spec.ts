@@ -1,24 +1,18 @@
 // The sample app's opt-in example of the app's own user: COGNITO_PROFILES=demo makes an in-memory
 // profile the principal, shown at GET /me/profile, while the built-in rules keep reading the
 // Cognito user; without the variable nothing changes (both adapters).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readSampleConfig } from '../sample-app/src/sample-config.js';
-import { useKit } from './support/kit-app.js';
+import { useApp, useKit } from './support/kit-app.js';
 import { expectInvalidToken } from './support/auth-e2e.js';
 import { postQuery } from './support/graphql-app.js';
 import { bearer, get } from './support/http.js';
-import { ADAPTERS, type RunningApp, sampleEnv, startSampleApp } from './support/test-app.js';
+import { ADAPTERS, sampleEnv, startSampleApp } from './support/test-app.js';
 
 const kit = useKit();
 
 describe.each(ADAPTERS)('COGNITO_PROFILES=demo: GET /me/profile shows the principal (%s)', (adapter) => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startSampleApp(kit, { adapter, env: { COGNITO_PROFILES: 'demo' } });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp(() => startSampleApp(kit, { adapter, env: { COGNITO_PROFILES: 'demo' } }));
 
   it("alice's token: her profile from the directory, and the Cognito user's groups", async () => {
     const token = kit.accessToken({ username: 'alice', sub: 'alice-sub', 'cognito:groups': ['admin'] });
@@ -56,13 +50,7 @@ describe.each(ADAPTERS)('COGNITO_PROFILES=demo: GET /me/profile shows the princi
 });
 
 describe('without COGNITO_PROFILES the sample app has no transformer', () => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startSampleApp(kit);
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp(() => startSampleApp(kit));
 
   it('GET /me/profile is 404 and GET /me the Cognito user', async () => {
     const token = kit.accessToken({ username: 'alice' });

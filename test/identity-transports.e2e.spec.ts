@@ -33,7 +33,7 @@ import {
 import { actAsCognitoUser } from 'nestjs-cognito-auth/testing';
 import type { Namespace, Socket as ServerSocket } from 'socket.io';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { useKit } from './support/kit-app.js';
+import { useApp, useKit } from './support/kit-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, get } from './support/http.js';
 import { type AppUser, TransformerProbe } from './support/identity.js';
@@ -89,13 +89,7 @@ const accountsAppModule = () => ({
 });
 
 describe.each(ADAPTERS)('a transformer class injects a repository from another module (%s)', (adapter) => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startApp(accountsAppModule(), { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp(() => startApp(accountsAppModule(), { adapter }));
 
   it('the principal comes from the repository, once per token; an unknown user is 401', async () => {
     const repository = app.app.get(UserRepository);

@@ -2,29 +2,17 @@
  * The sample app's /policies routes: one of each kind of rule, over HTTP on both adapters, and
  * its OpenAPI document naming each with a 403.
  */
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useApp, useKit } from './support/kit-app.js';
 import { expectBareChallenge } from './support/auth-e2e.js';
 import { bearer, get } from './support/http.js';
 import { expectForbidden, expectOk } from './support/policy-e2e.js';
-import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
+import { ADAPTERS, startSampleApp } from './support/test-app.js';
 
-let kit: CognitoTestKit;
-
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useKit();
 
 describe.each(ADAPTERS)('sample app /policies routes (%s)', (adapter) => {
-  let sample: RunningApp;
-  beforeAll(async () => {
-    sample = await startSampleApp(kit, { adapter });
-  });
-  afterAll(() => sample?.close());
+  const sample = useApp(() => startSampleApp(kit, { adapter }));
   const call = (path: string, claims?: Record<string, unknown>) =>
     get(`${sample.url}${path}`, claims === undefined ? {} : bearer(kit.accessToken(claims)));
 

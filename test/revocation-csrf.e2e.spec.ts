@@ -2,11 +2,11 @@
 // authenticated by the token cookie alone is accepted only from the app's own origin or one in
 // ALLOWED_ORIGINS (a request with an Authorization header cannot be forged by another site), and
 // socket.io's /events refuses handshakes from other origins over polling and WebSocket.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { useKit } from './support/kit-app.js';
+import { describe, expect, it } from 'vitest';
+import { useApp, useKit, useSocketClients } from './support/kit-app.js';
 import { bearer, get, send } from './support/http.js';
-import { ask, SocketClients } from './support/socket-client.js';
-import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
+import { ask } from './support/socket-client.js';
+import { ADAPTERS, startSampleApp } from './support/test-app.js';
 
 const ALLOWED = 'https://app.example.test';
 const FOREIGN = 'https://evil.example.test';
@@ -14,18 +14,13 @@ const FOREIGN = 'https://evil.example.test';
 const kit = useKit();
 
 describe.each(ADAPTERS)('the sample app refuses cross-site use of the token cookie (%s)', (adapter) => {
-  let app: RunningApp;
-  const clients = new SocketClients();
-  beforeAll(async () => {
-    app = await startSampleApp(kit, {
+  const app = useApp(() =>
+    startSampleApp(kit, {
       adapter,
       env: { COGNITO_TOKEN_COOKIE: 'access_token', ALLOWED_ORIGINS: ALLOWED },
-    });
-  });
-  afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await app?.close();
-  });
+    }),
+  );
+  const clients = useSocketClients();
 
   const cookie = (token: string) => ({ cookie: `access_token=${token}` });
   const logout = (headers: Record<string, string>) => send('POST', `${app.url}/logout`, headers);

@@ -15,7 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
 import { REVOCATION_DEFAULTS } from '../lib/revocation/revocation.config.js';
-import { useKit } from './support/kit-app.js';
+import { useApp, useKit } from './support/kit-app.js';
 import { bearer, get, send } from './support/http.js';
 import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
@@ -36,13 +36,7 @@ const graphqlMe = (app: RunningApp, token: string) =>
 const isCached = (app: RunningApp, token: string) => app.app.get(VerifiedTokenCache).get(token) !== undefined;
 
 describe.each(ADAPTERS)('POST /logout revokes the sign-in session, refused on cache hits over REST (%s)', (adapter) => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp(() => startSampleApp(kit, { adapter }));
 
   it('answers 204, then every token of that sign-in gets 401 invalid_token, while other sign-ins pass', async () => {
     const session = randomUUID();
@@ -95,13 +89,7 @@ describe.each(ADAPTERS)('POST /logout revokes the sign-in session, refused on ca
 });
 
 describe.each(ADAPTERS)('a revoked token is refused on cache hits over GraphQL (%s)', (adapter) => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startSampleApp(kit, { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const app = useApp(() => startSampleApp(kit, { adapter }));
 
   it('the me query answers UNAUTHENTICATED with the revoked description', async () => {
     const token = kit.accessToken({ username: 'alice' });

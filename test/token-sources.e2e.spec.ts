@@ -15,7 +15,7 @@ import {
 } from 'nestjs-cognito-auth';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { resolveCognitoAuthConfig } from '../lib/cognito-auth.config.js';
-import { useKit } from './support/kit-app.js';
+import { useApp, useKit } from './support/kit-app.js';
 import {
   BARE_CHALLENGE,
   challengeOf,
@@ -242,19 +242,15 @@ class PassportController {
 }
 
 describe.each(ADAPTERS)("AuthGuard('cognito-jwt') reads the same sources (%s)", (adapter) => {
-  let app: RunningApp;
-  beforeAll(async () => {
-    app = await startApp(
+  const app = useApp(() =>
+    startApp(
       {
         imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenCookie: COOKIE, globalGuard: false })],
         controllers: [PassportController],
       },
       { adapter },
-    );
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+    ),
+  );
 
   it('admits the cookie, and the header wins', async () => {
     expect(subOf(await get(`${app.url}/passport`, { cookie: `${COOKIE}=${kit.accessToken({ sub: 'cookie' })}` }))).toBe(
@@ -269,15 +265,9 @@ describe.each(ADAPTERS)("AuthGuard('cognito-jwt') reads the same sources (%s)", 
 });
 
 describe.each(ADAPTERS)('the sample app with COGNITO_TOKEN_COOKIE (%s)', (adapter) => {
-  let app: RunningApp;
+  const app = useApp(() => startSampleApp(kit, { adapter, env: { COGNITO_TOKEN_COOKIE: 'access_token' } }));
   const clients = new SocketClients();
-  beforeAll(async () => {
-    app = await startSampleApp(kit, { adapter, env: { COGNITO_TOKEN_COOKIE: 'access_token' } });
-  });
   afterEach(() => clients.closeAll());
-  afterAll(async () => {
-    await app?.close();
-  });
 
   it('reads the cookie on HTTP routes', async () => {
     const res = await get(`${app.url}/me/sub`, { cookie: `access_token=${kit.accessToken({ sub: 'sample-cookie' })}` });

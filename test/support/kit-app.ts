@@ -52,6 +52,18 @@ export function useKit(kitOptions?: CognitoTestKitOptions): CognitoTestKit {
   return later(() => kit, 'kit');
 }
 
+/** An app started before the suite's tests (after the suite's kit) and closed after them. */
+export function useApp(start: () => Promise<RunningApp>): RunningApp {
+  let app: RunningApp | undefined;
+  beforeAll(async () => {
+    app = await start();
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+  return later(() => app, 'app');
+}
+
 /** A kit and one app started with it (see `useKitWith`). */
 export function useKitApp(
   start: (kit: CognitoTestKit) => Promise<RunningApp>,
