@@ -7,7 +7,6 @@
  * socket.io clients, the kit's real JWKS server.
  */
 import { randomUUID } from 'node:crypto';
-import { Module } from '@nestjs/common';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import {
   CognitoAuthModule,
@@ -18,12 +17,12 @@ import {
   Public,
 } from 'nestjs-cognito-auth';
 import type { Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { useKit } from './support/kit-app.js';
-import { nowSeconds } from './support/auth-e2e.js';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useApp, useKit } from './support/kit-app.js';
+import { nowSeconds, recordSubjects } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { ask, SocketClients } from './support/socket-client.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { ADAPTERS, startApp } from './support/test-app.js';
 
 const EXPIRED = 'The token has expired';
 const REVOKED = 'The token has been revoked';
@@ -52,35 +51,29 @@ class PlainGateway {
 const kit = useKit();
 
 describe.each(ADAPTERS)('a gateway without @UseGuards checks every message (%s)', (adapter) => {
-  let app: RunningApp;
   /** Subjects the counting custom check saw, one entry per call. */
   const checked: string[] = [];
   const sockets = new SocketClients();
-
-  beforeAll(async () => {
-    @Module({
-      imports: [
-        CognitoAuthModule.forRoot({
-          ...kit.moduleOptions(),
-          clockTolerance: 0,
-          customCheck: ({ payload }) => {
-            checked.push(String(payload.sub));
-          },
-        }),
-      ],
-      providers: [PlainGateway],
-    })
-    class GatewayAppModule {}
-    app = await startApp({ imports: [GatewayAppModule] }, { adapter });
-  });
+  const app = useApp(() =>
+    startApp(
+      {
+        imports: [
+          CognitoAuthModule.forRoot({
+            ...kit.moduleOptions(),
+            clockTolerance: 0,
+            customCheck: recordSubjects(checked),
+          }),
+        ],
+        providers: [PlainGateway],
+      },
+      { adapter },
+    ),
+  );
   beforeEach(() => {
     checked.length = 0;
   });
   afterEach(() => sockets.closeAll());
-  afterAll(async () => {
-    sockets.closeAll();
-    await app?.close();
-  });
+  afterAll(() => sockets.closeAll());
 
   const connect = (token?: string): Promise<Socket> =>
     sockets.connect(`${app.url}/plain`, token === undefined ? {} : { auth: { token } });

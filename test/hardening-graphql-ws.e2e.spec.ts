@@ -8,12 +8,11 @@
  * `ws` package, the kit's real JWKS server.
  */
 import { randomUUID } from 'node:crypto';
-import { Module } from '@nestjs/common';
 import { Resolver, Subscription } from '@nestjs/graphql';
 import { CognitoAuthModule, CognitoRevocationService, CurrentUser } from 'nestjs-cognito-auth';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { useKit } from './support/kit-app.js';
-import { nowSeconds } from './support/auth-e2e.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { useApp, useKit } from './support/kit-app.js';
+import { nowSeconds, recordSubjects } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { MeResolver } from './support/fixture-app.js';
 import {
@@ -22,7 +21,7 @@ import {
   type GraphqlWsConnection,
   graphqlWsModule,
 } from './support/graphql-ws-client.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { ADAPTERS, startApp } from './support/test-app.js';
 
 const ME = '{ me { sub } }';
 const TWO_ALIASES = '{ first: me { sub } second: me { sub } }';
@@ -54,36 +53,30 @@ const refused = (message: string) => ({ errors: [{ code: 'UNAUTHENTICATED', mess
 const kit = useKit();
 
 describe.each(ADAPTERS)('graphql-ws checks the token once per operation (%s)', (adapter) => {
-  let app: RunningApp;
   /** One entry per customCheck call: the token's `sub`. */
   const checked: string[] = [];
   const connections: GraphqlWsConnection[] = [];
-
-  beforeAll(async () => {
-    @Module({
-      imports: [
-        CognitoAuthModule.forRoot({
-          ...kit.moduleOptions(),
-          clockTolerance: 0,
-          customCheck: ({ payload }) => {
-            checked.push(String(payload.sub));
-          },
-        }),
-        graphqlWsModule(adapter),
-      ],
-      providers: [MeResolver, WhoAmIResolver],
-    })
-    class GraphqlWsAppModule {}
-    app = await startApp({ imports: [GraphqlWsAppModule] }, { adapter });
-  });
+  const app = useApp(() =>
+    startApp(
+      {
+        imports: [
+          CognitoAuthModule.forRoot({
+            ...kit.moduleOptions(),
+            clockTolerance: 0,
+            customCheck: recordSubjects(checked),
+          }),
+          graphqlWsModule(adapter),
+        ],
+        providers: [MeResolver, WhoAmIResolver],
+      },
+      { adapter },
+    ),
+  );
   beforeEach(() => {
     checked.length = 0;
   });
   afterEach(async () => {
     await Promise.all(connections.splice(0).map((connection) => connection.close()));
-  });
-  afterAll(async () => {
-    await app?.close();
   });
 
   async function connect(token?: string): Promise<GraphqlWsConnection> {
@@ -158,31 +151,22 @@ describe.each(ADAPTERS)('graphql-ws checks the token once per operation (%s)', (
 describe.each(ADAPTERS)(
   'graphql-ws with a context object per connection still checks every operation (%s)',
   (adapter) => {
-    let app: RunningApp;
     const checked: string[] = [];
     const connections: GraphqlWsConnection[] = [];
-
-    beforeAll(async () => {
-      @Module({
-        imports: [
-          CognitoAuthModule.forRoot({
-            ...kit.moduleOptions(),
-            customCheck: ({ payload }) => {
-              checked.push(String(payload.sub));
-            },
-          }),
-          graphqlWsModule(adapter, connectionContextFactory(adapter)),
-        ],
-        providers: [MeResolver, WhoAmIResolver],
-      })
-      class ConnectionContextAppModule {}
-      app = await startApp({ imports: [ConnectionContextAppModule] }, { adapter });
-    });
+    const app = useApp(() =>
+      startApp(
+        {
+          imports: [
+            CognitoAuthModule.forRoot({ ...kit.moduleOptions(), customCheck: recordSubjects(checked) }),
+            graphqlWsModule(adapter, connectionContextFactory(adapter)),
+          ],
+          providers: [MeResolver, WhoAmIResolver],
+        },
+        { adapter },
+      ),
+    );
     afterEach(async () => {
       await Promise.all(connections.splice(0).map((connection) => connection.close()));
-    });
-    afterAll(async () => {
-      await app?.close();
     });
 
     it('a session revoked while the connection stays open is refused on the next operation', async () => {

@@ -114,3 +114,10 @@ export async function startStubServer(
       }),
   };
 }
+
+/** A customCheck that admits every token and records its `sub` in `into`, one entry per call. */
+export const recordSubjects =
+  (into: string[]): NonNullable<CognitoAuthOptions['customCheck']> =>
+  ({ payload }) => {
+    into.push(String(payload.sub));
+  };
