@@ -22,10 +22,10 @@ import {
   Scopes,
 } from 'nestjs-cognito-auth';
 import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleGraphqlModule } from '../sample-app/src/graphql.module.js';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
+import { useAppsClosedAfterAll, useKit } from './support/kit-app.js';
 import { expectBareChallenge } from './support/auth-e2e.js';
 import { bearer, get, type HttpResult, send } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
@@ -145,17 +145,8 @@ const VARIANTS: Array<[string, () => NonNullable<ModuleMetadata['imports']>]> = 
   ['forRootAsync (useClass)', () => [CognitoAuthModule.forRootAsync({ useClass: OptionsFromClass })]],
 ];
 
-let kit: CognitoTestKit;
-const running: RunningApp[] = [];
-
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-
-afterAll(async () => {
-  await Promise.all(running.map((app) => app.close()));
-  await kit?.close();
-});
+const kit = useKit();
+const running = useAppsClosedAfterAll();
 
 async function start(metadata: ModuleMetadata, adapter: HttpAdapterName = 'express'): Promise<RunningApp> {
   const app = await startApp(metadata, { adapter });

@@ -15,9 +15,9 @@ import {
   UserPools,
 } from 'nestjs-cognito-auth';
 import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningApp, startApp } from './support/test-app.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useAppsClosedAfterAll, useKit } from './support/kit-app.js';
+import { startApp } from './support/test-app.js';
 
 @Controller('docs-app')
 class DocumentedController {
@@ -45,17 +45,8 @@ class DocumentedController {
   }
 }
 
-let kit: CognitoTestKit;
-const running: RunningApp[] = [];
-
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
-});
-
-afterAll(async () => {
-  await Promise.all(running.map((app) => app.close()));
-  await kit?.close();
-});
+const kit = useKit();
+const running = useAppsClosedAfterAll();
 
 const fallbackPolicy = (): CognitoAuthorizationRules => ({
   groups: ['staff'],

@@ -64,6 +64,15 @@ export function useApp(start: () => Promise<RunningApp>): RunningApp {
   return later(() => app, 'app');
 }
 
+/** Apps a suite's tests start themselves: push each one, and all are closed after the suite. */
+export function useAppsClosedAfterAll(): RunningApp[] {
+  const running: RunningApp[] = [];
+  afterAll(async () => {
+    await Promise.all(running.splice(0).map((app) => app.close()));
+  });
+  return running;
+}
+
 /** A kit and one app started with it (see `useKitWith`). */
 export function useKitApp(
   start: (kit: CognitoTestKit) => Promise<RunningApp>,
