@@ -16,8 +16,9 @@ import {
   Public,
   Scopes,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { describe, expect, it } from 'vitest';
+import { usePerTestKitApp } from './support/kit-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { expectInvalidTokenNotEchoed } from './support/hostile.js';
 import { bearer, get, type HttpResult } from './support/http.js';
@@ -193,26 +194,15 @@ class TamperResolver {
 
 // ---------------------------------------------------------------------------------------------
 
-let kit: CognitoTestKit | undefined;
-let app: RunningApp | undefined;
+const startKitApp = usePerTestKitApp();
 
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await kit?.close();
-  kit = undefined;
-});
-
-async function setUp(
-  adapter: (typeof ADAPTERS)[number],
-  options: Partial<CognitoAuthOptions> = {},
-): Promise<{ kit: CognitoTestKit; app: RunningApp }> {
-  kit = await createCognitoTestKit();
-  app = await startApp(
-    { imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options })], controllers: [TamperController] },
-    { adapter },
+function setUp(adapter: (typeof ADAPTERS)[number], options: Partial<CognitoAuthOptions> = {}) {
+  return startKitApp((kit) =>
+    startApp(
+      { imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options })], controllers: [TamperController] },
+      { adapter },
+    ),
   );
-  return { kit, app };
 }
 
 const call = (running: RunningApp, path: string, token: string) => get(`${running.url}${path}`, bearer(token));
@@ -302,13 +292,14 @@ describe.each(ADAPTERS)('a cache hit hands out a user no handler can change (%s)
 
 describe.each(ADAPTERS)('a GraphQL resolver cannot change the user of later requests (%s)', (adapter) => {
   it('a resolver that edits the user does not open an admin-only query to the same token', async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(
-      {
-        imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), testGraphqlModule(adapter)],
-        providers: [TamperResolver],
-      },
-      { adapter },
+    const { kit, app } = await startKitApp((kit) =>
+      startApp(
+        {
+          imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), testGraphqlModule(adapter)],
+          providers: [TamperResolver],
+        },
+        { adapter },
+      ),
     );
     const token = kit.accessToken(readerClaims);
     const auth = bearer(token);

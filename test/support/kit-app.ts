@@ -73,6 +73,29 @@ export function useAppsClosedAfterAll(): RunningApp[] {
   return running;
 }
 
+/**
+ * For suites whose tests each start their own kit and app: the function returned does, and
+ * both are closed after that test.
+ */
+export function usePerTestKitApp(): (
+  start: (kit: CognitoTestKit) => Promise<RunningApp>,
+  kitOptions?: CognitoTestKitOptions,
+) => Promise<{ kit: CognitoTestKit; app: RunningApp }> {
+  let kit: CognitoTestKit | undefined;
+  let app: RunningApp | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    await kit?.close();
+    kit = undefined;
+  });
+  return async (start, kitOptions) => {
+    kit = await createCognitoTestKit(kitOptions);
+    app = await start(kit);
+    return { kit, app };
+  };
+}
+
 /** A kit and one app started with it (see `useKitWith`). */
 export function useKitApp(
   start: (kit: CognitoTestKit) => Promise<RunningApp>,
