@@ -85,8 +85,8 @@ export interface ApiGatewayV1RequestContext {
   domainName: string;
 }
 
-/** An API Gateway HTTP API event (payload version 2.0). */
-export interface ApiGatewayV2Event {
+/** What an HTTP API (payload version 2.0) says of a request, to the app and to an authorizer alike. */
+export interface ApiGatewayV2Request {
   version: '2.0';
   routeKey: string;
   rawPath: string;
@@ -95,6 +95,10 @@ export interface ApiGatewayV2Event {
   headers: StringRecord;
   queryStringParameters?: StringRecord;
   requestContext: ApiGatewayV2RequestContext;
+}
+
+/** An API Gateway HTTP API event (payload version 2.0). */
+export interface ApiGatewayV2Event extends ApiGatewayV2Request {
   body?: string;
   isBase64Encoded: boolean;
 }
@@ -149,18 +153,10 @@ export interface AuthorizerRequestEvent {
 }
 
 /** An HTTP API authorizer event (payload version 2.0). */
-export interface HttpApiAuthorizerEvent {
-  version: '2.0';
+export interface HttpApiAuthorizerEvent extends ApiGatewayV2Request {
   type: 'REQUEST';
   routeArn: string;
   identitySource: string[];
-  routeKey: string;
-  rawPath: string;
-  rawQueryString: string;
-  cookies?: string[];
-  headers: StringRecord;
-  queryStringParameters?: StringRecord;
-  requestContext: ApiGatewayV2RequestContext;
 }
 
 const DEFAULTS = { region: 'us-east-1', accountId: '123456789012', apiId: 'abcdef1234', sourceIp: '127.0.0.1' };
@@ -305,12 +301,17 @@ function executeApiArn(options: LambdaEventOptions, stage: string): string {
   return `arn:aws:execute-api:${regionOf(options)}:${accountOf(options)}:${apiId}/${stage}/${methodOf(options)}${pathOf(options)}`;
 }
 
-function restRequestContext(options: LambdaEventOptions, headers: StringRecord): ApiGatewayV1RequestContext {
-  const now = Date.now();
+/** What every API Gateway request context says of the API: its account, id and domain, and the time. */
+function apiOf(options: LambdaEventOptions) {
   const apiId = options.apiId ?? DEFAULTS.apiId;
+  const domainName = `${apiId}.execute-api.${regionOf(options)}.amazonaws.com`;
+  return { now: Date.now(), api: { accountId: accountOf(options), apiId, domainName } };
+}
+
+function restRequestContext(options: LambdaEventOptions, headers: StringRecord): ApiGatewayV1RequestContext {
+  const { now, api } = apiOf(options);
   return {
-    accountId: accountOf(options),
-    apiId,
+    ...api,
     stage: stageOf(options, 'prod'),
     protocol: 'HTTP/1.1',
     identity: { sourceIp: options.sourceIp ?? DEFAULTS.sourceIp, userAgent: headerOf(headers, 'user-agent') ?? null },
@@ -321,18 +322,14 @@ function restRequestContext(options: LambdaEventOptions, headers: StringRecord):
     resourcePath: '/{proxy+}',
     httpMethod: methodOf(options),
     path: `/${stageOf(options, 'prod')}${pathOf(options)}`,
-    domainName: `${apiId}.execute-api.${regionOf(options)}.amazonaws.com`,
   };
 }
 
 function httpApiRequestContext(options: LambdaEventOptions, headers: StringRecord): ApiGatewayV2RequestContext {
-  const now = Date.now();
-  const apiId = options.apiId ?? DEFAULTS.apiId;
+  const { now, api } = apiOf(options);
   return {
-    accountId: accountOf(options),
-    apiId,
-    domainName: `${apiId}.execute-api.${regionOf(options)}.amazonaws.com`,
-    domainPrefix: apiId,
+    ...api,
+    domainPrefix: api.apiId,
     http: {
       method: methodOf(options),
       path: pathOf(options),
