@@ -98,6 +98,7 @@ const { measureCacheEntryBytes, cacheMemoryTokensNeeded } = await import('./benc
 const { runTenantBench, tenantGoal } = await import('./bench/tenants.mjs');
 const { formatLambdaColdStart, runLambdaColdStart } = await import('./bench/lambda-cold-start.mjs');
 const { runMetricsBench, metricsGoals } = await import('./bench/metrics.mjs');
+const { runTransformBench, transformGoals } = await import('./bench/transform.mjs');
 
 const state = { kit: undefined, pool: undefined };
 for (const signal of ['SIGINT', 'SIGTERM']) {
@@ -151,6 +152,7 @@ async function main() {
     tenants: {},
     lambda: undefined,
     metrics: undefined,
+    transform: undefined,
     profile: undefined,
   };
   state.kit = await createCognitoTestKit({ region: REGION, userPoolId: USER_POOL_ID, issuer: ISSUER });
@@ -190,6 +192,9 @@ async function main() {
   }
   if (!options.only || options.only === 'metrics') {
     results.metrics = await runMetricsBench(state.kit, options.adapters, options, log);
+  }
+  if (!options.only || options.only === 'transform') {
+    results.transform = await runTransformBench(state.kit, options.adapters, options, log);
   }
   if (options.profile && (!options.only || options.only === 'http')) {
     for (const adapter of options.adapters) {
@@ -678,6 +683,7 @@ function goals(results) {
   for (const [adapter, t] of Object.entries(results.tenants)) add(tenantGoal(adapter, t));
   for (const goal of results.lambda?.goals ?? []) add(goal);
   if (results.metrics) for (const goal of metricsGoals(results.metrics)) add(goal);
+  if (results.transform) for (const goal of transformGoals(results.transform)) add(goal);
   const v = results.verification;
   if (v) {
     const row = (method) => v.rows.find((r) => r.method === method);

@@ -42,10 +42,27 @@ export async function runMetricsBench(kit, adapters, options, log) {
 
 async function runHttp(kit, adapter, options, log) {
   log(`${adapter}: metrics on vs metrics: false, reused token on /me/sub, each app in its own server child`);
-  const token = kit.accessToken();
+  const result = await runPairedSampleApps(kit, adapter, options, {
+    what: 'metrics',
+    token: kit.accessToken(),
+    onEnv: { COGNITO_METRICS: 'prometheus' },
+    check: async (servers) => {
+      const recorded = await recordedAttempts(servers.on.url);
+      if (!(recorded > 0)) throw new Error(`${adapter}: the metered app's /metrics shows no authentication attempt`);
+      return { attemptsRecorded: recorded };
+    },
+  });
+  return result;
+}
+
+/**
+ * The sample app with `onEnv` next to the same app without it, each in its own server child, in
+ * paired slices of GET /me/sub with one token: the median of the per-round req/s ratios.
+ */
+export async function runPairedSampleApps(kit, adapter, options, { what, token, onEnv, check }) {
   const servers = {
     off: await startSampleApp(kit, { adapter }),
-    on: await startSampleApp(kit, { adapter, env: { COGNITO_METRICS: 'prometheus' } }),
+    on: await startSampleApp(kit, { adapter, env: onEnv }),
   };
   try {
     const slice = (name, duration) =>
@@ -58,19 +75,18 @@ async function runHttp(kit, adapter, options, log) {
         server: servers[name],
       });
     for (const name of ['off', 'on'])
-      assertClean(await slice(name, Math.max(options.warmup, 0.5)), `${adapter} metrics warm-up`);
+      assertClean(await slice(name, Math.max(options.warmup, 0.5)), `${adapter} ${what} warm-up`);
     const rounds = Math.max(2, Math.round(options.duration / options.slice));
     const seconds = options.duration / rounds;
     const runs = { off: [], on: [] };
     for (let round = 0; round < rounds; round += 1) {
       for (const name of round % 2 === 0 ? ['off', 'on'] : ['on', 'off']) {
         const run = await slice(name, seconds);
-        assertClean(run, `${adapter} metrics slice`);
+        assertClean(run, `${adapter} ${what} slice`);
         runs[name].push(run);
       }
     }
-    const recorded = await recordedAttempts(servers.on.url);
-    if (!(recorded > 0)) throw new Error(`${adapter}: the metered app's /metrics shows no authentication attempt`);
+    const checked = (await check?.(servers)) ?? {};
     const ratios = runs.on.map((run, round) => run.reqPerSec / runs.off[round].reqPerSec).sort((a, b) => a - b);
     const cpu = (list) =>
       (list.reduce((sum, run) => sum + run.serverCpuMs, 0) * 1000) / list.reduce((sum, run) => sum + run.total, 0);
@@ -85,7 +101,7 @@ async function runHttp(kit, adapter, options, log) {
       offReqPerSec: total(runs.off),
       onCpuUsPerRequest: cpu(runs.on),
       offCpuUsPerRequest: cpu(runs.off),
-      attemptsRecorded: recorded,
+      ...checked,
     };
   } finally {
     await servers.off.stop();

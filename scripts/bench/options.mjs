@@ -11,7 +11,7 @@ const HELP = `Usage: npm run bench -- [options]   (or: node scripts/bench.mjs [o
   --memory-tokens N   distinct tokens sent to each fresh process of the memory run (default 100000)
   --cache-entries N   cache entries measured for the bytes-per-entry reading (default 10000)
   --tenants N         pools of the many-tenant scenario (default 1000)
-  --only PART         http | verify | memory | tenants | lambda | metrics: run one part only
+  --only PART         http | verify | memory | tenants | lambda | metrics | transform: run one part only
   --profile           also CPU-profile the cold path (distinct tokens): the server child during a
                       distinct-token run, and the module's verification path in-process
   --no-pin            do not pin the server processes to the last CPU (taskset); pinned by default
@@ -94,8 +94,8 @@ export function parseOptions(argv) {
       }
       case '--only': {
         const v = value();
-        if (!['http', 'verify', 'memory', 'tenants', 'lambda', 'metrics'].includes(v))
-          fail(`--only must be http, verify, memory, tenants, lambda or metrics, got ${v}`);
+        if (!['http', 'verify', 'memory', 'tenants', 'lambda', 'metrics', 'transform'].includes(v))
+          fail(`--only must be http, verify, memory, tenants, lambda, metrics or transform, got ${v}`);
         options.only = v;
         break;
       }
