@@ -5,6 +5,7 @@ import { COGNITO_AUTH_CONFIG, DEFAULTS } from '../cognito-auth.constants.js';
 import type { CognitoAuthConfig } from '../cognito-auth.config.js';
 import { CallbackUnavailableError, CognitoAuthConfigError, InvalidTokenError } from '../errors/cognito-auth.errors.js';
 import { logOnce } from '../errors/log-once.js';
+import { withTimeout } from '../errors/with-timeout.js';
 import type { CognitoJwtHeader } from '../interfaces/cognito-jwt.interface.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import type {
@@ -171,18 +172,13 @@ export class CognitoPrincipals implements OnModuleInit {
   private callWithin(transform: CognitoUserTransformFunction, user: CognitoUser, header: CognitoJwtHeader) {
     const controller = new AbortController();
     const timeoutMs = this.config.transformUserTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort(new Error(`transformUser did not answer within ${timeoutMs} ms`));
-        reject(new CallbackUnavailableError('transformUser', TRANSFORM_RETRY_AFTER_SECONDS));
-      }, timeoutMs);
-      timer.unref();
-    });
     const answer = Promise.resolve().then(() =>
       transform(user, { header, payload: user.claims, signal: controller.signal }),
     );
-    return Promise.race([answer, timeout]).finally(() => clearTimeout(timer));
+    return withTimeout(answer, timeoutMs, () => {
+      controller.abort(new Error(`transformUser did not answer within ${timeoutMs} ms`));
+      return new CallbackUnavailableError('transformUser', TRANSFORM_RETRY_AFTER_SECONDS);
+    });
   }
 
   private keep(entry: PrincipalEntry, user: CognitoUser, principal: object): void {

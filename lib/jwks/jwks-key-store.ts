@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import { InvalidTokenError, KeySetUnavailableError } from '../errors/cognito-auth.errors.js';
+import { withTimeout } from '../errors/with-timeout.js';
 import { type CognitoJwksEvent, jwksChannel } from '../events/cognito-channels.js';
 import { fetchKeySet } from './fetch-key-set.js';
 import { KeySetError, type KeySetErrorType, keySetErrorTypeOf } from './key-set-error.js';
@@ -140,19 +141,13 @@ export class JwksKeyStore {
 
   private async download(): Promise<Map<string, KeyObject>> {
     const download = await (this.downloader ??= this.createDownloader());
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new KeySetError('timeout', `timed out after ${this.options.timeoutMs} ms`)),
-        this.options.timeoutMs,
-      );
-      timer.unref();
-    });
-    try {
-      return toRsaSigningKeys(await Promise.race([download(), timeout]), this.keys);
-    } finally {
-      clearTimeout(timer);
-    }
+    const { timeoutMs } = this.options;
+    const keySet = await withTimeout(
+      download(),
+      timeoutMs,
+      () => new KeySetError('timeout', `timed out after ${timeoutMs} ms`),
+    );
+    return toRsaSigningKeys(keySet, this.keys);
   }
 
   /**

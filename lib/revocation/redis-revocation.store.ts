@@ -1,5 +1,6 @@
 import { Logger, type LoggerService } from '@nestjs/common';
 import { RevocationUnavailableError } from '../errors/cognito-auth.errors.js';
+import { withTimeout } from '../errors/with-timeout.js';
 import type {
   CognitoRevocableClaims,
   CognitoRevocationFailurePolicy,
@@ -139,7 +140,7 @@ export class RedisRevocationStore implements CognitoRevocationStore {
     if (!this.list.tryAdd(entry, this.options.maxEntries, Date.now())) throw listFullError(this.options.maxEntries);
     this.writesInFlight++;
     try {
-      await withTimeout(this.write([entry]), COMMAND_TIMEOUT_MS);
+      await withTimeout(this.write([entry]), COMMAND_TIMEOUT_MS, commandTimedOut);
     } catch (error) {
       this.report('could not store a revocation in Redis', error);
       this.scheduleResync();
@@ -272,11 +273,12 @@ export class RedisRevocationStore implements CognitoRevocationStore {
   private async load(): Promise<void> {
     const subscriber = this.subscriber!;
     // Subscribed before loading: whatever is revoked from now on arrives as a message.
-    await withTimeout(subscriber.subscribe(this.channel), COMMAND_TIMEOUT_MS);
+    await withTimeout(subscriber.subscribe(this.channel), COMMAND_TIMEOUT_MS, commandTimedOut);
     const nowMs = Date.now();
     const reply = await withTimeout(
       this.client.call('ZRANGEBYSCORE', this.key, `(${nowMs}`, '+inf', 'WITHSCORES'),
       COMMAND_TIMEOUT_MS,
+      commandTimedOut,
     );
     this.incomplete = false;
     const inRedis = new Set<string>();
@@ -290,7 +292,7 @@ export class RedisRevocationStore implements CognitoRevocationStore {
       (entry) => entry.expiresAtMs > nowMs && !inRedis.has(memberOf(entry)),
     );
     for (let start = 0; start < missing.length; start += WRITE_BATCH) {
-      await withTimeout(this.write(missing.slice(start, start + WRITE_BATCH)), COMMAND_TIMEOUT_MS);
+      await withTimeout(this.write(missing.slice(start, start + WRITE_BATCH)), COMMAND_TIMEOUT_MS, commandTimedOut);
     }
     if (missing.length === 0) return;
     // Redis lost them (flushed, deleted, evicted, restarted empty) or a write failed: whole again.
@@ -331,7 +333,7 @@ export class RedisRevocationStore implements CognitoRevocationStore {
     }
     const expected = this.current ? this.list.size : undefined;
     this.auditing = true;
-    withTimeout(this.client.call('EVAL', AUDIT_SCRIPT, 1, this.key, nowMs), COMMAND_TIMEOUT_MS).then(
+    withTimeout(this.client.call('EVAL', AUDIT_SCRIPT, 1, this.key, nowMs), COMMAND_TIMEOUT_MS, commandTimedOut).then(
       (reply) => {
         this.auditing = false;
         if (expected === undefined || !this.current || this.stopped) return;
@@ -431,10 +433,6 @@ function scorePairs(reply: unknown): Array<[unknown, unknown]> {
   return pairs;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+function commandTimedOut(): Error {
+  return new Error(`Redis did not answer within ${COMMAND_TIMEOUT_MS} ms`);
 }
