@@ -1,9 +1,9 @@
-import { STATUS_CODES } from 'node:http';
 import { type ArgumentsHost, Catch, type ExceptionFilter, Injectable } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CognitoGraphQLError } from './contexts/graphql.context.js';
+import { toSocketErrorData } from './contexts/websocket.context.js';
 import { CognitoAuthError } from './errors/cognito-auth.errors.js';
-import { type FailureAnswer, toFailureAnswer } from './errors/failure-answer.js';
+import { type FailureAnswer, httpErrorBody, toFailureAnswer } from './errors/failure-answer.js';
 import { CognitoHttpException } from './errors/to-http-exception.js';
 
 /**
@@ -33,12 +33,7 @@ export class CognitoAuthExceptionFilter implements ExceptionFilter<CognitoAuthEr
         host
           .switchToWs()
           .getClient<{ emit(event: string, data: unknown): void }>()
-          .emit('exception', {
-            status: answer.status,
-            error: answer.code,
-            message: answer.message,
-            ...(answer.retryAfterSeconds === undefined ? {} : { retryAfter: answer.retryAfterSeconds }),
-          });
+          .emit('exception', toSocketErrorData(answer));
         return undefined;
       default:
         // Microservices: nothing returned, so Nest's own RPC handler answers as it would without this filter.
@@ -51,7 +46,6 @@ export class CognitoAuthExceptionFilter implements ExceptionFilter<CognitoAuthEr
     const { httpAdapter } = this.adapterHost;
     if (httpAdapter.isHeadersSent(response)) return void httpAdapter.end(response);
     for (const [name, value] of Object.entries(answer.headers)) httpAdapter.setHeader(response, name, value);
-    const body = { statusCode: answer.status, message: answer.message, error: STATUS_CODES[answer.status] };
-    httpAdapter.reply(response, body, answer.status);
+    httpAdapter.reply(response, httpErrorBody(answer), answer.status);
   }
 }

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { HttpException } from '@nestjs/common';
 import {
   CallbackUnavailableError,
@@ -116,18 +117,13 @@ const HTTP_EXCEPTION_CODES: Record<number, string> = {
 
 /** The exception Nest renders for an answer over HTTP (its body is Nest's usual error body). */
 export function httpExceptionOf(failure: FailureAnswer): HttpException {
-  return new HttpException(
-    { statusCode: failure.status, message: failure.message, error: HTTP_REASONS[failure.status] },
-    failure.status,
-  );
+  return new HttpException(httpErrorBody(failure), failure.status);
 }
 
-const HTTP_REASONS: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  503: 'Service Unavailable',
-};
+/** Nest's usual error body for an answer: `{ statusCode, message, error }`. */
+export function httpErrorBody(failure: FailureAnswer): { statusCode: number; message: string; error?: string } {
+  return { statusCode: failure.status, message: failure.message, error: STATUS_CODES[failure.status] };
+}
 
 function answer(status: number, code: string, message: string, headers: Record<string, string>): FailureAnswer {
   return { status, code, message, headers };

@@ -1,12 +1,5 @@
 import { HttpException } from '@nestjs/common';
-import { type FailureAnswer, toAnswer } from './failure-answer.js';
-
-const HTTP_REASONS: Readonly<Record<number, string>> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  503: 'Service Unavailable',
-};
+import { type FailureAnswer, httpErrorBody, toAnswer } from './failure-answer.js';
 
 /**
  * The guard's answer to a refusal as an `HttpException`: status and body as Nest renders any
@@ -23,11 +16,7 @@ export class CognitoHttpException extends HttpException {
     readonly answer: FailureAnswer,
     options?: { cause?: unknown },
   ) {
-    super(
-      { statusCode: answer.status, message: answer.message, error: HTTP_REASONS[answer.status] },
-      answer.status,
-      options,
-    );
+    super(httpErrorBody(answer), answer.status, options);
     this.headers = answer.headers;
   }
 
