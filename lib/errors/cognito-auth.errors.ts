@@ -67,6 +67,9 @@ export class RevocationUnavailableError extends CognitoAuthError {
   }
 }
 
+/** Seconds a client waits before retrying when the app's own code failed or did not answer. */
+export const CALLBACK_RETRY_AFTER_SECONDS = 5;
+
 /**
  * Code the app gave the module (a policy, `customCheck`, the user transformer, a revocation
  * store) did not answer within its bound, or failed in a way that says nothing about the
@@ -76,8 +79,8 @@ export class CallbackUnavailableError extends CognitoAuthError {
   constructor(
     /** `policy`, `customCheck`, `transformUser`, `tokenExtractor`, `revocationStore`, … */
     readonly callback: string,
-    readonly retryAfterSeconds: number,
     message = `The ${callback} did not answer in time`,
+    readonly retryAfterSeconds = CALLBACK_RETRY_AFTER_SECONDS,
   ) {
     super(message);
   }

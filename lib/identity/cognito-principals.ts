@@ -16,9 +16,6 @@ import { type CognitoTransformEvent, transformChannel } from '../events/cognito-
 import { CognitoRevocationService } from '../revocation/cognito-revocation.service.js';
 import { freezeGraph } from './freeze-graph.js';
 
-/** Seconds a client waits before retrying when the app's transformer failed or did not answer. */
-const TRANSFORM_RETRY_AFTER_SECONDS = 5;
-
 /** One token's principal: being made (`pending`), or made and kept until `expiresAtMs`. */
 interface PrincipalEntry {
   readonly identity: string;
@@ -177,7 +174,7 @@ export class CognitoPrincipals implements OnModuleInit {
     );
     return withTimeout(answer, timeoutMs, () => {
       controller.abort(new Error(`transformUser did not answer within ${timeoutMs} ms`));
-      return new CallbackUnavailableError('transformUser', TRANSFORM_RETRY_AFTER_SECONDS);
+      return new CallbackUnavailableError('transformUser');
     });
   }
 
@@ -221,7 +218,7 @@ export class CognitoPrincipals implements OnModuleInit {
       'transformUser:error',
       `transformUser failed with ${(error as Error)?.name ?? typeof error}; answering 503`,
     );
-    return new CallbackUnavailableError('transformUser', TRANSFORM_RETRY_AFTER_SECONDS, 'The user could not be loaded');
+    return new CallbackUnavailableError('transformUser', 'The user could not be loaded');
   }
 }
 

@@ -15,9 +15,6 @@ import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import { type CognitoPolicy, type CognitoPolicyHandler, isPolicyClass, policyName } from './cognito-policy.js';
 import type { PolicyRunnerLike } from './rule-kind.js';
 
-/** Seconds a client is told to wait after a policy did not answer in time. */
-const POLICY_RETRY_AFTER_SECONDS = 5;
-
 /** Where the handler of a policy class comes from, found once per class and module. */
 type HandlerSource =
   | { readonly kind: 'instance'; readonly instance: CognitoPolicyHandler }
@@ -111,7 +108,7 @@ export class PolicyRunner implements PolicyRunnerLike {
       `policy:${name}:timeout`,
       `Policy ${name} did not answer within ${this.timeoutMs} ms; answering 503`,
     );
-    return new CallbackUnavailableError('policy', POLICY_RETRY_AFTER_SECONDS);
+    return new CallbackUnavailableError('policy');
   }
 
   private refusal(policy: CognitoPolicy, error: unknown): Error {

@@ -9,9 +9,6 @@ import { CognitoJwksService } from '../jwks/cognito-jwks.service.js';
 import { IssuerFilter } from './cognito-issuer.js';
 import { UserPoolCache } from './user-pool-cache.js';
 
-/** Seconds a client waits before retrying when the app's pool resolver failed or did not answer. */
-const RESOLVER_RETRY_AFTER_SECONDS = 5;
-
 /**
  * Finds the pool of a token's issuer: in the configured list, or by asking the app's resolver
  * (`userPools: (issuer) => pool | null`). The resolver is asked only for issuers of Cognito's
@@ -136,7 +133,7 @@ export class UserPoolDirectory implements OnModuleDestroy {
       'userPools:timeout',
       `The userPools resolver did not answer within ${this.resolver!.resolveTimeoutMs} ms; answering 503`,
     );
-    return new CallbackUnavailableError('userPools resolver', RESOLVER_RETRY_AFTER_SECONDS);
+    return new CallbackUnavailableError('userPools resolver');
   }
 
   private failed(error: unknown): CallbackUnavailableError {
@@ -152,11 +149,7 @@ export class UserPoolDirectory implements OnModuleDestroy {
 }
 
 function resolverFailed(): CallbackUnavailableError {
-  return new CallbackUnavailableError(
-    'userPools resolver',
-    RESOLVER_RETRY_AFTER_SECONDS,
-    'The userPools resolver failed',
-  );
+  return new CallbackUnavailableError('userPools resolver', 'The userPools resolver failed');
 }
 
 function unknownIssuer(): InvalidTokenError {

@@ -187,11 +187,7 @@ export class CognitoRevocationService implements OnModuleInit, OnModuleDestroy {
       `revocationStore:${method}`,
       `Revocation store "${this.store.name}": ${method}() ${what.slice(0, 200)}`,
     );
-    return new CallbackUnavailableError(
-      'revocationStore',
-      RETRY_AFTER_SECONDS,
-      `The revocation store failed in ${method}()`,
-    );
+    return new CallbackUnavailableError('revocationStore', `The revocation store failed in ${method}()`);
   }
 
   /** Announces a change of the store's state, only when someone listens. */

@@ -22,9 +22,6 @@ export interface CheckObservation {
 
 const EMPTY_HEADER: CognitoJwtHeader = Object.freeze({ alg: 'RS256', kid: '' });
 
-/** Seconds a client waits before retrying when the app's custom check did not answer. */
-const CUSTOM_CHECK_RETRY_AFTER_SECONDS = 5;
-
 /**
  * The checks every token goes through, whoever asks (the authentication pipeline, the public
  * verifier, the Lambda authorizer): cache → structure and claims → key → signature → user →
@@ -140,7 +137,7 @@ export class TokenChecker {
       'customCheck:timeout',
       `customCheck did not answer within ${this.config.callbackTimeoutMs} ms; answering 503`,
     );
-    return new CallbackUnavailableError('customCheck', CUSTOM_CHECK_RETRY_AFTER_SECONDS);
+    return new CallbackUnavailableError('customCheck');
   }
 
   /** A custom check's own `InvalidTokenError`, `HttpException` or timeout is kept; anything else is a generic refusal. */
