@@ -160,6 +160,6 @@ export class CognitoAuthGuard implements CanActivate {
 
   /** Puts the users where `getRequest` points and where `@CurrentUser()` reads them, if that differs. */
   private setUser(request: any, context: ExecutionContext, principal: object | null, user: CognitoUser | null): void {
-    placeUsers(contextAdapterOf(context), context, [request], principal, user);
+    placeUsers(contextAdapterOf(context), context, request, principal, user);
   }
 }

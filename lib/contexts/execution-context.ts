@@ -35,19 +35,17 @@ export function getRequestFromContext(context: ExecutionContext): any {
 }
 
 /**
- * Puts the users on each request given (a guard subclass's own `getRequest` object) and on the
+ * Puts the users on the request given (a guard subclass's own `getRequest` object) and on the
  * context's own request, where `@CurrentUser()` reads them, each once.
  */
 export function placeUsers(
   adapter: ContextAdapter,
   context: ExecutionContext,
-  requests: readonly unknown[],
+  request: unknown,
   principal: object | null,
   user: CognitoUser | null,
 ): void {
   const contextRequest = adapter.getRequest(context);
-  for (const request of requests) {
-    if (request !== contextRequest) adapter.placeUser(request, principal, user, context);
-  }
+  if (request && request !== contextRequest) adapter.placeUser(request, principal, user, context);
   if (contextRequest) adapter.placeUser(contextRequest, principal, user, context);
 }

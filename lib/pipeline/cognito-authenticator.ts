@@ -38,11 +38,6 @@ export class CognitoAuthenticator {
     private readonly principals: CognitoPrincipals,
   ) {}
 
-  /** Whether the app makes principals of its own (`transformUser`); without, the principal is the user. */
-  get transformsUsers(): boolean {
-    return this.principals.transforms;
-  }
-
   /**
    * The app's principal for a verified user (the user itself without `transformUser`): kept per
    * token, so a promise only on a token's first request. Throws (rejects) the transformer's refusal.

@@ -55,7 +55,7 @@ describe('registerContextAdapter teaches the module a context type', () => {
   });
 });
 
-describe('placeUsers puts the users on each request once', () => {
+describe('placeUsers puts the users on the given and the context request, each once', () => {
   const user = { sub: 'user-1' } as CognitoUser;
   const principal = { id: 'account-1' };
 
@@ -63,7 +63,7 @@ describe('placeUsers puts the users on each request once', () => {
     const { adapter, placed } = recordingAdapter();
     const own = { own: true };
     const contextRequest = { context: true };
-    placeUsers(adapter, contextOfType('http', contextRequest), [own], principal, user);
+    placeUsers(adapter, contextOfType('http', contextRequest), own, principal, user);
     expect(placed).toEqual([
       { request: own, principal, user },
       { request: contextRequest, principal, user },
@@ -73,21 +73,21 @@ describe('placeUsers puts the users on each request once', () => {
   it("places them once when the given request is the context's own", () => {
     const { adapter, placed } = recordingAdapter();
     const request = {};
-    placeUsers(adapter, contextOfType('http', request), [request, request], principal, user);
+    placeUsers(adapter, contextOfType('http', request), request, principal, user);
     expect(placed).toEqual([{ request, principal, user }]);
   });
 
-  it('places them only on the given requests when the context has none', () => {
+  it('places them only on the given request when the context has none', () => {
     const { adapter, placed } = recordingAdapter();
     const own = {};
-    placeUsers(adapter, contextOfType('http', undefined), [own], principal, user);
+    placeUsers(adapter, contextOfType('http', undefined), own, principal, user);
     expect(placed).toEqual([{ request: own, principal, user }]);
   });
 
   it('places null for both on a public route without a user', () => {
     const { adapter, placed } = recordingAdapter();
     const request = {};
-    placeUsers(adapter, contextOfType('http', request), [], null, null);
+    placeUsers(adapter, contextOfType('http', request), request, null, null);
     expect(placed).toEqual([{ request, principal: null, user: null }]);
   });
 });
