@@ -42,7 +42,8 @@ export class CognitoJwtStrategy extends Strategy implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    authenticatorsByServer.set(this.adapterHost?.httpAdapter?.getHttpServer?.() ?? this, this.authenticator);
+    const server = this.adapterHost?.httpAdapter?.getHttpServer?.();
+    if (server) authenticatorsByServer.set(server, this.authenticator);
   }
 
   /** Passport's entry point: `success(principal)`, `fail(challenge, 401)` or `error(refusal)`. */
