@@ -2,7 +2,7 @@
  * What the suites "every feature on every path" share: one app per adapter that serves every
  * path a token can take (REST behind the global guard, `AuthGuard('cognito-jwt')`, GraphQL over
  * HTTP and over graphql-ws, a socket.io handshake, a gateway message, the verifier), and one
- * asker per path that reduces its answer to what a client acts on: the status, the retry delay,
+ * asker per path (and the same app invoked as a Lambda function through an HTTP API event) that reduces its answer to what a client acts on: the status, the retry delay,
  * and on success the user pool of the verified user.
  */
 import { Controller, Get, Inject, type ModuleMetadata, UseGuards } from '@nestjs/common';
@@ -16,6 +16,7 @@ import {
   Public,
   toHttpException,
 } from 'nestjs-cognito-auth';
+import { apiGatewayV2Event, lambdaContext } from 'nestjs-cognito-auth/testing';
 import type { ExecutionResult } from 'graphql';
 import type { Namespace } from 'socket.io';
 import { afterAll, afterEach, beforeAll } from 'vitest';
@@ -28,7 +29,16 @@ import { ask, type SocketClients } from './socket-client.js';
 import type { RunningApp } from './test-app.js';
 
 /** The paths a token can take into an app. */
-export const PATHS = ['rest', 'passport', 'graphql', 'graphql-ws', 'handshake', 'message', 'verifier'] as const;
+export const PATHS = [
+  'rest',
+  'passport',
+  'graphql',
+  'graphql-ws',
+  'handshake',
+  'message',
+  'verifier',
+  'lambda',
+] as const;
 export type PathName = (typeof PATHS)[number];
 
 /** What a client acts on: 200 and the user's pool, or the refusal's status and retry delay. */
@@ -190,6 +200,16 @@ export async function askPath(
       const socket = await sockets.connect(`${app.url}/paths-open`, { auth });
       return fromReply(await ask(socket, 'pool'));
     }
+    case 'lambda': {
+      const invoke = await lambdaProxyOf(app);
+      const response = await invoke(apiGatewayV2Event({ path: '/paths/pool', headers }));
+      return fromHttp({
+        status: response.statusCode,
+        headers: lowerCaseKeys(response.headers ?? {}),
+        body: response.body,
+        json: () => JSON.parse(response.body),
+      });
+    }
     case 'verifier': {
       if (token === undefined) return { status: 401 };
       const verifier = app.app.get(CognitoTokenVerifier);
@@ -206,6 +226,44 @@ export async function askPath(
       );
     }
   }
+}
+
+interface LambdaResponse {
+  statusCode: number;
+  headers?: Record<string, string>;
+  body: string;
+}
+
+const lambdaProxies = new WeakMap<RunningApp, Promise<(event: unknown) => Promise<LambdaResponse>>>();
+
+/**
+ * The app as a Lambda function: its own Express or Fastify instance behind
+ * `@codegenie/serverless-express` or `@fastify/aws-lambda`, as the sample app's Lambda handler
+ * wraps it (the instance also listens on loopback, which the proxies do not use).
+ */
+function lambdaProxyOf(app: RunningApp): Promise<(event: unknown) => Promise<LambdaResponse>> {
+  let proxy = lambdaProxies.get(app);
+  if (!proxy) {
+    proxy = makeLambdaProxy(app);
+    lambdaProxies.set(app, proxy);
+  }
+  return proxy;
+}
+
+async function makeLambdaProxy(app: RunningApp): Promise<(event: unknown) => Promise<LambdaResponse>> {
+  const adapter = app.app.getHttpAdapter();
+  if (adapter.getType() === 'fastify') {
+    const { default: awsLambdaFastify } = await import('@fastify/aws-lambda');
+    const proxy = awsLambdaFastify(adapter.getInstance(), { decorateRequest: false });
+    return (event) => proxy(event as never, lambdaContext() as never) as Promise<LambdaResponse>;
+  }
+  const { configure } = await import('@codegenie/serverless-express');
+  const proxy = configure({ app: adapter.getInstance() });
+  return (event) => proxy(event as never, lambdaContext() as never, () => undefined) as Promise<LambdaResponse>;
+}
+
+function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
 function fromReply(reply: Awaited<ReturnType<typeof ask>>): PathAnswer {
