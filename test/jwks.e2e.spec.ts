@@ -5,9 +5,10 @@
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { CognitoAuthConfigError, type CognitoAuthOptions } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit, type JwksBehaviour } from 'nestjs-cognito-auth/testing';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { CognitoTestKit, JwksBehaviour } from 'nestjs-cognito-auth/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bearer, get } from './support/http.js';
+import { usePerTestKitApp } from './support/kit-app.js';
 import {
   bootApp,
   deadUrl,
@@ -26,27 +27,14 @@ import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 /** Fetch counts seen by the kit's server, printed at the end for the report. */
 const observed: Record<string, number | string> = {};
 
-let kit: CognitoTestKit | undefined;
-let app: RunningApp | undefined;
-
-afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await kit?.close();
-  kit = undefined;
-});
+const startKitApp = usePerTestKitApp();
 
 afterAll(() => {
   console.info(`[jwks.e2e] observed JWKS fetch counts: ${JSON.stringify(observed, null, 1)}`);
 });
 
-async function setUp(
-  overrides: Partial<CognitoAuthOptions> = {},
-  adapter: (typeof ADAPTERS)[number] = 'express',
-): Promise<{ kit: CognitoTestKit; app: RunningApp }> {
-  kit = await createCognitoTestKit();
-  app = await startApp(probeModule(fastJwksOptions(kit, overrides)), { adapter });
-  return { kit, app };
+function setUp(overrides: Partial<CognitoAuthOptions> = {}, adapter: (typeof ADAPTERS)[number] = 'express') {
+  return startKitApp((kit) => startApp(probeModule(fastJwksOptions(kit, overrides)), { adapter }));
 }
 
 const protectedRoute = (running: RunningApp, token: string) => get(`${running.url}/protected`, bearer(token));
@@ -377,7 +365,7 @@ describe('http: jwksUri is refused at boot unless loopback', () => {
       { issuer: 'http://example.com/pool', jwksUri: undefined },
     ],
   ])('%s', async (_name, overrides) => {
-    const k = (kit = await createCognitoTestKit());
+    const k = await startKitApp.kit();
     const booting = bootApp(probeModule({ ...k.moduleOptions(), ...overrides }));
     await expect(booting).rejects.toBeInstanceOf(CognitoAuthConfigError);
     await expect(booting).rejects.toThrow(/jwksUri/);
@@ -393,15 +381,15 @@ describe('http: jwksUri is refused at boot unless loopback', () => {
       () => 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1/.well-known/jwks.json',
     ],
   ])('boots with %s', async (_name, uriOf) => {
-    const k = (kit = await createCognitoTestKit());
-    app = await bootApp(probeModule({ ...k.moduleOptions(), jwksUri: uriOf(k) }));
+    const k = await startKitApp.kit();
+    const app = await startKitApp.app(bootApp(probeModule({ ...k.moduleOptions(), jwksUri: uriOf(k) })));
     expect((await get(`${app.url}/health`)).status).toBe(200);
   });
 });
 
 describe('preloadKeys', () => {
   it("'required' with a dead endpoint fails the boot", async () => {
-    const k = (kit = await createCognitoTestKit());
+    const k = await startKitApp.kit();
     const booting = bootApp(probeModule({ ...k.moduleOptions(), jwksUri: await deadUrl(), preloadKeys: 'required' }));
     await expect(booting).rejects.toThrow(/preload/i);
   });
@@ -411,7 +399,7 @@ describe('preloadKeys', () => {
     ['hang', 'hang' as const],
     ['empty key set', 'empty' as const],
   ])("'required' with an endpoint answering %s fails the boot within the timeout", async (_name, behaviour) => {
-    const k = (kit = await createCognitoTestKit());
+    const k = await startKitApp.kit();
     k.setJwksBehaviour(behaviour);
     const started = Date.now();
     await expect(
@@ -422,34 +410,36 @@ describe('preloadKeys', () => {
   });
 
   it("'best-effort' with a dead endpoint boots, logs, and answers 503 until keys can be had", async () => {
-    const k = (kit = await createCognitoTestKit());
-    app = await bootApp(probeModule({ ...k.moduleOptions(), jwksUri: await deadUrl(), preloadKeys: 'best-effort' }));
+    const k = await startKitApp.kit();
+    const app = await startKitApp.app(
+      bootApp(probeModule({ ...k.moduleOptions(), jwksUri: await deadUrl(), preloadKeys: 'best-effort' })),
+    );
     expect(app.logs.lines.some((line) => /^warn .*preload failed/i.test(line))).toBe(true);
     expect((await get(`${app.url}/health`)).status).toBe(200);
     expectKeySetUnavailable(await protectedRoute(app, k.accessToken()));
   });
 
   it("'best-effort' with a live endpoint fetches at boot", async () => {
-    const k = (kit = await createCognitoTestKit());
-    app = await bootApp(probeModule({ ...k.moduleOptions(), preloadKeys: 'best-effort' }));
+    const k = await startKitApp.kit();
+    const app = await startKitApp.app(bootApp(probeModule({ ...k.moduleOptions(), preloadKeys: 'best-effort' })));
     expect(k.jwksRequestCount).toBe(1);
     expect((await protectedRoute(app, k.accessToken())).status).toBe(200);
     expect(k.jwksRequestCount).toBe(1);
   });
 
   it("'required' with a live endpoint fetches once at boot, before any request", async () => {
-    const k = (kit = await createCognitoTestKit());
-    app = await bootApp(probeModule({ ...k.moduleOptions(), preloadKeys: 'required' }));
+    const k = await startKitApp.kit();
+    const app = await startKitApp.app(bootApp(probeModule({ ...k.moduleOptions(), preloadKeys: 'required' })));
     expect(k.jwksRequestCount).toBe(1);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => protectedRoute(app!, k.accessToken())));
+    const answers = await Promise.all(Array.from({ length: 20 }, () => protectedRoute(app, k.accessToken())));
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
     expect(k.jwksRequestCount).toBe(1);
     observed["preloadKeys 'required', live endpoint, after 20 requests"] = k.jwksRequestCount;
   });
 
   it("'off' (the default) fetches nothing at boot", async () => {
-    const k = (kit = await createCognitoTestKit());
-    app = await bootApp(probeModule(k.moduleOptions()));
+    const k = await startKitApp.kit();
+    await startKitApp.app(bootApp(probeModule(k.moduleOptions())));
     expect(k.jwksRequestCount).toBe(0);
   });
 });
@@ -496,21 +486,15 @@ describe('a key removed from the key set', () => {
 });
 
 describe('several pools: one key store per issuer', () => {
-  let other: CognitoTestKit | undefined;
-  afterEach(async () => {
-    await other?.close();
-    other = undefined;
-  });
-
   it('a cold cache on two pools fetches each key set once; a kid of pool B under iss A is refused', async () => {
-    const a = (kit = await createCognitoTestKit({ userPoolId: 'us-east-1_PoolA' }));
-    const b = (other = await createCognitoTestKit({ userPoolId: 'us-east-1_PoolB' }));
-    app = await startApp(
-      probeModule({ userPools: [a.moduleOptions(), b.moduleOptions()], jwksRefetchIntervalMs: 60_000 }),
+    const a = await startKitApp.kit({ userPoolId: 'us-east-1_PoolA' });
+    const b = await startKitApp.kit({ userPoolId: 'us-east-1_PoolB' });
+    const app = await startKitApp.app(
+      startApp(probeModule({ userPools: [a.moduleOptions(), b.moduleOptions()], jwksRefetchIntervalMs: 60_000 })),
     );
     const answers = await Promise.all([
-      ...Array.from({ length: 25 }, () => protectedRoute(app!, a.accessToken())),
-      ...Array.from({ length: 25 }, () => protectedRoute(app!, b.accessToken())),
+      ...Array.from({ length: 25 }, () => protectedRoute(app, a.accessToken())),
+      ...Array.from({ length: 25 }, () => protectedRoute(app, b.accessToken())),
     ]);
     expect(answers.map((x) => x.status)).toEqual(answers.map(() => 200));
     expect([a.jwksRequestCount, b.jwksRequestCount]).toEqual([1, 1]);

@@ -73,27 +73,44 @@ export function useAppsClosedAfterAll(): RunningApp[] {
   return running;
 }
 
+/** Starts a kit and an app with it; both are closed after the test. */
+export interface PerTestKitApp {
+  (
+    start: (kit: CognitoTestKit) => Promise<RunningApp>,
+    kitOptions?: CognitoTestKitOptions,
+  ): Promise<{ kit: CognitoTestKit; app: RunningApp }>;
+  /** A kit alone (a second pool, or a boot that is meant to fail), closed after the test. */
+  kit(kitOptions?: CognitoTestKitOptions): Promise<CognitoTestKit>;
+  /** An app the test started itself, closed after the test (before the kits). */
+  app(starting: Promise<RunningApp>): Promise<RunningApp>;
+}
+
 /**
- * For suites whose tests each start their own kit and app: the function returned does, and
- * both are closed after that test.
+ * For suites whose tests each start their own kits and apps: what the function returned
+ * starts is closed after that test, apps first.
  */
-export function usePerTestKitApp(): (
-  start: (kit: CognitoTestKit) => Promise<RunningApp>,
-  kitOptions?: CognitoTestKitOptions,
-) => Promise<{ kit: CognitoTestKit; app: RunningApp }> {
-  let kit: CognitoTestKit | undefined;
-  let app: RunningApp | undefined;
+export function usePerTestKitApp(): PerTestKitApp {
+  const kits: CognitoTestKit[] = [];
+  const apps: RunningApp[] = [];
   afterEach(async () => {
-    await app?.close();
-    app = undefined;
-    await kit?.close();
-    kit = undefined;
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    await Promise.all(kits.splice(0).map((kit) => kit.close()));
   });
-  return async (start, kitOptions) => {
-    kit = await createCognitoTestKit(kitOptions);
-    app = await start(kit);
-    return { kit, app };
+  const kit = async (kitOptions?: CognitoTestKitOptions) => {
+    const started = await createCognitoTestKit(kitOptions);
+    kits.push(started);
+    return started;
   };
+  const app = async (starting: Promise<RunningApp>) => {
+    const started = await starting;
+    apps.push(started);
+    return started;
+  };
+  const start = async (startApp: (kit: CognitoTestKit) => Promise<RunningApp>, kitOptions?: CognitoTestKitOptions) => {
+    const started = await kit(kitOptions);
+    return { kit: started, app: await app(startApp(started)) };
+  };
+  return Object.assign(start, { kit, app });
 }
 
 /** A kit and one app started with it (see `useKitWith`). */
