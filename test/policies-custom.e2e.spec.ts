@@ -6,9 +6,7 @@
  * are in policies-timeout.e2e.spec.ts.
  */
 import {
-  Controller,
   type ExecutionContext,
-  Get,
   HttpException,
   Inject,
   Injectable,
@@ -18,7 +16,6 @@ import {
 } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import { Args, Query, Resolver } from '@nestjs/graphql';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
   AllGroups,
   CognitoAuthConfigError,
@@ -31,8 +28,7 @@ import {
   RequireClaim,
   Scopes,
 } from 'nestjs-cognito-auth';
-import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { expectBareChallenge } from './support/auth-e2e.js';
 import {
@@ -43,7 +39,9 @@ import {
   expectOk,
   MESSAGES,
   useAppsOnEveryAdapter,
+  useOpenApiDocument,
 } from './support/policy-e2e.js';
+import { okController, trueResolver } from './support/rule-handlers.js';
 import { ADAPTERS } from './support/test-app.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -165,187 +163,67 @@ const counted = () => {
 // ---------------------------------------------------------------------------------------------
 // Controllers and resolvers under test
 
-@Controller('policies')
-class PoliciesController {
-  @Policy(isPathOwner)
-  @Get('owner/:sub')
-  owner() {
-    return { ok: true };
-  }
+const PoliciesController = okController('policies', {
+  'owner/:sub': [Policy(isPathOwner)],
+  'allow-and-refuse': [Policy(allow, refuse)],
+  'stacked-allow': [Policy(allow), Policy(allowLater)],
+  'stacked-refuse': [Policy(allowLater), Policy(refuse)],
+  truthy: [Policy(truthy)],
+  'no-return': [Policy(forgetsToReturn)],
+  'async-allow': [Policy(allowLater)],
+  'async-refuse': [Policy(refuseLater)],
+  'http-exception': [Policy(notFound)],
+  'http-exception-async': [Policy(allowLater, paymentRequiredLater)],
+  throws: [Policy(explodingPolicy)],
+  'throws-async': [Policy(explodingLaterPolicy)],
+  instance: [Policy(new TenantIs('acme'))],
+  'active-tenant': [Policy(ActiveTenantPolicy)],
+  'request-scoped': [Policy(RequestHeaderPolicy)],
+  public: [Public(), Policy(refuse)],
+});
 
-  @Policy(allow, refuse)
-  @Get('allow-and-refuse')
-  allowAndRefuse() {
-    return { ok: true };
-  }
-
-  @Policy(allow)
-  @Policy(allowLater)
-  @Get('stacked-allow')
-  stackedAllow() {
-    return { ok: true };
-  }
-
-  @Policy(allowLater)
-  @Policy(refuse)
-  @Get('stacked-refuse')
-  stackedRefuse() {
-    return { ok: true };
-  }
-
-  @Policy(truthy)
-  @Get('truthy')
-  truthy() {
-    return { ok: true };
-  }
-
-  @Policy(forgetsToReturn)
-  @Get('no-return')
-  noReturn() {
-    return { ok: true };
-  }
-
-  @Policy(allowLater)
-  @Get('async-allow')
-  asyncAllow() {
-    return { ok: true };
-  }
-
-  @Policy(refuseLater)
-  @Get('async-refuse')
-  asyncRefuse() {
-    return { ok: true };
-  }
-
-  @Policy(notFound)
-  @Get('http-exception')
-  httpException() {
-    return { ok: true };
-  }
-
-  @Policy(allowLater, paymentRequiredLater)
-  @Get('http-exception-async')
-  httpExceptionAsync() {
-    return { ok: true };
-  }
-
-  @Policy(explodingPolicy)
-  @Get('throws')
-  throws() {
-    return { ok: true };
-  }
-
-  @Policy(explodingLaterPolicy)
-  @Get('throws-async')
-  throwsAsync() {
-    return { ok: true };
-  }
-
-  @Policy(new TenantIs('acme'))
-  @Get('instance')
-  instance() {
-    return { ok: true };
-  }
-
-  @Policy(ActiveTenantPolicy)
-  @Get('active-tenant')
-  activeTenant() {
-    return { ok: true };
-  }
-
-  @Policy(RequestHeaderPolicy)
-  @Get('request-scoped')
-  requestScoped() {
-    return { ok: true };
-  }
-
-  @Public()
-  @Policy(refuse)
-  @Get('public')
-  open() {
-    return { ok: true };
-  }
-}
-
-@Controller('orders')
-class OrdersController {
-  @Policy(OrderOwnerPolicy)
-  @Get(':id')
-  order() {
-    return { ok: true };
-  }
-
-  @Policy(KnownOrderPolicy)
-  @Get(':id/known')
-  known() {
-    return { ok: true };
-  }
-}
+const OrdersController = okController('orders', {
+  ':id': [Policy(OrderOwnerPolicy)],
+  ':id/known': [Policy(KnownOrderPolicy)],
+});
 
 /** The orders feature: its repository is visible here only, not in the root module. */
 @Module({ providers: [OrdersRepository, OrderOwnerPolicy], controllers: [OrdersController] })
 class OrdersModule {}
 
-@NotGroups('suspended')
-@Policy(new TenantIs('acme'))
-@Controller('combined')
-class CombinedController {
-  @Get('inherited')
-  inherited() {
-    return { ok: true };
-  }
+const CombinedController = okController(
+  'combined',
+  {
+    inherited: [],
+    'owner/:sub': [Policy(isPathOwner)],
+    everything: [
+      Groups('admin'),
+      AllGroups('ops', 'oncall'),
+      RequireClaim('email_verified', 'true'),
+      Scopes('orders/read'),
+      Policy(allowLater, new TenantIs('acme')),
+    ],
+    counted: [Groups('admin'), Policy(counted)],
+  },
+  NotGroups('suspended'),
+  Policy(new TenantIs('acme')),
+);
 
-  @Policy(isPathOwner)
-  @Get('owner/:sub')
-  owner() {
-    return { ok: true };
-  }
-
-  @Groups('admin')
-  @AllGroups('ops', 'oncall')
-  @RequireClaim('email_verified', 'true')
-  @Scopes('orders/read')
-  @Policy(allowLater, new TenantIs('acme'))
-  @Get('everything')
-  everything() {
-    return { ok: true };
-  }
-
-  @Groups('admin')
-  @Policy(counted)
-  @Get('counted')
-  counted() {
-    return { ok: true };
-  }
-}
-
+/** In GraphQL the arguments are the handler's second argument. */
 @Resolver()
-class PolicyResolver {
-  /** In GraphQL the arguments are the handler's second argument. */
+class OwnerResolver {
   @Policy((user, context) => context.getArgByIndex<{ sub?: string }>(1)?.sub === user.sub)
   @Query(() => Boolean)
   owner(@Args('sub') _sub: string): boolean {
     return true;
   }
-
-  @Policy(ActiveTenantPolicy)
-  @Query(() => Boolean)
-  activeTenant(): boolean {
-    return true;
-  }
-
-  @Policy(refuseLater)
-  @Query(() => Boolean)
-  refusedLater(): boolean {
-    return true;
-  }
-
-  @Policy(explodingLaterPolicy)
-  @Query(() => Boolean)
-  exploding(): boolean {
-    return true;
-  }
 }
+
+const PolicyResolver = trueResolver({
+  activeTenant: [Policy(ActiveTenantPolicy)],
+  refusedLater: [Policy(refuseLater)],
+  exploding: [Policy(explodingLaterPolicy)],
+});
 
 // ---------------------------------------------------------------------------------------------
 
@@ -354,7 +232,7 @@ const { kit, apps } = useAppsOnEveryAdapter(
   {
     imports: [OrdersModule],
     controllers: [PoliciesController, CombinedController],
-    providers: [TenantDirectory, ActiveTenantPolicy, RequestHeaderPolicy, PolicyResolver],
+    providers: [TenantDirectory, ActiveTenantPolicy, RequestHeaderPolicy, OwnerResolver, PolicyResolver],
   },
 );
 
@@ -554,12 +432,7 @@ describe('GraphQL resolvers: the same policies', () => {
 });
 
 describe('OpenAPI: each policy is named, with a 403', () => {
-  let document: any;
-  beforeAll(() => {
-    const config = addCognitoBearerAuth(new DocumentBuilder().setTitle('policies')).build();
-    document = applyCognitoSecurity(SwaggerModule.createDocument(apps.express.app, config));
-  });
-  const operation = (path: string) => document.paths[path].get;
+  const { operation } = useOpenApiDocument(() => apps.express.app);
 
   it('names function, class and instance policies, stacked ones in the order written', () => {
     expect(operation('/policies/owner/{sub}')['x-policies']).toEqual(['isPathOwner']);

@@ -5,7 +5,6 @@
  * Two pools on both adapters; the second accepts ID and access tokens.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { Controller, Get } from '@nestjs/common';
 import {
   AllGroups,
   CognitoAuthConfigError,
@@ -25,6 +24,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { expectInvalidToken } from './support/auth-e2e.js';
 import { call, expectForbidden, expectOk, MESSAGES, startOnEveryAdapter } from './support/policy-e2e.js';
+import { okController } from './support/rule-handlers.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
 const STAFF_POOL = 'us-east-1_Staff1';
@@ -33,103 +33,23 @@ const SHOP_POOL = 'us-east-1_Shop1';
 const claimIsOne = (claim: string) =>
   Object.defineProperty((user: CognitoUser) => user.claims[claim] === '1', 'name', { value: `${claim}Is1` });
 
-@Controller('stacked')
-class StackedController {
-  @TokenUse('id')
-  @TokenUse('access')
-  @Get('token-use')
-  tokenUse() {
-    return { ok: true };
-  }
+const StackedController = okController('stacked', {
+  'token-use': [TokenUse('id'), TokenUse('access')],
+  'user-pools': [UserPools(STAFF_POOL), UserPools(SHOP_POOL)],
+  groups: [Groups('a'), Groups('b')],
+  'all-groups': [AllGroups('a'), AllGroups('b')],
+  'not-groups': [NotGroups('a'), NotGroups('b')],
+  claims: [RequireClaim('custom:x', '1'), RequireClaim('custom:y', '1')],
+  scopes: [Scopes('api/one'), Scopes('api/two')],
+  policies: [Policy(claimIsOne('custom:x')), Policy(claimIsOne('custom:y'))],
+});
 
-  @UserPools(STAFF_POOL)
-  @UserPools(SHOP_POOL)
-  @Get('user-pools')
-  userPools() {
-    return { ok: true };
-  }
-
-  @Groups('a')
-  @Groups('b')
-  @Get('groups')
-  groups() {
-    return { ok: true };
-  }
-
-  @AllGroups('a')
-  @AllGroups('b')
-  @Get('all-groups')
-  allGroups() {
-    return { ok: true };
-  }
-
-  @NotGroups('a')
-  @NotGroups('b')
-  @Get('not-groups')
-  notGroups() {
-    return { ok: true };
-  }
-
-  @RequireClaim('custom:x', '1')
-  @RequireClaim('custom:y', '1')
-  @Get('claims')
-  claims() {
-    return { ok: true };
-  }
-
-  @Scopes('api/one')
-  @Scopes('api/two')
-  @Get('scopes')
-  scopes() {
-    return { ok: true };
-  }
-
-  @Policy(claimIsOne('custom:x'))
-  @Policy(claimIsOne('custom:y'))
-  @Get('policies')
-  policies() {
-    return { ok: true };
-  }
-}
-
-@Controller('token-use')
-class TokenUseController {
-  @TokenUse('id')
-  @Get('id')
-  id() {
-    return { ok: true };
-  }
-
-  @TokenUse('access')
-  @Get('access')
-  access() {
-    return { ok: true };
-  }
-}
+const TokenUseController = okController('token-use', { id: [TokenUse('id')], access: [TokenUse('access')] });
 
 /** Class-level: every handler, unless it has its own. */
-@UserPools(STAFF_POOL)
-@Controller('staff')
-class StaffController {
-  @Get()
-  staff() {
-    return { ok: true };
-  }
+const StaffController = okController('staff', { '/': [], shop: [UserPools(SHOP_POOL)] }, UserPools(STAFF_POOL));
 
-  @UserPools(SHOP_POOL)
-  @Get('shop')
-  shop() {
-    return { ok: true };
-  }
-}
-
-@Controller('open')
-class NoRulesController {
-  @Get()
-  open() {
-    return { ok: true };
-  }
-}
+const NoRulesController = okController('open', { '/': [] });
 
 let staff: CognitoTestKit;
 let shop: CognitoTestKit;

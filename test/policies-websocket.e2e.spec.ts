@@ -5,7 +5,6 @@
  * throws keeps its status, and the fallback policy applies to messages without rules.
  */
 import { type ExecutionContext, HttpException, Injectable } from '@nestjs/common';
-import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import {
   AllGroups,
   CognitoAuthModule,
@@ -16,11 +15,12 @@ import {
   Policy,
   RequireClaim,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import type { Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
-import { ask, type Reply, SocketClients } from './support/socket-client.js';
+import { useAppsClosedAfterAll, useKit, useSocketClients } from './support/kit-app.js';
+import { okGateway } from './support/rule-handlers.js';
+import { ask, type Reply } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
 @Injectable()
@@ -52,81 +52,22 @@ function explodingSocketPolicy(): boolean {
   throw new Error('boom');
 }
 
-@WebSocketGateway({ namespace: '/rules' })
-class RulesGateway {
-  @SubscribeMessage('default')
-  byDefault() {
-    return { ok: true };
-  }
-
-  @Groups('admin')
-  @SubscribeMessage('any-group')
-  anyGroup() {
-    return { ok: true };
-  }
-
-  @AllGroups('admin', 'ops')
-  @SubscribeMessage('all-groups')
-  allGroups() {
-    return { ok: true };
-  }
-
-  @NotGroups('suspended')
-  @SubscribeMessage('not-suspended')
-  notSuspended() {
-    return { ok: true };
-  }
-
-  @RequireClaim('custom:tenant', 'acme')
-  @SubscribeMessage('tenant')
-  tenant() {
-    return { ok: true };
-  }
-
-  @Policy((user, context) => context.switchToWs().getData<{ sub?: string }>()?.sub === user.sub)
-  @SubscribeMessage('owner')
-  owner() {
-    return { ok: true };
-  }
-
-  @Policy(RoomMemberPolicy)
-  @SubscribeMessage('room')
-  room() {
-    return { ok: true };
-  }
-
-  @Policy(refuseLater)
-  @SubscribeMessage('refused-later')
-  refusedLater() {
-    return { ok: true };
-  }
-
-  @Policy(conflict)
-  @SubscribeMessage('http-exception')
-  httpException() {
-    return { ok: true };
-  }
-
-  @Policy(explodingSocketPolicy)
-  @SubscribeMessage('throws')
-  throws() {
-    return { ok: true };
-  }
-}
-
-let kit: CognitoTestKit;
-const clients = new SocketClients();
-const apps: RunningApp[] = [];
-
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
+const RulesGateway = okGateway('/rules', {
+  default: [],
+  'any-group': [Groups('admin')],
+  'all-groups': [AllGroups('admin', 'ops')],
+  'not-suspended': [NotGroups('suspended')],
+  tenant: [RequireClaim('custom:tenant', 'acme')],
+  owner: [Policy((user, context) => context.switchToWs().getData<{ sub?: string }>()?.sub === user.sub)],
+  room: [Policy(RoomMemberPolicy)],
+  'refused-later': [Policy(refuseLater)],
+  'http-exception': [Policy(conflict)],
+  throws: [Policy(explodingSocketPolicy)],
 });
-afterEach(() => clients.closeAll());
-afterAll(async () => {
-  clients.closeAll();
-  await Promise.all(apps.map((app) => app.close()));
-  await kit?.close();
-});
+
+const kit = useKit();
+const clients = useSocketClients();
+const apps = useAppsClosedAfterAll();
 
 async function start(adapter: HttpAdapterName, fallbackGroups?: string[]): Promise<RunningApp> {
   const fallback = fallbackGroups ? { fallbackPolicy: { groups: fallbackGroups } } : {};

@@ -4,12 +4,8 @@
  * resolvers, and how the OpenAPI document shows them. Custom policies are in
  * policies-custom.e2e.spec.ts, stacking and the other kinds in policies-rule-kinds.e2e.spec.ts.
  */
-import { Controller, Get } from '@nestjs/common';
-import { Query, Resolver } from '@nestjs/graphql';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AllGroups, CognitoAuthConfigError, Groups, NotGroups, Public, RequireClaim } from 'nestjs-cognito-auth';
-import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { expectBareChallenge } from './support/auth-e2e.js';
 import {
@@ -20,150 +16,49 @@ import {
   expectOk,
   MESSAGES,
   useAppsOnEveryAdapter,
+  useOpenApiDocument,
 } from './support/policy-e2e.js';
+import { okController, trueResolver } from './support/rule-handlers.js';
 import { ADAPTERS } from './support/test-app.js';
 
 // ---------------------------------------------------------------------------------------------
 // Controllers and resolvers under test
 
-@Controller('groups')
-class GroupRulesController {
-  @AllGroups('admin', 'ops')
-  @Get('all')
-  all() {
-    return { ok: true };
-  }
+const GroupRulesController = okController('groups', {
+  all: [AllGroups('admin', 'ops')],
+  none: [NotGroups('suspended', 'banned')],
+  'any-but-suspended': [Groups('admin', 'ops'), NotGroups('suspended')],
+  stacked: [AllGroups('a'), AllGroups('b')],
+});
 
-  @NotGroups('suspended', 'banned')
-  @Get('none')
-  none() {
-    return { ok: true };
-  }
+const ClassGroupRulesController = okController(
+  'class-groups',
+  { inherited: [], 'own-all': [AllGroups('lead')], 'own-none': [NotGroups('interns')], public: [Public()] },
+  AllGroups('team'),
+  NotGroups('suspended'),
+);
 
-  @Groups('admin', 'ops')
-  @NotGroups('suspended')
-  @Get('any-but-suspended')
-  anyButSuspended() {
-    return { ok: true };
-  }
+const ClaimsController = okController('claims', {
+  tenant: [RequireClaim('custom:tenant', 'acme', 'globex')],
+  present: [RequireClaim('email_verified')],
+  verified: [RequireClaim('email_verified', 'true')],
+  'verified-boolean': [RequireClaim('email_verified', true)],
+  both: [RequireClaim('custom:tenant', 'acme'), RequireClaim('email_verified', 'true')],
+  'inherited-name': [RequireClaim('constructor')],
+});
 
-  @AllGroups('a')
-  @AllGroups('b')
-  @Get('stacked')
-  stacked() {
-    return { ok: true };
-  }
-}
+const ClassClaimsController = okController(
+  'class-claims',
+  { inherited: [], own: [RequireClaim('custom:tenant', 'globex')] },
+  RequireClaim('custom:tenant', 'acme'),
+);
 
-@AllGroups('team')
-@NotGroups('suspended')
-@Controller('class-groups')
-class ClassGroupRulesController {
-  @Get('inherited')
-  inherited() {
-    return { ok: true };
-  }
-
-  @AllGroups('lead')
-  @Get('own-all')
-  ownAll() {
-    return { ok: true };
-  }
-
-  @NotGroups('interns')
-  @Get('own-none')
-  ownNone() {
-    return { ok: true };
-  }
-
-  @Public()
-  @Get('public')
-  open() {
-    return { ok: true };
-  }
-}
-
-@Controller('claims')
-class ClaimsController {
-  @RequireClaim('custom:tenant', 'acme', 'globex')
-  @Get('tenant')
-  tenant() {
-    return { ok: true };
-  }
-
-  @RequireClaim('email_verified')
-  @Get('present')
-  present() {
-    return { ok: true };
-  }
-
-  @RequireClaim('email_verified', 'true')
-  @Get('verified')
-  verified() {
-    return { ok: true };
-  }
-
-  @RequireClaim('email_verified', true)
-  @Get('verified-boolean')
-  verifiedBoolean() {
-    return { ok: true };
-  }
-
-  @RequireClaim('custom:tenant', 'acme')
-  @RequireClaim('email_verified', 'true')
-  @Get('both')
-  both() {
-    return { ok: true };
-  }
-
-  @RequireClaim('constructor')
-  @Get('inherited-name')
-  inheritedName() {
-    return { ok: true };
-  }
-}
-
-@RequireClaim('custom:tenant', 'acme')
-@Controller('class-claims')
-class ClassClaimsController {
-  @Get('inherited')
-  inherited() {
-    return { ok: true };
-  }
-
-  @RequireClaim('custom:tenant', 'globex')
-  @Get('own')
-  own() {
-    return { ok: true };
-  }
-}
-
-@Resolver()
-class GroupClaimResolver {
-  @AllGroups('admin', 'ops')
-  @Query(() => Boolean)
-  allGroups(): boolean {
-    return true;
-  }
-
-  @NotGroups('suspended')
-  @Query(() => Boolean)
-  notSuspended(): boolean {
-    return true;
-  }
-
-  @Groups('admin')
-  @Query(() => Boolean)
-  anyGroup(): boolean {
-    return true;
-  }
-
-  @RequireClaim('custom:tenant', 'acme')
-  @Query(() => Boolean)
-  tenant(): boolean {
-    return true;
-  }
-}
+const GroupClaimResolver = trueResolver({
+  allGroups: [AllGroups('admin', 'ops')],
+  notSuspended: [NotGroups('suspended')],
+  anyGroup: [Groups('admin')],
+  tenant: [RequireClaim('custom:tenant', 'acme')],
+});
 
 const { kit, apps } = useAppsOnEveryAdapter(
   { tokenUse: 'any' },
@@ -338,12 +233,7 @@ describe('GraphQL resolvers: the same group and claim rules', () => {
 });
 
 describe('OpenAPI: each group and claim rule shows a 403 and an extension naming it', () => {
-  let document: any;
-  beforeAll(() => {
-    const config = addCognitoBearerAuth(new DocumentBuilder().setTitle('policies')).build();
-    document = applyCognitoSecurity(SwaggerModule.createDocument(apps.express.app, config));
-  });
-  const operation = (path: string) => document.paths[path].get;
+  const { document, operation } = useOpenApiDocument(() => apps.express.app);
 
   it('names each rule, stacked ones included', () => {
     expect(operation('/groups/all')['x-required-all-groups']).toEqual(['admin', 'ops']);
@@ -362,7 +252,7 @@ describe('OpenAPI: each group and claim rule shows a 403 and an extension naming
       expect(operation(path).responses['403'], path).toBeDefined();
       expect(operation(path).security, path).toEqual([{ cognito: [] }]);
     }
-    expect(JSON.stringify(document)).not.toContain('x-cognito-auth');
+    expect(JSON.stringify(document())).not.toContain('x-cognito-auth');
   });
 
   it('class rules apply to handlers without their own rule of that kind', () => {

@@ -1,8 +1,10 @@
 /** What the authorization suites share: apps on both adapters, calls with a token, and the answers they expect. */
-import type { ModuleMetadata } from '@nestjs/common';
+import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { type CognitoAuthOptions, CognitoAuthModule } from 'nestjs-cognito-auth';
 import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { expect } from 'vitest';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
+import { beforeAll, expect } from 'vitest';
 import { sampleGraphqlModule } from '../../sample-app/src/graphql.module.js';
 import type { HttpAdapterName } from '../../sample-app/src/sample-config.js';
 import { bearer, get, type HttpResult, send } from './http.js';
@@ -95,4 +97,20 @@ export async function expectFieldRefused(
   expect(body.data).toBeNull();
   expect(body.errors[0].extensions.code).toBe(code);
   expect(JSON.stringify(body)).not.toContain('stacktrace');
+}
+
+/**
+ * The app's OpenAPI document with the Cognito security applied, built before the describe's
+ * tests, and its GET operations: `operation('/groups/all')`.
+ */
+export function useOpenApiDocument(app: () => INestApplication): {
+  readonly document: () => any;
+  readonly operation: (path: string) => any;
+} {
+  let document: any;
+  beforeAll(() => {
+    const config = addCognitoBearerAuth(new DocumentBuilder().setTitle('policies')).build();
+    document = applyCognitoSecurity(SwaggerModule.createDocument(app(), config));
+  });
+  return { document: () => document, operation: (path) => document.paths[path].get };
 }
