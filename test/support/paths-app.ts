@@ -102,7 +102,7 @@ export class PathsOpenGateway {
 export const PATHS_METADATA = {
   controllers: [PathsController],
   providers: [PathsResolver, PathsCheckedGateway, PathsOpenGateway],
-} as const;
+} satisfies ModuleMetadata;
 
 /**
  * The same app on every adapter, started before the suite's tests (after the kits registered
