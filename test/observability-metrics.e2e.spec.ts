@@ -3,21 +3,13 @@
  * reader, real apps on both adapters, the kit's real JWKS server, real HTTP.
  */
 import diagnosticsChannel from 'node:diagnostics_channel';
-import { Controller, Get } from '@nestjs/common';
 import { metrics } from '@opentelemetry/api';
-import {
-  type CognitoAuthOptions,
-  CognitoAuthModule,
-  CognitoRevocationService,
-  CurrentUser,
-  Groups,
-  Public,
-  type CognitoUser,
-} from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { type CognitoAuthOptions, CognitoRevocationService } from 'nestjs-cognito-auth';
+import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, get } from './support/http.js';
-import { fastJwksOptions, nowSeconds, randomKid, segmentsOf } from './support/hostile.js';
+import { fastJwksOptions, nowSeconds, probeModule, randomKid, segmentsOf } from './support/hostile.js';
+import { usePerTestKitApp } from './support/kit-app.js';
 import {
   attributeSets,
   type CollectedMetric,
@@ -28,55 +20,24 @@ import {
 } from './support/metric-reader.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
-@Controller()
-class MeteredController {
-  @Get('protected')
-  protectedRoute(@CurrentUser() user: CognitoUser) {
-    return { sub: user.sub };
-  }
-
-  @Groups('admin')
-  @Get('admin')
-  admin() {
-    return { ok: true };
-  }
-
-  @Public()
-  @Get('public')
-  publicRoute() {
-    return { ok: true };
-  }
-}
-
-let kit: CognitoTestKit | undefined;
-let app: RunningApp | undefined;
 let metered: MeteredProvider | undefined;
 
+// Registered before the kit and app hooks, so it runs after them: the provider outlives the app.
 afterEach(async () => {
-  await app?.close();
-  app = undefined;
-  await kit?.close();
-  kit = undefined;
   await metered?.shutdown();
   metered = undefined;
   metrics.disable();
 });
 
-function meteredModule(options: CognitoAuthOptions) {
-  return { imports: [CognitoAuthModule.forRoot(options)], controllers: [MeteredController] };
-}
+const startKitApp = usePerTestKitApp();
 
 async function boot(overrides: Partial<CognitoAuthOptions> = {}, adapter: (typeof ADAPTERS)[number] = 'express') {
-  kit = await createCognitoTestKit();
-  metered = createMeteredProvider();
+  const provider = (metered = createMeteredProvider());
   // A generous download timeout: the machine may be busy.
-  const options = fastJwksOptions(kit, {
-    jwksTimeoutMs: 5_000,
-    metrics: { meterProvider: metered.provider },
-    ...overrides,
-  });
-  app = await startApp(meteredModule(options), { adapter });
-  return { kit, app, metered };
+  const options = (kit: CognitoTestKit) =>
+    fastJwksOptions(kit, { jwksTimeoutMs: 5_000, metrics: { meterProvider: provider.provider }, ...overrides });
+  const { kit, app } = await startKitApp((kit) => startApp(probeModule(options(kit)), { adapter }));
+  return { kit, app, metered: provider };
 }
 
 const call = (running: RunningApp, path: string, token?: string) =>
@@ -105,7 +66,7 @@ describe.each(ADAPTERS)('each instrument with its unit and attributes after a mi
     expect((await call(app, '/protected')).status).toBe(401);
     expect((await call(app, '/admin', user)).status).toBe(403);
     expect((await call(app, '/admin', kit.accessToken({ 'cognito:groups': ['admin'] }))).status).toBe(200);
-    expect((await call(app, '/public')).status).toBe(200);
+    expect((await call(app, '/health')).status).toBe(200);
     await app.app.get(CognitoRevocationService).revoke({ origin_jti: 'session-1', exp: nowSeconds() + 3600 });
     kit.setJwksBehaviour('error-500');
     expect((await call(app, '/protected', kit.accessToken({}, { header: { kid: randomKid() } }))).status).toBe(503);
@@ -153,7 +114,7 @@ describe.each(ADAPTERS)('each instrument with its unit and attributes after a mi
     const failure = { ...common, 'cognito_auth.result': 'failure', 'http.response.status_code': 401 };
     expect(valueOf(duration, { ...failure, 'cognito_auth.failure.reason': 'expired' })).toBe(1);
     expect(valueOf(duration, { ...failure, 'cognito_auth.failure.reason': 'invalid_signature' })).toBe(1);
-    // No token on /protected (401) and on /public (admitted, but still an attempt without a token).
+    // No token on /protected (401) and on /health (admitted, but still an attempt without a token).
     expect(valueOf(duration, { ...common, 'cognito_auth.result': 'none' })).toBe(2);
     const unavailable = { 'http.response.status_code': 503, 'cognito_auth.failure.reason': 'unavailable' };
     expect(valueOf(duration, { ...common, ...unavailable })).toBe(1);
@@ -258,24 +219,25 @@ describe('attribute values come from fixed lists, whatever an event says', () =>
 
 describe('the meter provider: looked up when the app boots, or given', () => {
   it('uses the global meter provider registered after the module was built, before the app booted', async () => {
-    kit = await createCognitoTestKit();
+    const kit = await startKitApp.kit();
     const { NestFactory } = await import('@nestjs/core');
     const { Module } = await import('@nestjs/common');
-    @Module(meteredModule(fastJwksOptions(kit, { jwksTimeoutMs: 5_000 })))
+    @Module(probeModule(fastJwksOptions(kit, { jwksTimeoutMs: 5_000 })))
     class LateSdkModule {}
     const nest = await NestFactory.create(LateSdkModule, { logger: false });
     metered = createMeteredProvider();
     metrics.setGlobalMeterProvider(metered.provider);
     await nest.listen(0, '127.0.0.1');
     const url = `http://127.0.0.1:${(nest.getHttpServer().address() as { port: number }).port}`;
-    app = { app: nest, url, logs: undefined as never, close: () => nest.close() };
+    const app = await startKitApp.app({ app: nest, url, logs: undefined as never, close: () => nest.close() });
     expect((await call(app, '/protected', kit.accessToken())).status).toBe(200);
     expect(valueOf((await metered.collect()).get('cognito_auth.jwks.fetches'))).toBe(1);
   });
 
   it('subscribes to nothing when no SDK has registered a global provider (the API alone is a no-op)', async () => {
-    kit = await createCognitoTestKit();
-    app = await startApp(meteredModule(fastJwksOptions(kit, { jwksTimeoutMs: 5_000 })));
+    const { kit, app } = await startKitApp((kit) =>
+      startApp(probeModule(fastJwksOptions(kit, { jwksTimeoutMs: 5_000 }))),
+    );
     expect((await call(app, '/protected', kit.accessToken())).status).toBe(200);
     for (const name of ['authenticate', 'authorize', 'jwks']) {
       expect(diagnosticsChannel.channel(`nestjs-cognito-auth:${name}`).hasSubscribers, name).toBe(false);
@@ -291,8 +253,9 @@ describe('the meter provider: looked up when the app boots, or given', () => {
   it('records nothing with metrics: false, even with a global meter provider', async () => {
     metered = createMeteredProvider();
     metrics.setGlobalMeterProvider(metered.provider);
-    kit = await createCognitoTestKit();
-    app = await startApp(meteredModule(fastJwksOptions(kit, { jwksTimeoutMs: 5_000, metrics: false })));
+    const { kit, app } = await startKitApp((kit) =>
+      startApp(probeModule(fastJwksOptions(kit, { jwksTimeoutMs: 5_000, metrics: false }))),
+    );
     expect((await call(app, '/protected', kit.accessToken())).status).toBe(200);
     expect((await metered.collect()).size).toBe(0);
     expect(diagnosticsChannel.channel('nestjs-cognito-auth:jwks').hasSubscribers).toBe(false);
@@ -302,7 +265,6 @@ describe('the meter provider: looked up when the app boots, or given', () => {
     const { app: running } = await boot();
     expect(diagnosticsChannel.channel('nestjs-cognito-auth:jwks').hasSubscribers).toBe(true);
     await running.close();
-    app = undefined;
     for (const name of ['authenticate', 'authorize', 'jwks']) {
       expect(diagnosticsChannel.channel(`nestjs-cognito-auth:${name}`).hasSubscribers, name).toBe(false);
     }

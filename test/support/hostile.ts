@@ -10,7 +10,14 @@ import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import type { ModuleMetadata } from '@nestjs/common';
 import { Controller, Get } from '@nestjs/common';
-import { type CognitoAuthOptions, CognitoAuthModule, type CognitoUser, CurrentUser, Public } from 'nestjs-cognito-auth';
+import {
+  type CognitoAuthOptions,
+  CognitoAuthModule,
+  type CognitoUser,
+  CurrentUser,
+  Groups,
+  Public,
+} from 'nestjs-cognito-auth';
 import { base64url, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { expect } from 'vitest';
 import type { HttpResult } from './http.js';
@@ -88,7 +95,7 @@ export function randomKid(bytes = 24): string {
 export const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 // ---------------------------------------------------------------------------------------------
-// A probe app: one protected route, one public route, one optional-auth route
+// A probe app: one protected route, one public, one optional-auth, one for the admin group
 // ---------------------------------------------------------------------------------------------
 
 @Controller()
@@ -108,6 +115,12 @@ export class ProbeController {
   @Get('optional')
   optional(@CurrentUser() user: CognitoUser | null | undefined) {
     return { user: user ? { sub: user.sub } : null };
+  }
+
+  @Groups('admin')
+  @Get('admin')
+  admin(@CurrentUser('sub') sub: string) {
+    return { sub };
   }
 }
 

@@ -82,7 +82,7 @@ export interface PerTestKitApp {
   /** A kit alone (a second pool, or a boot that is meant to fail), closed after the test. */
   kit(kitOptions?: CognitoTestKitOptions): Promise<CognitoTestKit>;
   /** An app the test started itself, closed after the test (before the kits). */
-  app(starting: Promise<RunningApp>): Promise<RunningApp>;
+  app(starting: RunningApp | Promise<RunningApp>): Promise<RunningApp>;
 }
 
 /**
@@ -101,7 +101,7 @@ export function usePerTestKitApp(): PerTestKitApp {
     kits.push(started);
     return started;
   };
-  const app = async (starting: Promise<RunningApp>) => {
+  const app = async (starting: RunningApp | Promise<RunningApp>) => {
     const started = await starting;
     apps.push(started);
     return started;
