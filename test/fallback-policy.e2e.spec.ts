@@ -3,9 +3,8 @@
  * and forRootAsync, on both adapters; @Public() and route-level rules (handler or class) replace
  * it; validated at start-up; the sample app's COGNITO_FALLBACK_GROUPS; the OpenAPI document.
  */
-import { Controller, type ExecutionContext, Get, Injectable, type ModuleMetadata } from '@nestjs/common';
+import { type ExecutionContext, Injectable, type ModuleMetadata } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { Query, Resolver } from '@nestjs/graphql';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
   CognitoAuthConfigError,
@@ -27,84 +26,25 @@ import { sampleGraphqlModule } from '../sample-app/src/graphql.module.js';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { useAppsClosedAfterAll, useKit } from './support/kit-app.js';
 import { expectBareChallenge } from './support/auth-e2e.js';
-import { bearer, get, type HttpResult, send } from './support/http.js';
+import { bearer, get } from './support/http.js';
+import { expectForbidden, expectOk, graphql } from './support/policy-e2e.js';
+import { okController, trueResolver } from './support/rule-handlers.js';
 import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
 
-@Controller('fallback')
-class FallbackController {
-  @Get('default')
-  byDefault() {
-    return { ok: true };
-  }
+const FallbackController = okController('fallback', {
+  default: [],
+  public: [Public()],
+  'not-public': [Public(false)],
+  'own-groups': [Groups('admin')],
+  'own-scopes': [Scopes('orders/read')],
+  'own-policy': [Policy(() => true)],
+});
 
-  @Public()
-  @Get('public')
-  open() {
-    return { ok: true };
-  }
+const ClassRuleController = okController('fallback-class', { inherited: [] }, NotGroups('suspended'));
 
-  @Public(false)
-  @Get('not-public')
-  notPublic() {
-    return { ok: true };
-  }
+const PublicClassController = okController('fallback-public-class', { open: [], closed: [Public(false)] }, Public());
 
-  @Groups('admin')
-  @Get('own-groups')
-  ownGroups() {
-    return { ok: true };
-  }
-
-  @Scopes('orders/read')
-  @Get('own-scopes')
-  ownScopes() {
-    return { ok: true };
-  }
-
-  @Policy(() => true)
-  @Get('own-policy')
-  ownPolicy() {
-    return { ok: true };
-  }
-}
-
-@NotGroups('suspended')
-@Controller('fallback-class')
-class ClassRuleController {
-  @Get('inherited')
-  inherited() {
-    return { ok: true };
-  }
-}
-
-@Public()
-@Controller('fallback-public-class')
-class PublicClassController {
-  @Get('open')
-  open() {
-    return { ok: true };
-  }
-
-  @Public(false)
-  @Get('closed')
-  closed() {
-    return { ok: true };
-  }
-}
-
-@Resolver()
-class FallbackResolver {
-  @Query(() => Boolean)
-  byDefault(): boolean {
-    return true;
-  }
-
-  @Groups('admin')
-  @Query(() => Boolean)
-  ownGroups(): boolean {
-    return true;
-  }
-}
+const FallbackResolver = trueResolver({ byDefault: [], ownGroups: [Groups('admin')] });
 
 /** A fallback policy class, resolved like `@Policy(Class)`: here not a provider of the app. */
 @Injectable()
@@ -157,17 +97,6 @@ async function start(metadata: ModuleMetadata, adapter: HttpAdapterName = 'expre
 const call = (app: RunningApp, path: string, claims?: Record<string, unknown>) =>
   get(`${app.url}${path}`, claims === undefined ? {} : bearer(kit.accessToken(claims)));
 
-function expectOk(res: HttpResult): void {
-  expect({ status: res.status, body: res.body }).toEqual({ status: 200, body: JSON.stringify({ ok: true }) });
-}
-
-function expectForbidden(res: HttpResult): void {
-  expect({ status: res.status, wwwAuthenticate: res.headers['www-authenticate'] }).toEqual({
-    status: 403,
-    wwwAuthenticate: undefined,
-  });
-}
-
 const staff = { 'cognito:groups': ['staff'] };
 const nobody = {};
 
@@ -213,15 +142,8 @@ describe.each(VARIANTS)('fallbackPolicy { groups: [staff] } through %s', (_name,
   });
 
   it.each(ADAPTERS)('GraphQL resolvers get the same fallback (%s)', async (adapter) => {
-    const query = async (field: string, claims: Record<string, unknown>) =>
-      (
-        await send(
-          'POST',
-          `${apps[adapter].url}/graphql`,
-          { 'content-type': 'application/json', ...bearer(kit.accessToken(claims)) },
-          JSON.stringify({ query: `{ ${field} }` }),
-        )
-      ).json();
+    const query = (field: string, claims: Record<string, unknown>) =>
+      graphql(apps[adapter], `{ ${field} }`, kit.accessToken(claims));
     expect(await query('byDefault', staff)).toEqual({ data: { byDefault: true } });
     expect((await query('byDefault', nobody)).errors[0].extensions.code).toBe('FORBIDDEN');
     expect(await query('ownGroups', { 'cognito:groups': ['admin'] })).toEqual({ data: { ownGroups: true } });
@@ -359,13 +281,7 @@ describe.each(ADAPTERS)('sample app with COGNITO_FALLBACK_GROUPS (%s)', (adapter
   });
 
   it('the GraphQL me query follows the fallback too', async () => {
-    const me = (claims: Record<string, unknown>) =>
-      send(
-        'POST',
-        `${sample.url}/graphql`,
-        { 'content-type': 'application/json', ...bearer(kit.accessToken(claims)) },
-        JSON.stringify({ query: '{ me { sub } }' }),
-      ).then((res) => res.json());
+    const me = (claims: Record<string, unknown>) => graphql(sample, '{ me { sub } }', kit.accessToken(claims));
     expect((await me(nobody)).errors[0].extensions.code).toBe('FORBIDDEN');
     expect((await me(staff)).data.me.sub).toEqual(expect.any(String));
   });

@@ -13,59 +13,41 @@ import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 /** The decorators of one handler, in the order they would be written above it. */
 export type HandlerRules = readonly MethodDecorator[];
 
+const OK = () => ({ ok: true });
+
 /** A controller at `prefix`: one GET route per entry (its key is the path), answering `{ ok: true }`. */
-export function okController(
-  prefix: string,
-  routes: Record<string, HandlerRules>,
-  ...classRules: ClassDecorator[]
-): Type<unknown> {
-  return handlersClass(
-    `OkController(${prefix})`,
-    routes,
-    (path) => Get(path),
-    Controller(prefix),
-    classRules,
-    () => ({
-      ok: true,
-    }),
-  );
-}
+export const okController = (prefix: string, routes: Record<string, HandlerRules>, ...classRules: ClassDecorator[]) =>
+  handlersClass(routes, { name: `OkController(${prefix})`, kind: Controller(prefix), classRules, answer: OK }, Get);
 
 /** A socket.io gateway on `namespace`: one message per entry (its key is the event), answering `{ ok: true }`. */
-export function okGateway(
-  namespace: string,
-  messages: Record<string, HandlerRules>,
-  ...classRules: ClassDecorator[]
-): Type<unknown> {
-  return handlersClass(
-    `OkGateway(${namespace})`,
+export const okGateway = (namespace: string, messages: Record<string, HandlerRules>, ...classRules: ClassDecorator[]) =>
+  handlersClass(
     messages,
-    (event) => SubscribeMessage(event),
-    WebSocketGateway({ namespace }),
-    classRules,
-    () => ({ ok: true }),
+    { name: `OkGateway(${namespace})`, kind: WebSocketGateway({ namespace }), classRules, answer: OK },
+    SubscribeMessage,
   );
-}
 
 /** A GraphQL resolver: one Boolean query per entry (its key is the field), answering `true`. */
-export function trueResolver(fields: Record<string, HandlerRules>, ...classRules: ClassDecorator[]): Type<unknown> {
-  return handlersClass(
-    `TrueResolver(${Object.keys(fields).join(',')})`,
-    fields,
-    () => Query(() => Boolean),
-    Resolver(),
-    classRules,
-    () => true,
+export const trueResolver = (fields: Record<string, HandlerRules>, ...classRules: ClassDecorator[]) =>
+  handlersClass(fields, { name: 'TrueResolver', kind: Resolver(), classRules, answer: () => true }, () =>
+    Query(() => Boolean),
   );
+
+interface HandlersClass {
+  /** The class's name, for Nest's logs. */
+  readonly name: string;
+  /** What the class is: `Controller(prefix)`, `WebSocketGateway(...)`, `Resolver()`. */
+  readonly kind: ClassDecorator;
+  /** The decorators written above the class, above `kind`. */
+  readonly classRules: readonly ClassDecorator[];
+  /** What every handler returns. */
+  readonly answer: () => unknown;
 }
 
 function handlersClass(
-  name: string,
   handlers: Record<string, HandlerRules>,
+  { name, kind, classRules, answer }: HandlersClass,
   route: (key: string) => MethodDecorator,
-  kind: ClassDecorator,
-  classRules: readonly ClassDecorator[],
-  answer: () => unknown,
 ): Type<unknown> {
   const type = class {};
   Object.defineProperty(type, 'name', { value: name });
