@@ -18,31 +18,22 @@ export interface RunningApp {
 /** A Nest logger that keeps every line, so tests can assert that nothing secret was logged. */
 export class CapturedLogger implements LoggerService {
   readonly lines: string[] = [];
-  log(message: unknown, ...rest: unknown[]) {
-    this.keep('log', message, rest);
-  }
-  error(message: unknown, ...rest: unknown[]) {
-    this.keep('error', message, rest);
-  }
-  warn(message: unknown, ...rest: unknown[]) {
-    this.keep('warn', message, rest);
-  }
-  debug(message: unknown, ...rest: unknown[]) {
-    this.keep('debug', message, rest);
-  }
-  verbose(message: unknown, ...rest: unknown[]) {
-    this.keep('verbose', message, rest);
-  }
-  fatal(message: unknown, ...rest: unknown[]) {
-    this.keep('fatal', message, rest);
-  }
+  readonly log = this.keeper('log');
+  readonly error = this.keeper('error');
+  readonly warn = this.keeper('warn');
+  readonly debug = this.keeper('debug');
+  readonly verbose = this.keeper('verbose');
+  readonly fatal = this.keeper('fatal');
   text(): string {
     return this.lines.join('\n');
   }
-  private keep(level: string, message: unknown, rest: unknown[]) {
-    this.lines.push(
-      [level, message, ...rest].map((part) => (part instanceof Error ? part.stack : String(part))).join(' '),
-    );
+  /** One level's method: keeps the level and every part, an error as its stack. */
+  private keeper(level: string) {
+    return (message: unknown, ...rest: unknown[]) => {
+      this.lines.push(
+        [level, message, ...rest].map((part) => (part instanceof Error ? part.stack : String(part))).join(' '),
+      );
+    };
   }
 }
 
