@@ -27,11 +27,14 @@ import {
   Public,
   Scopes,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, decodeJwtPart, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeJwtPart } from 'nestjs-cognito-auth/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MeController } from './support/fixture-app.js';
 import { DESCRIPTIONS as D, expectBareChallenge, expectInvalidToken, startModuleApp } from './support/auth-e2e.js';
 import { bearer, get, type HttpResult } from './support/http.js';
+import { useApp, useAppsClosedAfterAll, useKit } from './support/kit-app.js';
+import { expectForbidden } from './support/policy-e2e.js';
+import { okController } from './support/rule-handlers.js';
 import { CapturedLogger, type RunningApp, startApp } from './support/test-app.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -79,50 +82,28 @@ class FieldsController {
   }
 }
 
-@Controller('groups')
-class GroupsController {
-  @Groups('a', 'b')
-  @Get('any-of')
-  anyOf() {
-    return { ok: true };
-  }
-}
+const GroupsController = okController('groups', { 'any-of': [Groups('a', 'b')] });
 
-@Controller('scopes')
-class ScopesController {
-  @Scopes('x', 'y')
-  @Get('all-of')
-  allOf() {
-    return { ok: true };
-  }
-}
+const ScopesController = okController('scopes', { 'all-of': [Scopes('x', 'y')] });
 
-@Groups('class-group')
-@Controller('override')
-class OverrideController {
-  @Get('inherited')
-  inherited() {
-    return { ok: true };
-  }
+const OverrideController = okController(
+  'override',
+  { inherited: [], overridden: [Groups('handler-group')] },
+  Groups('class-group'),
+);
 
-  @Groups('handler-group')
-  @Get('overridden')
-  overridden() {
-    return { ok: true };
-  }
-}
-
+/** For `globalGuard: false`: only the route with `@UseGuards` is guarded. */
 @Controller('per-route')
 class PerRouteController {
-  @Get('open')
-  open(@CurrentUser() user: CognitoUser | null) {
-    return { user };
-  }
-
   @UseGuards(CognitoAuthGuard)
   @Get('closed')
   closed(@CurrentUser() user: CognitoUser) {
     return { username: user.username };
+  }
+
+  @Get('open')
+  open(@CurrentUser() user: CognitoUser | null) {
+    return { user };
   }
 }
 
@@ -130,18 +111,13 @@ class PerRouteController {
 
 /** Both kits use the same issuer string: only their keys (and JWKS servers) differ. */
 const SHARED_ISSUER = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TestPool1';
-let kit: CognitoTestKit;
-let kitB: CognitoTestKit;
+const kit = useKit({ issuer: SHARED_ISSUER });
+const kitB = useKit({ issuer: SHARED_ISSUER });
+/** Apps started by the tests, closed after the suite. */
+const apps = useAppsClosedAfterAll();
 /** tokenUse 'any', every test controller plus the sample MeController. */
-let app: RunningApp;
-const apps: RunningApp[] = [];
-
-beforeAll(async () => {
-  [kit, kitB] = await Promise.all([
-    createCognitoTestKit({ issuer: SHARED_ISSUER }),
-    createCognitoTestKit({ issuer: SHARED_ISSUER }),
-  ]);
-  app = await startModuleApp(kit, { tokenUse: 'any' }, [
+const app = useApp(() =>
+  startModuleApp(kit, { tokenUse: 'any' }, [
     MeController,
     HandlerPublicController,
     ClassPublicController,
@@ -149,14 +125,8 @@ beforeAll(async () => {
     GroupsController,
     ScopesController,
     OverrideController,
-  ]);
-  apps.push(app);
-});
-
-afterAll(async () => {
-  await Promise.all(apps.map((running) => running.close()));
-  await Promise.all([kit?.close(), kitB?.close()]);
-});
+  ]),
+);
 
 const at = (running: RunningApp, path: string, token?: string) =>
   get(`${running.url}${path}`, token === undefined ? {} : bearer(token));
@@ -167,13 +137,6 @@ function expectOk(res: HttpResult): any {
     wwwAuthenticate: undefined,
   });
   return res.json();
-}
-
-function expectForbidden(res: HttpResult): void {
-  expect({ status: res.status, wwwAuthenticate: res.headers['www-authenticate'] }).toEqual({
-    status: 403,
-    wwwAuthenticate: undefined,
-  });
 }
 
 /** A token signed by an unpublished key that names the published kid (one key, generated once). */
@@ -460,52 +423,36 @@ describe('invalid options fail at boot with CognitoAuthConfigError', () => {
   }
 
   const pool = { region: 'us-east-1', userPoolId: 'us-east-1_TestPool1', clientId: 'test-client-id' };
+  const malformedPool = (got: string) => `userPoolId is missing or malformed (expected "<region>_<id>", got ${got})`;
+  const noClient = 'clientId or clientIds is required for pool us-east-1_TestPool1';
+  const plainHttp = (origin: string) =>
+    `jwksUri must use https (plain http is allowed for loopback hosts only), got ${origin} for pool us-east-1_TestPool1`;
 
   it.each<[string, CognitoAuthOptions, string]>([
-    [
-      'missing userPoolId',
-      { region: 'us-east-1', clientId: 'c' },
-      'CognitoAuthModule: userPoolId is missing or malformed (expected "<region>_<id>", got undefined)',
-    ],
-    [
-      'a malformed userPoolId',
-      { ...pool, userPoolId: 'TestPool1' },
-      'CognitoAuthModule: userPoolId is missing or malformed (expected "<region>_<id>", got "TestPool1")',
-    ],
-    [
-      'no clientId',
-      { region: 'us-east-1', userPoolId: 'us-east-1_TestPool1' },
-      'CognitoAuthModule: clientId or clientIds is required for pool us-east-1_TestPool1',
-    ],
-    [
-      'an empty clientIds list',
-      { region: 'us-east-1', userPoolId: 'us-east-1_TestPool1', clientIds: [] },
-      'CognitoAuthModule: clientId or clientIds is required for pool us-east-1_TestPool1',
-    ],
+    ['missing userPoolId', { region: 'us-east-1', clientId: 'c' }, malformedPool('undefined')],
+    ['a malformed userPoolId', { ...pool, userPoolId: 'TestPool1' }, malformedPool('"TestPool1"')],
+    ['no clientId', { region: 'us-east-1', userPoolId: 'us-east-1_TestPool1' }, noClient],
+    ['an empty clientIds list', { region: 'us-east-1', userPoolId: 'us-east-1_TestPool1', clientIds: [] }, noClient],
     [
       'an http jwksUri on a non-loopback host',
       { ...pool, jwksUri: 'http://example.com/.well-known/jwks.json' },
-      'CognitoAuthModule: jwksUri must use https (plain http is allowed for loopback hosts only), got http://example.com for pool us-east-1_TestPool1',
+      plainHttp('http://example.com'),
     ],
     [
       'an http jwksUri on a host that only starts like loopback',
       { ...pool, jwksUri: 'http://127.0.0.1.evil.example/jwks.json' },
-      'CognitoAuthModule: jwksUri must use https (plain http is allowed for loopback hosts only), got http://127.0.0.1.evil.example for pool us-east-1_TestPool1',
+      plainHttp('http://127.0.0.1.evil.example'),
     ],
     [
       'an http issuer on a non-loopback host (the derived jwksUri is http too)',
       { ...pool, issuer: 'http://cognito.internal/us-east-1_TestPool1' },
-      'CognitoAuthModule: jwksUri must use https (plain http is allowed for loopback hosts only), got http://cognito.internal for pool us-east-1_TestPool1',
+      plainHttp('http://cognito.internal'),
     ],
-    [
-      'an unknown tokenUse',
-      { ...pool, tokenUse: 'refresh' as never },
-      'CognitoAuthModule: tokenUse must be one of access, id, any',
-    ],
+    ['an unknown tokenUse', { ...pool, tokenUse: 'refresh' as never }, 'tokenUse must be one of access, id, any'],
   ])('forRoot with %s', async (_name, options, message) => {
     const error = await bootError([CognitoAuthModule.forRoot(options)]);
     expect(error).toBeInstanceOf(CognitoAuthConfigError);
-    expect((error as Error).message).toBe(message);
+    expect((error as Error).message).toBe(`CognitoAuthModule: ${message}`);
   });
 
   it('forRootAsync with a factory that returns invalid options', async () => {
