@@ -200,16 +200,8 @@ export async function askPath(
       const socket = await sockets.connect(`${app.url}/paths-open`, { auth });
       return fromReply(await ask(socket, 'pool'));
     }
-    case 'lambda': {
-      const invoke = await lambdaProxyOf(app);
-      const response = await invoke(apiGatewayV2Event({ path: '/paths/pool', headers }));
-      return fromHttp({
-        status: response.statusCode,
-        headers: lowerCaseKeys(response.headers ?? {}),
-        body: response.body,
-        json: () => JSON.parse(response.body),
-      });
-    }
+    case 'lambda':
+      return fromHttp(await getViaLambda(app, '/paths/pool', headers));
     case 'verifier': {
       if (token === undefined) return { status: 401 };
       const verifier = app.app.get(CognitoTokenVerifier);
@@ -260,6 +252,22 @@ async function makeLambdaProxy(app: RunningApp): Promise<(event: unknown) => Pro
   const { configure } = await import('@codegenie/serverless-express');
   const proxy = configure({ app: adapter.getInstance() });
   return (event) => proxy(event as never, lambdaContext() as never, () => undefined) as Promise<LambdaResponse>;
+}
+
+/** A GET of `path` with the app invoked as a Lambda function, by an HTTP API (payload 2.0) event. */
+export async function getViaLambda(
+  app: RunningApp,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<HttpResult> {
+  const invoke = await lambdaProxyOf(app);
+  const response = await invoke(apiGatewayV2Event({ path, headers }));
+  return {
+    status: response.statusCode,
+    headers: lowerCaseKeys(response.headers ?? {}),
+    body: response.body,
+    json: () => JSON.parse(response.body),
+  };
 }
 
 function lowerCaseKeys(headers: Record<string, string>): Record<string, string> {
