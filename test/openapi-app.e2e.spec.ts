@@ -3,7 +3,7 @@
  * module, with forRoot and forRootAsync, so it is written once; an explicit fallbackPolicy still
  * wins; @TokenUse shows as a 401 and @UserPools as a 403, each with its extension.
  */
-import { Controller, Get, Module, type ModuleMetadata } from '@nestjs/common';
+import { Module, type ModuleMetadata } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import {
@@ -17,33 +17,15 @@ import {
 import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useAppsClosedAfterAll, useKit } from './support/kit-app.js';
+import { okController } from './support/rule-handlers.js';
 import { startApp } from './support/test-app.js';
 
-@Controller('docs-app')
-class DocumentedController {
-  @Get('default')
-  byDefault() {
-    return { ok: true };
-  }
-
-  @TokenUse('id')
-  @Get('id-only')
-  idOnly() {
-    return { ok: true };
-  }
-
-  @UserPools('us-east-1_Other1', 'us-east-1_Other2')
-  @Get('other-pools')
-  otherPools() {
-    return { ok: true };
-  }
-
-  @Public()
-  @Get('public')
-  open() {
-    return { ok: true };
-  }
-}
+const DocumentedController = okController('docs-app', {
+  default: [],
+  'id-only': [TokenUse('id')],
+  'other-pools': [UserPools('us-east-1_Other1', 'us-east-1_Other2')],
+  public: [Public()],
+});
 
 const kit = useKit();
 const running = useAppsClosedAfterAll();
