@@ -5,11 +5,12 @@
  * library would tidy the request up).
  */
 import { connect } from 'node:net';
-import { Controller, Get, type Type } from '@nestjs/common';
-import { CognitoAuthModule, type CognitoUser, CurrentUser, Groups, Public, Scopes } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { useModuleApp } from './support/kit-app.js';
+import type { Type } from '@nestjs/common';
+import { CognitoAuthModule, Groups, Public, Scopes } from 'nestjs-cognito-auth';
+import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useKit, useModuleApp } from './support/kit-app.js';
+import { okController } from './support/rule-handlers.js';
 import { expectInvalidTokenNotEchoed, ProbeController } from './support/hostile.js';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
@@ -123,37 +124,43 @@ const namesFromConfig: string[] = [];
 
 /** A controller with one route under `rule(...namesFromConfig)`, on the class or on its handler. */
 function withEmptyRule(rule: typeof Groups | typeof Scopes, level: 'class' | 'handler'): Type {
-  @Controller(`empty-${level}`)
-  class EmptyRuleController {
-    @Get()
-    open() {
-      return { ok: true };
-    }
-  }
-  const decorate = rule(...namesFromConfig);
-  if (level === 'class') decorate(EmptyRuleController);
-  else {
-    const { prototype } = EmptyRuleController;
-    decorate(prototype, 'open', Object.getOwnPropertyDescriptor(prototype, 'open')!);
-  }
-  return EmptyRuleController;
+  const prefix = `empty-${level}`;
+  return level === 'class'
+    ? okController(prefix, { '/': [] }, rule(...namesFromConfig))
+    : okController(prefix, { '/': [rule(...namesFromConfig)] });
 }
+
+/**
+ * [test, the empty rule, a class rule over that empty handler rule, the route, claims the class
+ * rule refuses, what a 200 would mean]: the app must not start, and if it did, must refuse.
+ */
+const EMPTY_UNDER_CLASS_RULE: Array<[string, string, () => Type, string, Record<string, unknown>, string]> = [
+  [
+    'an empty handler-level @Groups() never lets a non-admin past a class-level @Groups("admin")',
+    '@Groups()',
+    () => okController('admin-area', { report: [Groups(...namesFromConfig)] }, Groups('admin')),
+    '/admin-area/report',
+    { 'cognito:groups': ['reader'] },
+    'a reader reached an admin-only route',
+  ],
+  [
+    'an empty handler-level @Scopes() never lets a token past a class-level @Scopes("orders/write")',
+    '@Scopes()',
+    () => okController('orders-area', { write: [Scopes(...namesFromConfig)] }, Scopes('orders/write')),
+    '/orders-area/write',
+    { scope: 'orders/read' },
+    'a token without orders/write reached the route',
+  ],
+];
 
 describe.each(ADAPTERS)(
   'an empty @Groups() or @Scopes() list is a programming error, never "allow everyone" (%s)',
   (adapter) => {
-    let kit: CognitoTestKit;
+    const kit = useKit();
     let app: RunningApp | undefined;
-
-    beforeAll(async () => {
-      kit = await createCognitoTestKit();
-    });
     afterEach(async () => {
       await app?.close();
       app = undefined;
-    });
-    afterAll(async () => {
-      await kit?.close();
     });
 
     it.each([
@@ -167,70 +174,20 @@ describe.each(ADAPTERS)(
       if (message) expect(booted.error!.message).toMatch(message);
     });
 
-    it('an empty handler-level @Groups() never lets a non-admin past a class-level @Groups("admin")', async () => {
-      const booted = await defineAndBoot(kit, adapter, () => {
-        @Groups('admin')
-        @Controller('admin-area')
-        class AdminAreaController {
-          @Groups(...namesFromConfig)
-          @Get('report')
-          report(@CurrentUser() user: CognitoUser) {
-            return { username: user.username };
-          }
-        }
-        return AdminAreaController;
-      });
+    it.each(EMPTY_UNDER_CLASS_RULE)('%s', async (_name, rule, define, path, claims, breach) => {
+      const booted = await defineAndBoot(kit, adapter, define);
       app = booted.app;
       if (booted.app) {
-        const res = await get(
-          `${booted.app.url}/admin-area/report`,
-          bearer(kit.accessToken({ 'cognito:groups': ['reader'] })),
-        );
-        expect(res.status, 'a reader reached an admin-only route').toBe(403);
+        const res = await get(`${booted.app.url}${path}`, bearer(kit.accessToken(claims)));
+        expect(res.status, breach).toBe(403);
       }
-      expect(booted.error, 'the app started with an empty handler-level @Groups()').toBeInstanceOf(Error);
-    });
-
-    it('an empty handler-level @Scopes() never lets a token past a class-level @Scopes("orders/write")', async () => {
-      const booted = await defineAndBoot(kit, adapter, () => {
-        @Scopes('orders/write')
-        @Controller('orders-area')
-        class OrdersAreaController {
-          @Scopes(...namesFromConfig)
-          @Get('write')
-          write() {
-            return { ok: true };
-          }
-        }
-        return OrdersAreaController;
-      });
-      app = booted.app;
-      if (booted.app) {
-        const res = await get(`${booted.app.url}/orders-area/write`, bearer(kit.accessToken({ scope: 'orders/read' })));
-        expect(res.status, 'a token without orders/write reached the route').toBe(403);
-      }
-      expect(booted.error, 'the app started with an empty handler-level @Scopes()').toBeInstanceOf(Error);
+      expect(booted.error, `the app started with an empty handler-level ${rule}`).toBeInstanceOf(Error);
     });
 
     it('non-empty lists still work: a handler list overrides the class list, a member passes, others get 403', async () => {
-      const booted = await defineAndBoot(kit, adapter, () => {
-        @Groups('admin')
-        @Controller('area')
-        class AreaController {
-          @Groups('editors')
-          @Get('edit')
-          edit() {
-            return { ok: true };
-          }
-
-          @Public()
-          @Get('open')
-          open() {
-            return { ok: true };
-          }
-        }
-        return AreaController;
-      });
+      const booted = await defineAndBoot(kit, adapter, () =>
+        okController('area', { edit: [Groups('editors')], open: [Public()] }, Groups('admin')),
+      );
       app = booted.app;
       expect(booted.error).toBeUndefined();
       const url = `${booted.app!.url}/area/edit`;
