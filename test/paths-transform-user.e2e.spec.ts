@@ -13,6 +13,7 @@ import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import {
   CognitoAuthModule,
   CognitoRevocationService,
+  CognitoTokenVerifier,
   CurrentCognitoUser,
   CurrentUser,
   InvalidTokenError,
@@ -24,7 +25,14 @@ import { errorLines } from './support/error-log.js';
 import { graphqlWsModule } from './support/graphql-ws-client.js';
 import { type AppUser, TransformerProbe } from './support/identity.js';
 import { useKit, useSocketClients } from './support/kit-app.js';
-import { operationOutcome, useAppOnEveryAdapter, useGraphqlWsConnections } from './support/paths-app.js';
+import {
+  askEveryPath,
+  onEveryPath,
+  operationOutcome,
+  PATHS_METADATA,
+  useAppOnEveryAdapter,
+  useGraphqlWsConnections,
+} from './support/paths-app.js';
 import { ask } from './support/socket-client.js';
 import { ADAPTERS } from './support/test-app.js';
 
@@ -77,7 +85,8 @@ const apps = useAppOnEveryAdapter((adapter) => ({
     }),
     graphqlWsModule(adapter),
   ],
-  providers: [PrincipalResolver, PrincipalGateway],
+  controllers: PATHS_METADATA.controllers,
+  providers: [PrincipalResolver, PrincipalGateway, ...PATHS_METADATA.providers],
 }));
 const openGraphqlWs = useGraphqlWsConnections();
 const sockets = useSocketClients();
@@ -221,6 +230,18 @@ describe('graphql-ws: a principal never outlives its token on an open connection
   });
 });
 
+describe('graphql-ws: forgetUser(sub) drops the principal an open connection uses', () => {
+  it.each(ADAPTERS)('the next operation makes a new one (%s)', async (adapter) => {
+    const ws = await openGraphqlWs(apps[adapter].url, kit.accessToken({ sub: 'forgotten' }));
+    await ws.run('{ appId }');
+    await ws.run('{ appId }');
+    expect(probe.calls).toBe(1);
+    apps[adapter].app.get(CognitoTokenVerifier).forgetUser('forgotten');
+    expect(operationOutcome(await ws.run('{ appId }'))).toEqual({ data: { appId: 'app-forgotten' } });
+    expect(probe.calls).toBe(2);
+  });
+});
+
 describe('socket.io messages judged one by one: @CurrentUser() is the principal, refusals are socket errors', () => {
   it.each(ADAPTERS)('a message sees the principal; a second message makes no call (%s)', async (adapter) => {
     const sub = `message-${adapter}`;
@@ -259,6 +280,44 @@ describe('socket.io messages judged one by one: @CurrentUser() is the principal,
       ).toMatchObject({ status: 403, message: 'Suspended account' });
     },
   );
+});
+
+describe("the transformer's answer gets the same status on every path; verify() never asks it", () => {
+  const cases: Array<[string, () => unknown, number, number?]> = [
+    ['null: 401', () => null, 401],
+    [
+      'a ForbiddenException: 403',
+      () => {
+        throw new ForbiddenException('Suspended account');
+      },
+      403,
+    ],
+    [
+      'anything else thrown: 503 with Retry-After',
+      () => {
+        throw new Error('directory down');
+      },
+      503,
+      5,
+    ],
+  ];
+
+  describe.each(ADAPTERS)('%s', (adapter) => {
+    it('an object: admitted everywhere', async () => {
+      expect(await askEveryPath(apps[adapter], kit.accessToken(), sockets)).toEqual(
+        onEveryPath({ status: 200, userPoolId: kit.userPoolId }),
+      );
+    });
+
+    it.each(cases)('%s', async (_case, answer, status, retryAfter) => {
+      probe.answer = answer;
+      const answers = await askEveryPath(apps[adapter], kit.accessToken(), sockets);
+      expect(answers).toEqual({
+        ...onEveryPath({ status, ...(retryAfter === undefined ? {} : { retryAfter }) }),
+        verifier: { status: 200, userPoolId: kit.userPoolId },
+      });
+    });
+  });
 });
 
 describe('these refusals write nothing at error level', () => {
