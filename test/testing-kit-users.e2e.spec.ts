@@ -18,9 +18,11 @@ import {
   RequireClaim,
   Scopes,
 } from 'nestjs-cognito-auth';
-import { actAsCognitoUser, cognitoUser, createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { actAsCognitoUser, cognitoUser } from 'nestjs-cognito-auth/testing';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { bearer, get } from './support/http.js';
+import { useKit } from './support/kit-app.js';
+import { okController } from './support/rule-handlers.js';
 import { ADAPTERS } from './support/test-app.js';
 
 @Injectable()
@@ -42,42 +44,17 @@ class ProfileController {
   me(@CurrentUser() user: CognitoUser) {
     return { username: user.username, groups: user.groups, scopes: user.scopes, email: user.email ?? null };
   }
-
-  @Groups('admin')
-  @Get('admin')
-  admin() {
-    return { admin: true };
-  }
-
-  @Scopes('orders/read')
-  @Get('orders')
-  orders() {
-    return { orders: [] };
-  }
-
-  @RequireClaim('custom:tenant', 't1')
-  @Get('tenant')
-  tenant() {
-    return { tenant: 't1' };
-  }
-
-  @Policy((user) => user.username === 'alice')
-  @Get('alice-only')
-  aliceOnly() {
-    return { alice: true };
-  }
-
-  @Policy(AlwaysAllowPolicy)
-  @Get('class-policy')
-  classPolicy() {
-    return { allowed: true };
-  }
-
-  @Get('no-rules')
-  noRules() {
-    return { open: true };
-  }
 }
+
+/** The app's routes with rules of their own, and one without. */
+const RulesController = okController('', {
+  admin: [Groups('admin')],
+  orders: [Scopes('orders/read')],
+  tenant: [RequireClaim('custom:tenant', 't1')],
+  'alice-only': [Policy((user) => user.username === 'alice')],
+  'class-policy': [Policy(AlwaysAllowPolicy)],
+  'no-rules': [],
+});
 
 /**
  * What an app's root module looks like: the auth module configured for a real pool, with a
@@ -92,7 +69,7 @@ class ProfileController {
       fallbackPolicy: { groups: ['staff'] },
     }),
   ],
-  controllers: [ProfileController],
+  controllers: [ProfileController, RulesController],
   providers: [AlwaysAllowPolicy],
 })
 class AppModule {}
@@ -197,18 +174,23 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
     app = undefined;
   });
 
-  it('acts as the given user on every route, without a token and without any key', async () => {
+  /** Starts the app with its guard replaced by `actAsCognitoUser(user)`; gives its URL. */
+  async function actingAs(user: Parameters<typeof actAsCognitoUser>[0]): Promise<string> {
+    await app?.close();
     let url: string;
     ({ app, url } = await createApp(adapter, (builder) =>
-      builder.overrideGuard(CognitoAuthGuard).useValue(
-        actAsCognitoUser({
-          username: 'alice',
-          groups: ['admin', 'staff'],
-          scopes: ['orders/read'],
-          claims: { email: 'alice@example.com' },
-        }),
-      ),
+      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser(user)),
     ));
+    return url;
+  }
+
+  it('acts as the given user on every route, without a token and without any key', async () => {
+    const url = await actingAs({
+      username: 'alice',
+      groups: ['admin', 'staff'],
+      scopes: ['orders/read'],
+      claims: { email: 'alice@example.com' },
+    });
     expect((await get(`${url}/me`)).json()).toEqual({
       username: 'alice',
       groups: ['admin', 'staff'],
@@ -221,10 +203,7 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
   });
 
   it('keeps the route rules: 403 with the real challenge when the user lacks a group or scope', async () => {
-    let url: string;
-    ({ app, url } = await createApp(adapter, (builder) =>
-      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'bob', groups: ['staff'] })),
-    ));
+    const url = await actingAs({ username: 'bob', groups: ['staff'] });
     expect((await get(`${url}/me`)).status).toBe(200);
     expect((await get(`${url}/admin`)).status).toBe(403);
     const orders = await get(`${url}/orders`);
@@ -233,30 +212,17 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
   });
 
   it('checks claim rules and policy functions as the real guard does', async () => {
-    let url: string;
-    ({ app, url } = await createApp(adapter, (builder) =>
-      builder
-        .overrideGuard(CognitoAuthGuard)
-        .useValue(actAsCognitoUser({ username: 'alice', claims: { 'custom:tenant': 't1' } })),
-    ));
-    expect((await get(`${url}/tenant`)).status).toBe(200);
-    expect((await get(`${url}/alice-only`)).status).toBe(200);
-    await app.close();
-    ({ app, url } = await createApp(adapter, (builder) =>
-      builder
-        .overrideGuard(CognitoAuthGuard)
-        .useValue(actAsCognitoUser({ username: 'bob', claims: { 'custom:tenant': 't2' } })),
-    ));
-    expect((await get(`${url}/tenant`)).status).toBe(403);
-    expect((await get(`${url}/alice-only`)).status).toBe(403);
+    const alice = await actingAs({ username: 'alice', claims: { 'custom:tenant': 't1' } });
+    expect((await get(`${alice}/tenant`)).status).toBe(200);
+    expect((await get(`${alice}/alice-only`)).status).toBe(200);
+    const bob = await actingAs({ username: 'bob', claims: { 'custom:tenant': 't2' } });
+    expect((await get(`${bob}/tenant`)).status).toBe(403);
+    expect((await get(`${bob}/alice-only`)).status).toBe(403);
   });
 
   it("applies the app's fallbackPolicy and its policy classes, from the app's injector", async () => {
-    let url: string;
-    ({ app, url } = await createApp(adapter, (builder) =>
-      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser({ username: 'bob', groups: [] })),
-    ));
-    const errors = captureErrorLogs(app);
+    const url = await actingAs({ username: 'bob', groups: [] });
+    const errors = captureErrorLogs(app!);
     expect((await get(`${url}/me`)).status).toBe(403);
     expect((await get(`${url}/class-policy`)).status).toBe(200);
     expect((await get(`${url}/no-rules`)).status).toBe(403);
@@ -264,10 +230,7 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
   });
 
   it('acts as nobody with null: protected routes answer 401, public ones see no user', async () => {
-    let url: string;
-    ({ app, url } = await createApp(adapter, (builder) =>
-      builder.overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUser(null)),
-    ));
+    const url = await actingAs(null);
     const me = await get(`${url}/me`);
     expect(me.status).toBe(401);
     expect(me.headers['www-authenticate']).toBe('Bearer');
@@ -276,14 +239,10 @@ describe.each(ADAPTERS)('overrideGuard(CognitoAuthGuard).useValue(actAsCognitoUs
 });
 
 describe.each(ADAPTERS)("moduleOptions({ jwks: 'inline' }) (%s)", (adapter) => {
-  let kit: CognitoTestKit;
+  const kit = useKit();
   let app: INestApplication | undefined;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-  });
   afterAll(async () => {
     await app?.close();
-    await kit?.close();
   });
 
   it('gives the module the key set itself: real signatures are checked and nothing is downloaded', async () => {
