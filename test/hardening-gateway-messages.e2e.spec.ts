@@ -8,21 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import {
-  CognitoAuthModule,
-  CognitoRevocationService,
-  type CognitoUser,
-  CurrentUser,
-  Groups,
-  Public,
-} from 'nestjs-cognito-auth';
+import { CognitoRevocationService, type CognitoUser, CurrentUser, Groups, Public } from 'nestjs-cognito-auth';
 import type { Socket } from 'socket.io-client';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { useApp, useKit } from './support/kit-app.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useModuleApp, useSocketClients } from './support/kit-app.js';
 import { nowSeconds, recordSubjects } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
-import { ask, SocketClients } from './support/socket-client.js';
-import { ADAPTERS, startApp } from './support/test-app.js';
+import { ask } from './support/socket-client.js';
+import { ADAPTERS } from './support/test-app.js';
 
 const EXPIRED = 'The token has expired';
 const REVOKED = 'The token has been revoked';
@@ -48,32 +41,18 @@ class PlainGateway {
   }
 }
 
-const kit = useKit();
-
 describe.each(ADAPTERS)('a gateway without @UseGuards checks every message (%s)', (adapter) => {
   /** Subjects the counting custom check saw, one entry per call. */
   const checked: string[] = [];
-  const sockets = new SocketClients();
-  const app = useApp(() =>
-    startApp(
-      {
-        imports: [
-          CognitoAuthModule.forRoot({
-            ...kit.moduleOptions(),
-            clockTolerance: 0,
-            customCheck: recordSubjects(checked),
-          }),
-        ],
-        providers: [PlainGateway],
-      },
-      { adapter },
-    ),
-  );
+  const sockets = useSocketClients();
+  const { kit, app } = useModuleApp({
+    adapter,
+    options: { clockTolerance: 0, customCheck: recordSubjects(checked) },
+    providers: [PlainGateway],
+  });
   beforeEach(() => {
     checked.length = 0;
   });
-  afterEach(() => sockets.closeAll());
-  afterAll(() => sockets.closeAll());
 
   const connect = (token?: string): Promise<Socket> =>
     sockets.connect(`${app.url}/plain`, token === undefined ? {} : { auth: { token } });

@@ -9,9 +9,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Resolver, Subscription } from '@nestjs/graphql';
-import { CognitoAuthModule, CognitoRevocationService, CurrentUser } from 'nestjs-cognito-auth';
+import type { ApolloDriverConfig } from '@nestjs/apollo';
+import { type CognitoAuthOptions, CognitoRevocationService, CurrentUser } from 'nestjs-cognito-auth';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { useApp, useKit } from './support/kit-app.js';
+import { useModuleApp } from './support/kit-app.js';
 import { nowSeconds, recordSubjects } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { MeResolver } from './support/fixture-app.js';
@@ -21,7 +22,8 @@ import {
   type GraphqlWsConnection,
   graphqlWsModule,
 } from './support/graphql-ws-client.js';
-import { ADAPTERS, startApp } from './support/test-app.js';
+import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
+import { ADAPTERS } from './support/test-app.js';
 
 const ME = '{ me { sub } }';
 const TWO_ALIASES = '{ first: me { sub } second: me { sub } }';
@@ -50,28 +52,23 @@ function outcomeOf(results: Array<{ data?: unknown; errors?: ReadonlyArray<any> 
 
 const refused = (message: string) => ({ errors: [{ code: 'UNAUTHENTICATED', message }] });
 
-const kit = useKit();
-
-describe.each(ADAPTERS)('graphql-ws checks the token once per operation (%s)', (adapter) => {
-  /** One entry per customCheck call: the token's `sub`. */
+/**
+ * An app serving the resolvers over graphql-ws with a counting `customCheck` (`checked`, emptied
+ * before each test), and `connect`, whose connections are closed after each test.
+ */
+function useGraphqlWsApp(
+  adapter: HttpAdapterName,
+  options: Partial<CognitoAuthOptions>,
+  context?: ApolloDriverConfig['context'],
+) {
   const checked: string[] = [];
   const connections: GraphqlWsConnection[] = [];
-  const app = useApp(() =>
-    startApp(
-      {
-        imports: [
-          CognitoAuthModule.forRoot({
-            ...kit.moduleOptions(),
-            clockTolerance: 0,
-            customCheck: recordSubjects(checked),
-          }),
-          graphqlWsModule(adapter),
-        ],
-        providers: [MeResolver, WhoAmIResolver],
-      },
-      { adapter },
-    ),
-  );
+  const { kit, app } = useModuleApp({
+    adapter,
+    options: { ...options, customCheck: recordSubjects(checked) },
+    imports: [graphqlWsModule(adapter, context)],
+    providers: [MeResolver, WhoAmIResolver],
+  });
   beforeEach(() => {
     checked.length = 0;
   });
@@ -79,11 +76,17 @@ describe.each(ADAPTERS)('graphql-ws checks the token once per operation (%s)', (
     await Promise.all(connections.splice(0).map((connection) => connection.close()));
   });
 
-  async function connect(token?: string): Promise<GraphqlWsConnection> {
-    const connection = await connectGraphqlWs(app.url, token === undefined ? undefined : `Bearer ${token}`);
+  /** A connection with `token` in its connectionParams, and `headers` on its upgrade request. */
+  async function connect(token?: string, headers?: Record<string, string>): Promise<GraphqlWsConnection> {
+    const connection = await connectGraphqlWs(app.url, token === undefined ? undefined : `Bearer ${token}`, headers);
     connections.push(connection);
     return connection;
   }
+  return { kit, app, checked, connect };
+}
+
+describe.each(ADAPTERS)('graphql-ws checks the token once per operation (%s)', (adapter) => {
+  const { kit, app, checked, connect } = useGraphqlWsApp(adapter, { clockTolerance: 0 });
 
   it('answers a query and a subscription with the user of connectionParams.authorization', async () => {
     const ws = await connect(kit.accessToken({ sub: 'alice' }));
@@ -131,8 +134,7 @@ describe.each(ADAPTERS)('graphql-ws checks the token once per operation (%s)', (
   it('with the token in the upgrade request instead, a revoked session is refused on the next operation', async () => {
     const session = randomUUID();
     const token = kit.accessToken({ sub: 'header-user', origin_jti: session });
-    const ws = await connectGraphqlWs(app.url, undefined, { authorization: `Bearer ${token}` });
-    connections.push(ws);
+    const ws = await connect(undefined, { authorization: `Bearer ${token}` });
     expect(outcomeOf(await ws.run(TWO_ALIASES))).toEqual({
       data: { first: { sub: 'header-user' }, second: { sub: 'header-user' } },
     });
@@ -151,37 +153,18 @@ describe.each(ADAPTERS)('graphql-ws checks the token once per operation (%s)', (
 describe.each(ADAPTERS)(
   'graphql-ws with a context object per connection still checks every operation (%s)',
   (adapter) => {
-    const checked: string[] = [];
-    const connections: GraphqlWsConnection[] = [];
-    const app = useApp(() =>
-      startApp(
-        {
-          imports: [
-            CognitoAuthModule.forRoot({ ...kit.moduleOptions(), customCheck: recordSubjects(checked) }),
-            graphqlWsModule(adapter, connectionContextFactory(adapter)),
-          ],
-          providers: [MeResolver, WhoAmIResolver],
-        },
-        { adapter },
-      ),
-    );
-    afterEach(async () => {
-      await Promise.all(connections.splice(0).map((connection) => connection.close()));
-    });
+    const { kit, app, checked, connect } = useGraphqlWsApp(adapter, {}, connectionContextFactory(adapter));
 
     it('a session revoked while the connection stays open is refused on the next operation', async () => {
       const session = randomUUID();
-      const ws = await connectGraphqlWs(app.url, `Bearer ${kit.accessToken({ sub: 'kept', origin_jti: session })}`);
-      connections.push(ws);
+      const ws = await connect(kit.accessToken({ sub: 'kept', origin_jti: session }));
       expect(outcomeOf(await ws.run(ME))).toEqual({ data: { me: { sub: 'kept' } } });
       await app.app.get(CognitoRevocationService).revoke({ origin_jti: session, exp: nowSeconds() + 3600 });
       expect(outcomeOf(await ws.run(ME))).toEqual(refused('The token has been revoked'));
     });
 
     it('runs the customCheck once per operation', async () => {
-      checked.length = 0;
-      const ws = await connectGraphqlWs(app.url, `Bearer ${kit.accessToken({ sub: 'counted' })}`);
-      connections.push(ws);
+      const ws = await connect(kit.accessToken({ sub: 'counted' }));
       for (let i = 0; i < 3; i++) await ws.run(TWO_ALIASES);
       expect(checked).toEqual(['counted', 'counted', 'counted']);
     });
