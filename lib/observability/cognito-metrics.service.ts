@@ -93,7 +93,7 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
    * module costs a map update per request, where a synchronous counter's `add` hashes its
    * attributes on every call. Keyed by the (shared, frozen) attribute sets.
    */
-  private readonly authorizations = new Map<MetricAttributes, number>();
+  private readonly authorizations = new Map<MetricAttributes, { count: number }>();
 
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
@@ -151,7 +151,7 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
   }
 
   private readonly observeAuthorizations: ObservableCallback = (result) => {
-    for (const [attributes, count] of this.authorizations) result.observe(count, attributes);
+    for (const [attributes, tally] of this.authorizations) result.observe(tally.count, attributes);
   };
   private readonly observeTokenCache: ObservableCallback = (result) => result.observe(this.tokenCache.size);
   private readonly observeRevocations: ObservableCallback = (result) => result.observe(this.revocation.size);
@@ -163,7 +163,9 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
   private onAuthorize(event: CognitoAuthorizeEvent): void {
     if (!this.attributes) return;
     const attributes = this.attributes.authorize(event);
-    this.authorizations.set(attributes, (this.authorizations.get(attributes) ?? 0) + 1);
+    const tally = this.authorizations.get(attributes);
+    if (tally) tally.count += 1;
+    else this.authorizations.set(attributes, { count: 1 });
   }
 
   private onJwks(event: CognitoJwksEvent): void {

@@ -90,17 +90,81 @@ const USER_POOL_ID = /^[A-Za-z0-9-]{1,32}_[A-Za-z0-9]{1,32}$/;
 const oneOf = (value: unknown, known: ReadonlySet<string>): string =>
   typeof value === 'string' && known.has(value) ? value : OTHER;
 
-/** `allGroups` → `all_groups`: the rule names in snake case, like the other attribute values. */
-const snakeCase = (value: unknown): unknown =>
-  typeof value === 'string' ? value.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`) : value;
+/** The rule names as the rules are named (`allGroups`) or in snake case, each to its snake-case attribute value. */
+const RULE_VALUES: ReadonlyMap<string, string> = new Map(
+  [...AUTHORIZATION_RULES].flatMap((rule) => [
+    [rule, rule],
+    [rule.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase()), rule],
+  ]),
+);
+
+const ruleOf = (value: unknown): string => (typeof value === 'string' && RULE_VALUES.get(value)) || OTHER;
 
 /**
- * Maps events to attribute sets, and keeps each distinct set once: the same object is passed
- * to the instrument for every event that maps to it, so the hot path allocates nothing.
+ * Attribute sets by the values they are made of, one Map level per value: finding the set of an
+ * event builds no key string, and the same frozen object comes back for every event that maps to
+ * it, so the hot path allocates nothing that outlives it. The values are bounded (fixed lists and
+ * pool ids), so the index is too.
  */
+class AttributeSetIndex<Values extends readonly unknown[]> {
+  private readonly root = new Map<unknown, unknown>();
+
+  constructor(private readonly create: (values: Values) => MetricAttributes) {}
+
+  find(values: Values): MetricAttributes {
+    let level = this.root;
+    const last = values.length - 1;
+    for (let index = 0; index < last; index++) {
+      let next = level.get(values[index]) as Map<unknown, unknown> | undefined;
+      if (next === undefined) {
+        next = new Map();
+        level.set(values[index], next);
+      }
+      level = next;
+    }
+    let attributes = level.get(values[last]) as MetricAttributes | undefined;
+    if (attributes === undefined) {
+      attributes = Object.freeze(this.create(values));
+      level.set(values[last], attributes);
+    }
+    return attributes;
+  }
+}
+
+type AuthenticateValues = readonly [
+  result: string,
+  reason: string | undefined,
+  status: number | undefined,
+  cache: string | undefined,
+  transport: string,
+  pool: string | undefined,
+];
+type AuthorizeValues = readonly [result: string, rule: string];
+type JwksValues = readonly [pool: string, trigger: string, result: string, errorType: string | undefined];
+
+/** Maps events to attribute sets, each distinct set kept once (see AttributeSetIndex). */
 export class MetricAttributeSets {
   private readonly poolIds: Set<string>;
-  private readonly sets = new Map<string, MetricAttributes>();
+  private readonly authenticateSets = new AttributeSetIndex<AuthenticateValues>(
+    ([result, reason, status, cache, transport, pool]) => ({
+      'cognito_auth.result': result,
+      ...(reason === undefined ? {} : { 'cognito_auth.failure.reason': reason }),
+      ...(status === undefined ? {} : { 'http.response.status_code': status }),
+      ...(cache === undefined ? {} : { 'cognito_auth.token_cache.result': cache }),
+      'cognito_auth.transport': transport,
+      ...(pool === undefined ? {} : { 'cognito_auth.user_pool.id': pool }),
+    }),
+  );
+  private readonly authorizeSets = new AttributeSetIndex<AuthorizeValues>(([result, rule]) => ({
+    'cognito_auth.authorization.result': result,
+    'cognito_auth.authorization.rule': rule,
+  }));
+  private readonly jwksSets = new AttributeSetIndex<JwksValues>(([pool, trigger, result, errorType]) => ({
+    'cognito_auth.user_pool.id': pool,
+    'cognito_auth.jwks.trigger': trigger,
+    'cognito_auth.jwks.result': result,
+    ...(errorType === undefined ? {} : { 'error.type': errorType }),
+  }));
 
   constructor(configuredPoolIds: Iterable<string>) {
     this.poolIds = new Set(configuredPoolIds);
@@ -108,41 +172,28 @@ export class MetricAttributeSets {
 
   authenticate(event: CognitoAuthenticateEvent): MetricAttributes {
     const result = oneOf(event.result, RESULTS);
-    const reason = result === 'failure' ? oneOf(event.reason, FAILURE_REASONS) : undefined;
-    const status = statusOf(event.status);
-    const cache = result === 'none' ? undefined : event.cacheHit ? 'hit' : 'miss';
-    const transport = oneOf(event.transport, TRANSPORTS);
-    const pool = event.userPoolId === undefined ? undefined : this.poolIdOf(event.userPoolId);
-    return this.keep(`a|${result}|${reason}|${status}|${cache}|${transport}|${pool}`, () => ({
-      'cognito_auth.result': result,
-      ...(reason === undefined ? {} : { 'cognito_auth.failure.reason': reason }),
-      ...(status === undefined ? {} : { 'http.response.status_code': status }),
-      ...(cache === undefined ? {} : { 'cognito_auth.token_cache.result': cache }),
-      'cognito_auth.transport': transport,
-      ...(pool === undefined ? {} : { 'cognito_auth.user_pool.id': pool }),
-    }));
+    return this.authenticateSets.find([
+      result,
+      result === 'failure' ? oneOf(event.reason, FAILURE_REASONS) : undefined,
+      statusOf(event.status),
+      result === 'none' ? undefined : event.cacheHit ? 'hit' : 'miss',
+      oneOf(event.transport, TRANSPORTS),
+      event.userPoolId === undefined ? undefined : this.poolIdOf(event.userPoolId),
+    ]);
   }
 
   authorize(event: CognitoAuthorizeEvent): MetricAttributes {
-    const result = oneOf(event.result, AUTHORIZATION_RESULTS);
-    const rule = oneOf(snakeCase(event.rule), AUTHORIZATION_RULES);
-    return this.keep(`z|${result}|${rule}`, () => ({
-      'cognito_auth.authorization.result': result,
-      'cognito_auth.authorization.rule': rule,
-    }));
+    return this.authorizeSets.find([oneOf(event.result, AUTHORIZATION_RESULTS), ruleOf(event.rule)]);
   }
 
   jwks(event: CognitoJwksEvent): MetricAttributes {
-    const pool = this.poolIdOf(event.userPoolId);
-    const trigger = oneOf(event.trigger, JWKS_TRIGGERS);
     const result = event.result === 'success' ? 'success' : 'failure';
-    const errorType = result === 'failure' ? oneOf(event.errorType, JWKS_ERROR_TYPES) : undefined;
-    return this.keep(`j|${pool}|${trigger}|${result}|${errorType}`, () => ({
-      'cognito_auth.user_pool.id': pool,
-      'cognito_auth.jwks.trigger': trigger,
-      'cognito_auth.jwks.result': result,
-      ...(errorType === undefined ? {} : { 'error.type': errorType }),
-    }));
+    return this.jwksSets.find([
+      this.poolIdOf(event.userPoolId),
+      oneOf(event.trigger, JWKS_TRIGGERS),
+      result,
+      result === 'failure' ? oneOf(event.errorType, JWKS_ERROR_TYPES) : undefined,
+    ]);
   }
 
   private poolIdOf(userPoolId: unknown): string {
@@ -151,15 +202,6 @@ export class MetricAttributeSets {
     if (this.poolIds.size >= MAX_POOL_IDS || !USER_POOL_ID.test(userPoolId)) return OTHER;
     this.poolIds.add(userPoolId);
     return userPoolId;
-  }
-
-  private keep(key: string, create: () => MetricAttributes): MetricAttributes {
-    let attributes = this.sets.get(key);
-    if (attributes === undefined) {
-      attributes = Object.freeze(create());
-      this.sets.set(key, attributes);
-    }
-    return attributes;
   }
 }
 

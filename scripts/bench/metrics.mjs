@@ -15,9 +15,11 @@ export const METRICS_GOAL = 0.95;
 const CHANNELS = ['authenticate', 'authorize'].map((name) => `nestjs-cognito-auth:${name}`);
 /** Requests per in-process measure; the same token each time (served from the token cache). */
 const IN_PROCESS_REQUESTS = 200_000;
+/** Requests each in-process module serves before it is timed: the key set, the token cache, the JIT. */
+const WARM_UP = 5_000;
 
 /** A reader that only collects when asked: the SDK aggregates every record as it would for an exporter. */
-class QuietReader extends MetricReader {
+export class QuietReader extends MetricReader {
   onForceFlush() {
     return Promise.resolve();
   }
@@ -121,50 +123,91 @@ async function recordedAttempts(url) {
 
 /**
  * µs per request of the guard on one reused token: nothing subscribed, a no-op subscriber on
- * the authenticate and authorize channels, and metrics on an SDK MeterProvider. The three run
- * in turn in each round (the median of rounds is reported); the metered module is closed after
- * its turn, so that its subscriptions do not reach the other two.
+ * the authenticate and authorize channels, and metrics on an SDK MeterProvider. Each round
+ * measures the three in turn (in a rotated order), each on a new module (the metered one is
+ * closed after its turn, so that its subscriptions do not reach the other two); what a mode
+ * adds is the median over rounds of its difference from the round's unobserved run, so that a
+ * machine whose load drifts between rounds moves both sides of each difference alike.
  */
-async function runInProcess(kit, requests, rounds) {
+export async function runInProcess(kit, requests, rounds) {
   const token = kit.accessToken();
   const tokens = Array.from({ length: requests }, () => token);
   const options = kit.moduleOptions();
-  const timings = { none: [], subscriber: [], metrics: [] };
-  const measure = async (moduleOptions) => {
-    const { app, guard } = await createGuard(moduleOptions, 10_000);
-    try {
-      const handle = guardHandler(guard);
-      await timeRequests(tokens.slice(0, 5_000), handle); // warm-up: the key set, the cache, the JIT
-      return ((await timeRequests(tokens, handle)) * 1000) / requests;
-    } finally {
-      await app.close();
-    }
+  const modes = {
+    none: () => measureGuard({ ...options, metrics: false }, tokens),
+    subscriber: () => withNoopSubscriber(() => measureGuard({ ...options, metrics: false }, tokens)),
+    metrics: () =>
+      withMeterProvider(WARM_UP + requests, (meterProvider) =>
+        measureGuard({ ...options, metrics: { meterProvider } }, tokens),
+      ),
   };
+  const names = Object.keys(modes);
+  const timings = { none: [], subscriber: [], metrics: [] };
   for (let round = 0; round < rounds; round += 1) {
-    timings.none.push(await measure({ ...options, metrics: false }));
-    const noop = () => undefined;
-    for (const name of CHANNELS) diagnosticsChannel.subscribe(name, noop);
-    try {
-      timings.subscriber.push(await measure({ ...options, metrics: false }));
-    } finally {
-      for (const name of CHANNELS) diagnosticsChannel.unsubscribe(name, noop);
-    }
-    const meterProvider = new MeterProvider({ readers: [new QuietReader()] });
-    try {
-      timings.metrics.push(await measure({ ...options, metrics: { meterProvider } }));
-    } finally {
-      await meterProvider.shutdown();
+    for (let turn = 0; turn < names.length; turn += 1) {
+      const name = names[(round + turn) % names.length];
+      timings[name].push(await modes[name]());
     }
   }
-  const usNone = median(timings.none);
+  const added = (name) => median(timings[name].map((us, round) => us - timings.none[round]));
   return {
     requests,
     rounds,
-    usPerRequest: usNone,
-    addedBySubscriberUs: median(timings.subscriber) - usNone,
-    addedByMetricsUs: median(timings.metrics) - usNone,
+    usPerRequest: median(timings.none),
+    addedBySubscriberUs: added('subscriber'),
+    addedByMetricsUs: added('metrics'),
     timings,
   };
+}
+
+/** CPU µs per request of the guard of a new module on `tokens`, after a warm-up (the key set, the cache, the JIT). */
+async function measureGuard(moduleOptions, tokens) {
+  const { app, guard } = await createGuard(moduleOptions, 10_000);
+  try {
+    const handle = guardHandler(guard);
+    await timeRequests(tokens.slice(0, WARM_UP), handle);
+    return ((await timeRequests(tokens, handle)) * 1000) / tokens.length;
+  } finally {
+    await app.close();
+  }
+}
+
+async function withNoopSubscriber(run) {
+  const noop = () => undefined;
+  for (const name of CHANNELS) diagnosticsChannel.subscribe(name, noop);
+  try {
+    return await run();
+  } finally {
+    for (const name of CHANNELS) diagnosticsChannel.unsubscribe(name, noop);
+  }
+}
+
+/**
+ * Runs `run(meterProvider)` on a new SDK MeterProvider, then checks that the provider's reader
+ * counted each of the `attempts` requests as an authentication attempt: a measure of metrics
+ * that recorded less would be a measure of less.
+ */
+async function withMeterProvider(attempts, run) {
+  const reader = new QuietReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  try {
+    const us = await run(meterProvider);
+    const recorded = await recordedAttemptsIn(reader);
+    if (recorded !== attempts) throw new Error(`metrics on: the reader counted ${recorded} attempts of ${attempts}`);
+    return us;
+  } finally {
+    await meterProvider.shutdown();
+  }
+}
+
+/** The count of `cognito_auth.authenticate.duration` over all its attribute sets, as the reader collects it. */
+export async function recordedAttemptsIn(reader) {
+  const { resourceMetrics } = await reader.collect();
+  return resourceMetrics.scopeMetrics
+    .flatMap((scope) => scope.metrics)
+    .filter((metric) => metric.descriptor.name === 'cognito_auth.authenticate.duration')
+    .flatMap((metric) => metric.dataPoints)
+    .reduce((sum, point) => sum + point.value.count, 0);
 }
 
 export function metricsGoals(results) {
