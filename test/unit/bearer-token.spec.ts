@@ -38,6 +38,8 @@ describe('extractBearerToken', () => {
     ['a scheme that starts like Bearer', expressRequest('Bearerx abc')],
     ['a scheme that contains Bearer', expressRequest('NotBearer abc')],
     ['a token without scheme', expressRequest('abc.def.ghi')],
+    ['a tab instead of a space after Bearer', expressRequest('Bearer\tabc.def.ghi')],
+    ['a scheme as long as Bearer', expressRequest('Bearex abc.def.ghi')],
   ])('returns null (no credentials) for %s', (_name, request) => {
     expect(extractBearerToken(request)).toBeNull();
   });
