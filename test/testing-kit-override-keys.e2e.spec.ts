@@ -16,8 +16,10 @@ import {
   Public,
 } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { bearer, get } from './support/http.js';
+import { useKitWith } from './support/kit-app.js';
+import { okController } from './support/rule-handlers.js';
 import { ADAPTERS } from './support/test-app.js';
 
 const POOL_ID = 'eu-west-1_AppPool1';
@@ -40,19 +42,9 @@ class AppController {
   me(@CurrentUser('username') username: string) {
     return { username };
   }
-
-  @Public()
-  @Get('open')
-  open() {
-    return { ok: true };
-  }
-
-  @Groups('admin')
-  @Get('admin')
-  admin() {
-    return { ok: true };
-  }
 }
+
+const RulesController = okController('', { open: [Public()], admin: [Groups('admin')] });
 
 /** Where a real app keeps its settings (ConfigService or the like). */
 @Injectable()
@@ -78,7 +70,7 @@ const CONFIGURATIONS: Array<[string, () => DynamicModule]> = [
 ];
 
 function appModule(cognito: DynamicModule) {
-  @Module({ imports: [cognito], controllers: [AppController] })
+  @Module({ imports: [cognito], controllers: [AppController, RulesController] })
   class AppModule {}
   return AppModule;
 }
@@ -95,19 +87,11 @@ async function listen(builder: TestingModuleBuilder, adapter: string): Promise<{
 
 describe.each(ADAPTERS)('kit.overrideKeys keeps the app rules (%s)', (adapter) => {
   describe.each(CONFIGURATIONS)('with %s', (_name, cognito) => {
-    let kit: CognitoTestKit;
-    let app: INestApplication;
-    let url: string;
-
-    beforeAll(async () => {
-      kit = await createCognitoTestKit({ userPoolId: POOL_ID, clientId: CLIENT_ID });
-      const builder = Test.createTestingModule({ imports: [appModule(cognito())] });
-      ({ app, url } = await listen(kit.overrideKeys(builder), adapter));
-    });
-    afterAll(async () => {
-      await app?.close();
-      await kit?.close();
-    });
+    const { kit, started: running } = useKitWith(
+      (kit) => listen(kit.overrideKeys(Test.createTestingModule({ imports: [appModule(cognito())] })), adapter),
+      ({ app }) => app.close(),
+      { userPoolId: POOL_ID, clientId: CLIENT_ID },
+    );
 
     it("mints tokens with the pool's Cognito issuer and the app's client", () => {
       const payload = JSON.parse(Buffer.from(kit.accessToken().split('.')[1]!, 'base64url').toString());
@@ -119,43 +103,50 @@ describe.each(ADAPTERS)('kit.overrideKeys keeps the app rules (%s)', (adapter) =
     });
 
     it('downloads the keys from the kit, like a real pool, and admits a token of the fallback group', async () => {
-      const result = await get(`${url}/me`, bearer(kit.accessToken({ username: 'ann', 'cognito:groups': ['staff'] })));
+      const result = await get(
+        `${running.url}/me`,
+        bearer(kit.accessToken({ username: 'ann', 'cognito:groups': ['staff'] })),
+      );
       expect(result.status).toBe(200);
       expect(result.json()).toEqual({ username: 'ann' });
       expect(kit.jwksRequestCount).toBeGreaterThan(0);
     });
 
     it('keeps the fallback policy: a valid token without the group gets 403', async () => {
-      expect((await get(`${url}/me`, bearer(kit.accessToken({ username: 'bob' })))).status).toBe(403);
-      expect((await get(`${url}/me`)).status).toBe(401);
+      expect((await get(`${running.url}/me`, bearer(kit.accessToken({ username: 'bob' })))).status).toBe(403);
+      expect((await get(`${running.url}/me`)).status).toBe(401);
     });
 
     it('keeps route rules and @Public()', async () => {
-      expect((await get(`${url}/open`)).status).toBe(200);
+      expect((await get(`${running.url}/open`)).status).toBe(200);
       const staff = kit.accessToken({ 'cognito:groups': ['staff'] });
-      expect((await get(`${url}/admin`, bearer(staff))).status).toBe(403);
-      expect((await get(`${url}/admin`, bearer(kit.accessToken({ 'cognito:groups': ['admin'] })))).status).toBe(200);
+      expect((await get(`${running.url}/admin`, bearer(staff))).status).toBe(403);
+      expect((await get(`${running.url}/admin`, bearer(kit.accessToken({ 'cognito:groups': ['admin'] })))).status).toBe(
+        200,
+      );
     });
 
     it('keeps the token cookie', async () => {
       const token = kit.accessToken({ username: 'cat', 'cognito:groups': ['staff'] });
-      const result = await get(`${url}/me`, { cookie: `id_token=${token}` });
+      const result = await get(`${running.url}/me`, { cookie: `id_token=${token}` });
       expect(result.status).toBe(200);
       expect(result.json()).toEqual({ username: 'cat' });
     });
 
     it('keeps the custom check', async () => {
       const blocked = kit.accessToken({ 'cognito:groups': ['staff'], 'custom:blocked': 'yes' });
-      const result = await get(`${url}/me`, bearer(blocked));
+      const result = await get(`${running.url}/me`, bearer(blocked));
       expect(result.status).toBe(401);
       expect(result.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
     });
 
     it('keeps revocation', async () => {
       const token = kit.accessToken({ 'cognito:groups': ['staff'], origin_jti: `session-${adapter}` });
-      expect((await get(`${url}/me`, bearer(token))).status).toBe(200);
-      await app.get(CognitoRevocationService).revokeSession({ origin_jti: `session-${adapter}`, exp: 4_000_000_000 });
-      expect((await get(`${url}/me`, bearer(token))).status).toBe(401);
+      expect((await get(`${running.url}/me`, bearer(token))).status).toBe(200);
+      await running.app
+        .get(CognitoRevocationService)
+        .revokeSession({ origin_jti: `session-${adapter}`, exp: 4_000_000_000 });
+      expect((await get(`${running.url}/me`, bearer(token))).status).toBe(401);
     });
   });
 });
