@@ -4,28 +4,13 @@
 // after their expiry without waiting for the next revocation; entries learned from Redis stop
 // at maxEntries like local ones.
 import { randomUUID } from 'node:crypto';
-import { Controller, Get } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import {
-  type CognitoRevocationOptions,
-  CognitoRevocationService,
-  CognitoTokenVerifier,
-  type CognitoUser,
-  CurrentUser,
-} from 'nestjs-cognito-auth';
+import { type CognitoRevocationOptions, CognitoRevocationService, CognitoTokenVerifier } from 'nestjs-cognito-auth';
 import { type CognitoTestKit, createCognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nowSeconds } from './support/auth-e2e.js';
 import { bearer, get } from './support/http.js';
 import { quietRedisClient, type RedisApp, RedisServer, startRedisApp, within } from './support/redis-server.js';
-
-@Controller('me')
-class MeController {
-  @Get()
-  me(@CurrentUser() user: CognitoUser) {
-    return { sub: user.sub };
-  }
-}
 
 let kit: CognitoTestKit;
 let redis: RedisServer;
@@ -45,10 +30,7 @@ afterAll(async () => {
 
 /** An instance on its own key prefix (so the suites do not see each other's lists), closed after the file. */
 async function instance(keyPrefix: string, revocation: Omit<CognitoRevocationOptions, 'redis' | 'store'> = {}) {
-  const app = await startRedisApp(kit, redis.url, {
-    revocation: { keyPrefix, ...revocation },
-    controllers: [MeController],
-  });
+  const app = await startRedisApp(kit, redis.url, { revocation: { keyPrefix, ...revocation } });
   apps.push(app);
   return app;
 }

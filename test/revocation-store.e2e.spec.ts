@@ -3,7 +3,6 @@
 // throws, answers wrongly or never settles ends in a 503 with Retry-After within its bound,
 // logged once, never a pass and never a hung request.
 import { randomUUID } from 'node:crypto';
-import { Controller, Get } from '@nestjs/common';
 import {
   CallbackUnavailableError,
   CognitoAuthConfigError,
@@ -13,24 +12,15 @@ import {
   type CognitoRevocationStore,
   type CognitoRevocationStoreContext,
   CognitoTokenVerifier,
-  type CognitoUser,
-  CurrentUser,
   RevocationUnavailableError,
 } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
 import { useKit } from './support/kit-app.js';
 import { nowSeconds, startModuleApp } from './support/auth-e2e.js';
+import { MeController } from './support/fixture-app.js';
 import { bearer, get } from './support/http.js';
 import type { RunningApp } from './support/test-app.js';
-
-@Controller('me')
-class MeController {
-  @Get()
-  me(@CurrentUser() user: CognitoUser) {
-    return { sub: user.sub };
-  }
-}
 
 /** A store of the app's own: ids in a Set, as a DynamoDB- or node-redis-backed store would keep its local copy. */
 class SetRevocationStore implements CognitoRevocationStore {

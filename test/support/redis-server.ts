@@ -7,6 +7,7 @@ import type { Type } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { type CognitoAuthOptions, CognitoAuthModule, type CognitoRevocationOptions } from 'nestjs-cognito-auth';
 import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { MeController } from './fixture-app.js';
 import { type RunningApp, startApp } from './test-app.js';
 
 const READY_TIMEOUT_MS = 10_000;
@@ -116,7 +117,7 @@ export interface RedisApp extends RunningApp {
 export async function startRedisApp(
   kit: CognitoTestKit,
   url: string,
-  { revocation = {}, options = {}, controllers = [] }: RedisAppOptions = {},
+  { revocation = {}, options = {}, controllers = [MeController] }: RedisAppOptions = {},
 ): Promise<RedisApp> {
   const client = quietRedisClient(url);
   const app = await startApp({
@@ -138,6 +139,7 @@ export async function startRedisApp(
 export interface RedisAppOptions {
   revocation?: Omit<CognitoRevocationOptions, 'redis' | 'store'>;
   options?: Partial<CognitoAuthOptions>;
+  /** Default: `MeController` (GET /me, protected). */
   controllers?: Type<unknown>[];
 }
 
