@@ -7,21 +7,16 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Controller, Get } from '@nestjs/common';
-import { CognitoAuthModule, type CognitoAuthOptions, type CognitoUser, CurrentUser, Groups } from 'nestjs-cognito-auth';
-import {
-  base64url,
-  createCognitoTestKit,
-  decodeJwtPart,
-  type CognitoTestKit,
-  type TestSigningKey,
-} from 'nestjs-cognito-auth/testing';
+import { type CognitoAuthOptions, type CognitoUser, CurrentUser, Groups } from 'nestjs-cognito-auth';
+import { base64url, decodeJwtPart, type CognitoTestKit, type TestSigningKey } from 'nestjs-cognito-auth/testing';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { useModuleApp, useSampleApp } from './support/kit-app.js';
-import { startStubServer, type StubServer } from './support/auth-e2e.js';
+import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
+import { startModuleApp, startStubServer, type StubServer } from './support/auth-e2e.js';
+import { useModuleApp, usePerTestKitApp, useSampleApp } from './support/kit-app.js';
 import { postQuery } from './support/graphql-app.js';
 import { expectInvalidTokenNotEchoed, expectKeySetUnavailable, sleep } from './support/hostile.js';
 import { bearer, get } from './support/http.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { ADAPTERS, type RunningApp } from './support/test-app.js';
 import { exponentOneKey, multiPrimeKey, tokenWith } from './support/unsafe-keys.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -291,40 +286,31 @@ function exponentThreeKey(kid: string): TestSigningKey {
 }
 
 const ONE_MIB = 1024 * 1024;
+/** How often the key-set suites' apps read the key set again. */
+const REFETCH_MS = 300;
+
+/**
+ * For suites whose tests each start a kit and an app of ClaimsController that reads the key set
+ * again every REFETCH_MS: the function returned does, with options over those (or options made
+ * from the started kit), and both are closed after that test.
+ */
+function useKeySetAppPerTest(adapter: HttpAdapterName) {
+  const startKitApp = usePerTestKitApp();
+  type Options = Partial<CognitoAuthOptions>;
+  return (options: Options | ((kit: CognitoTestKit) => Promise<Options>) = {}) =>
+    startKitApp(async (kit) => {
+      const own = typeof options === 'function' ? await options(kit) : options;
+      const keySet = { jwksRefetchIntervalMs: REFETCH_MS, jwksTimeoutMs: 5_000, ...own };
+      return startModuleApp(kit, keySet, [ClaimsController], adapter);
+    });
+}
+
+const askUser = (running: RunningApp, token: string) => get(`${running.url}/user`, bearer(token));
 
 describe.each(ADAPTERS)(
   'the key set yields only RSA keys of 2048 to 8192 bits with an odd exponent of at least 3 (%s)',
   (adapter) => {
-    let kit: CognitoTestKit | undefined;
-    let app: RunningApp | undefined;
-    let stub: StubServer | undefined;
-
-    afterEach(async () => {
-      await app?.close();
-      await kit?.close();
-      await stub?.close();
-      app = kit = stub = undefined;
-    });
-
-    async function setUp(options: Partial<CognitoAuthOptions> = {}): Promise<{ kit: CognitoTestKit; app: RunningApp }> {
-      kit = await createCognitoTestKit();
-      app = await startApp(
-        {
-          imports: [
-            CognitoAuthModule.forRoot({
-              ...kit.moduleOptions(),
-              jwksRefetchIntervalMs: 300,
-              jwksTimeoutMs: 5_000,
-              ...options,
-            }),
-          ],
-          controllers: [ClaimsController],
-        },
-        { adapter },
-      );
-      return { kit, app };
-    }
-    const user = (running: RunningApp, token: string) => get(`${running.url}/user`, bearer(token));
+    const setUp = useKeySetAppPerTest(adapter);
 
     it('a key with exponent 1 is ignored: a signature forged from the public key alone is refused', async () => {
       const { kit, app } = await setUp();
@@ -339,8 +325,8 @@ describe.each(ADAPTERS)(
         unsafe.nodeVerifies(`${header}.${payload}`, Buffer.from(signature!, 'base64url')),
         'the forgery is a valid RS256 signature for that key',
       ).toBe(true);
-      expectInvalidTokenNotEchoed(await user(app, forged), forged);
-      expect((await user(app, kit.accessToken())).status).toBe(200); // the good key in the same set still works
+      expectInvalidTokenNotEchoed(await askUser(app, forged), forged);
+      expect((await askUser(app, kit.accessToken())).status).toBe(200); // the good key in the same set still works
     });
 
     it('a key over 8192 bits is ignored, even with a valid signature', async () => {
@@ -354,8 +340,8 @@ describe.each(ADAPTERS)(
         big.nodeVerifies(`${header}.${payload}`, Buffer.from(signature!, 'base64url')),
         'a valid signature for that key',
       ).toBe(true);
-      expectInvalidTokenNotEchoed(await user(app, token), token);
-      expect((await user(app, kit.accessToken())).status).toBe(200);
+      expectInvalidTokenNotEchoed(await askUser(app, token), token);
+      expect((await askUser(app, kit.accessToken())).status).toBe(200);
     });
 
     it('a key of exactly 8192 bits is used', async () => {
@@ -363,7 +349,7 @@ describe.each(ADAPTERS)(
       const edge = multiPrimeKey('exactly-8192', { primeCount: 16, primeBits: 512, exactBits: 8192 });
       kit.publishKeys([kit.currentKey, edge.jwk]);
       const token = tokenWith(edge, payloadJson(kit.accessToken({ username: 'alice' })));
-      const res = await user(app, token);
+      const res = await askUser(app, token);
       expect(res.status).toBe(200);
       expect(res.json().username).toBe('alice');
     });
@@ -373,7 +359,7 @@ describe.each(ADAPTERS)(
       const small = kit.generateKey({ kid: 'rsa-1024', modulusLength: 1024 });
       kit.publishKeys([kit.currentKey, small]);
       const token = kit.accessToken({}, { key: small });
-      expectInvalidTokenNotEchoed(await user(app, token), token);
+      expectInvalidTokenNotEchoed(await askUser(app, token), token);
     });
 
     it('a key with a modulus over 16384 bits is ignored and never causes a 500', async () => {
@@ -384,14 +370,14 @@ describe.each(ADAPTERS)(
       const huge = { kty: 'RSA', kid: 'huge', alg: 'RS256', use: 'sig', n: base64url(modulus), e: 'AQAB' };
       kit.publishKeys([kit.currentKey, huge]);
       const token = kit.sign(payloadJson(kit.accessToken()), { header: { kid: 'huge' } });
-      expectInvalidTokenNotEchoed(await user(app, token), token);
+      expectInvalidTokenNotEchoed(await askUser(app, token), token);
     });
 
     it('a 2048-bit key with exponent 3 is used', async () => {
       const { kit, app } = await setUp();
       const three = exponentThreeKey('exponent-three');
       kit.publishKeys([kit.currentKey, three]);
-      const res = await user(app, kit.accessToken({ username: 'alice' }, { key: three }));
+      const res = await askUser(app, kit.accessToken({ username: 'alice' }, { key: three }));
       expect(res.status).toBe(200);
       expect(res.json().username).toBe('alice');
     });
@@ -399,37 +385,12 @@ describe.each(ADAPTERS)(
 );
 
 describe.each(ADAPTERS)('a key-set body over 1 MiB is a failed download (%s)', (adapter) => {
-  let kit: CognitoTestKit | undefined;
-  let app: RunningApp | undefined;
   let stub: StubServer | undefined;
-  const REFETCH_MS = 300;
-
   afterEach(async () => {
-    await app?.close();
-    await kit?.close();
     await stub?.close();
-    app = kit = stub = undefined;
+    stub = undefined;
   });
-
-  async function setUp(options: Partial<CognitoAuthOptions> = {}): Promise<{ kit: CognitoTestKit; app: RunningApp }> {
-    kit ??= await createCognitoTestKit();
-    app = await startApp(
-      {
-        imports: [
-          CognitoAuthModule.forRoot({
-            ...kit.moduleOptions(),
-            jwksRefetchIntervalMs: REFETCH_MS,
-            jwksTimeoutMs: 5_000,
-            ...options,
-          }),
-        ],
-        controllers: [ClaimsController],
-      },
-      { adapter },
-    );
-    return { kit, app };
-  }
-  const user = (running: RunningApp, token: string) => get(`${running.url}/user`, bearer(token));
+  const setUp = useKeySetAppPerTest(adapter);
 
   /** The kit's key set padded with an unknown member to `bytes` bytes of JSON. */
   const paddedKeySet = (k: CognitoTestKit, bytes: number) => {
@@ -442,28 +403,30 @@ describe.each(ADAPTERS)('a key-set body over 1 MiB is a failed download (%s)', (
     const body = paddedKeySet(kit, 1.5 * ONE_MIB);
     expect(JSON.parse(body).keys).toHaveLength(1);
     kit.setJwksBehaviour({ status: 200, body });
-    expectKeySetUnavailable(await user(app, kit.accessToken()));
+    expectKeySetUnavailable(await askUser(app, kit.accessToken()));
     kit.setJwksBehaviour('error-500');
     await sleep(REFETCH_MS + 100);
-    expectKeySetUnavailable(await user(app, kit.accessToken()));
+    expectKeySetUnavailable(await askUser(app, kit.accessToken()));
   });
 
   it('1.5 MiB streamed in chunks without a Content-Length: 503 with Retry-After', async () => {
-    kit = await createCognitoTestKit();
-    const body = paddedKeySet(kit, 1.5 * ONE_MIB);
-    stub = await startStubServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      for (let offset = 0; offset < body.length; offset += 16 * 1024) res.write(body.slice(offset, offset + 16 * 1024));
-      res.end();
+    const { kit, app } = await setUp(async (kit) => {
+      const body = paddedKeySet(kit, 1.5 * ONE_MIB);
+      stub = await startStubServer((_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        for (let offset = 0; offset < body.length; offset += 16 * 1024)
+          res.write(body.slice(offset, offset + 16 * 1024));
+        res.end();
+      });
+      return { jwksUri: `${stub.url}/jwks.json` };
     });
-    const { app } = await setUp({ jwksUri: `${stub.url}/jwks.json` });
-    expectKeySetUnavailable(await user(app, kit.accessToken()));
-    expect(stub.requests.length).toBeGreaterThanOrEqual(1);
+    expectKeySetUnavailable(await askUser(app, kit.accessToken()));
+    expect(stub!.requests.length).toBeGreaterThanOrEqual(1);
   });
 
   it('a 64 KiB body is read normally', async () => {
     const { kit, app } = await setUp();
     kit.setJwksBehaviour({ status: 200, body: paddedKeySet(kit, 64 * 1024) });
-    expect((await user(app, kit.accessToken())).status).toBe(200);
+    expect((await askUser(app, kit.accessToken())).status).toBe(200);
   });
 });
