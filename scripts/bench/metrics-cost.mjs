@@ -2,7 +2,8 @@
 // (from dist: run `npm run build` first) on one token served from the token cache, with nothing
 // subscribed, with a no-op diagnostics_channel subscriber, and with metrics on an SDK
 // MeterProvider; beside it, what the SDK's `histogram.record` costs alone with the attribute set
-// of such a request, the part of the metrics the module cannot avoid. Many short rounds, paired
+// of such a request, the part of the metrics the module cannot avoid, and metrics on a provider
+// without a reader (the SDK keeps nothing: the module's part). Many short rounds, paired
 // (see runInProcess): a quick measure for a busy machine, without HTTP.
 //   node scripts/bench/metrics-cost.mjs [--rounds N] [--requests N]
 import { parseArgs } from 'node:util';
@@ -41,7 +42,7 @@ function sdkRecordUs(userPoolId, calls) {
 
 const kit = await createCognitoTestKit();
 try {
-  const result = await runInProcess(kit, requests, rounds);
+  const result = await runInProcess(kit, requests, rounds, { withoutReader: true });
   const sdkUs = sdkRecordUs(kit.userPoolId, requests * 4);
   const us = (value) => `${value.toFixed(2)} µs`;
   console.log(`reused token, the guard in process: ${rounds} paired rounds of ${requests} requests each`);
@@ -49,6 +50,9 @@ try {
   console.log(`  a no-op diagnostics subscriber:  + ${us(result.addedBySubscriberUs)} (median of paired differences)`);
   console.log(`  metrics on an SDK MeterProvider: + ${us(result.addedByMetricsUs)} (median of paired differences)`);
   console.log(`  of which the SDK's histogram.record alone: ${us(sdkUs)} per call`);
+  console.log(
+    `  metrics on a MeterProvider without a reader: + ${us(result.addedByMetricsWithoutReaderUs)} (the module and its events)`,
+  );
 } finally {
   await kit.close();
 }

@@ -128,8 +128,10 @@ async function recordedAttempts(url) {
  * closed after its turn, so that its subscriptions do not reach the other two); what a mode
  * adds is the median over rounds of its difference from the round's unobserved run, so that a
  * machine whose load drifts between rounds moves both sides of each difference alike.
+ * `withoutReader` adds a fourth mode: metrics on a MeterProvider without a reader, where the
+ * SDK keeps nothing: what the module and its events cost, without the SDK's aggregation.
  */
-export async function runInProcess(kit, requests, rounds) {
+export async function runInProcess(kit, requests, rounds, { withoutReader = false } = {}) {
   const token = kit.accessToken();
   const tokens = Array.from({ length: requests }, () => token);
   const options = kit.moduleOptions();
@@ -141,8 +143,18 @@ export async function runInProcess(kit, requests, rounds) {
         measureGuard({ ...options, metrics: { meterProvider } }, tokens),
       ),
   };
+  if (withoutReader) {
+    modes.withoutReader = async () => {
+      const meterProvider = new MeterProvider();
+      try {
+        return await measureGuard({ ...options, metrics: { meterProvider } }, tokens);
+      } finally {
+        await meterProvider.shutdown();
+      }
+    };
+  }
   const names = Object.keys(modes);
-  const timings = { none: [], subscriber: [], metrics: [] };
+  const timings = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round += 1) {
     for (let turn = 0; turn < names.length; turn += 1) {
       const name = names[(round + turn) % names.length];
@@ -156,6 +168,7 @@ export async function runInProcess(kit, requests, rounds) {
     usPerRequest: median(timings.none),
     addedBySubscriberUs: added('subscriber'),
     addedByMetricsUs: added('metrics'),
+    ...(withoutReader ? { addedByMetricsWithoutReaderUs: added('withoutReader') } : {}),
     timings,
   };
 }
