@@ -1,60 +1,27 @@
 import 'reflect-metadata';
-import { Controller, Get, type INestApplication, Module } from '@nestjs/common';
+import { type INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ApiBearerAuth, ApiSecurity, DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Public } from 'nestjs-cognito-auth';
 import { addCognitoBearerAuth, applyCognitoSecurity } from 'nestjs-cognito-auth/swagger';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { okController } from './support/rule-handlers.js';
 
-@Controller('own')
-class OwnSecurityController {
-  @Public()
-  @ApiSecurity('api-key')
-  @Get('public-with-key')
-  publicWithKey() {
-    return {};
-  }
-
-  @ApiSecurity('api-key')
-  @Get('protected-with-key')
-  protectedWithKey() {
-    return {};
-  }
-
-  @ApiBearerAuth('other')
-  @Get('protected-with-other-bearer')
-  protectedWithOtherBearer() {
-    return {};
-  }
-
-  @Public()
-  @Get('public')
-  publicRoute() {
-    return {};
-  }
-
-  @Get('protected')
-  protectedRoute() {
-    return {};
-  }
-}
+const OwnSecurityController = okController('own', {
+  'public-with-key': [Public(), ApiSecurity('api-key')],
+  'protected-with-key': [ApiSecurity('api-key')],
+  'protected-with-other-bearer': [ApiBearerAuth('other')],
+  public: [Public()],
+  protected: [],
+});
 
 // A controller-level Cognito requirement (a common hand-written setup) must not make its
 // @Public() handlers look protected.
-@ApiBearerAuth('cognito')
-@Controller('declared-cognito')
-class DeclaredCognitoController {
-  @Public()
-  @Get('public')
-  publicRoute() {
-    return {};
-  }
-
-  @Get('protected')
-  protectedRoute() {
-    return {};
-  }
-}
+const DeclaredCognitoController = okController(
+  'declared-cognito',
+  { public: [Public()], protected: [] },
+  ApiBearerAuth('cognito'),
+);
 
 @Module({ controllers: [OwnSecurityController, DeclaredCognitoController] })
 class OwnSecurityModule {}
