@@ -2,7 +2,8 @@
 // imports a handler's code, bootstraps it (init), answers a first invocation and a warm one,
 // against the testing kit's key set served with a delay that stands for Cognito's latency.
 // Scenarios run in rounds, each round visiting every scenario once, and each figure is the
-// median over rounds. Run alone with `node scripts/bench/lambda-cold-start.mjs [rounds]` after
+// median over rounds. Then the module's share of import + init is broken down part by part
+// (lambda-cold-start-parts.mjs): each package the library loads, its own files, its init. Run alone with `node scripts/bench/lambda-cold-start.mjs [rounds]` after
 // `npm run build`, or as part of `npm run bench`.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('./lambda-cold-start-child.mjs', import.meta.url));
+const PARTS_CHILD = fileURLToPath(new URL('./lambda-cold-start-parts.mjs', import.meta.url));
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** What the module may add to a handler's import + init, over the same app without it. */
@@ -49,14 +51,46 @@ export async function runLambdaColdStart(kit, { rounds = 5, jwksDelayMs = 100, l
         samples[index].push(JSON.parse(stdout.trim().split('\n').pop()));
       }
     }
+    const parts = await measureParts(base, rounds, log);
+    const rows = LAMBDA_SCENARIOS.map((scenario, index) => ({
+      ...scenario,
+      ...Object.fromEntries(METRICS.map((metric) => [metric, median(samples[index].map((s) => s[metric]))])),
+    }));
+    return { rounds, jwksDelayMs, rows, parts, goals: lambdaGoals(rows, samples, jwksDelayMs) };
   } finally {
     kit.setJwksBehaviour('ok');
   }
-  const rows = LAMBDA_SCENARIOS.map((scenario, index) => ({
-    ...scenario,
-    ...Object.fromEntries(METRICS.map((metric) => [metric, median(samples[index].map((s) => s[metric]))])),
-  }));
-  return { rounds, jwksDelayMs, rows, goals: lambdaGoals(rows, samples, jwksDelayMs) };
+}
+
+/**
+ * The module's share of import + init, part by part: each package the library imports, timed
+ * alone in the order the library imports it, then the library's own files, then the init beyond
+ * the bare app's (per round, against a bare process run just before). CPU milliseconds, medians.
+ */
+async function measureParts(env, rounds, log) {
+  const runParts = async (mode, extra = {}) => {
+    const childEnv = { ...env, ...extra, BENCH_LAMBDA_PARTS: mode };
+    const { stdout } = await run(process.execPath, [PARTS_CHILD], { cwd: ROOT, env: childEnv, timeout: 60_000 });
+    return JSON.parse(stdout.trim().split('\n').pop());
+  };
+  const { packages, libraryFiles } = await runParts('discover');
+  const steps = [];
+  for (let round = 1; round <= rounds; round++) {
+    log(`lambda cold start, part by part: round ${round}/${rounds}`);
+    const bare = Object.fromEntries(await runParts('bare'));
+    const withModule = Object.fromEntries(
+      await runParts('module', { BENCH_LAMBDA_PACKAGES: JSON.stringify(packages) }),
+    );
+    steps.push({ ...withModule, init: withModule.init - bare.init });
+  }
+  const cpuMs = (step) => median(steps.map((s) => s[step]));
+  const rows = [
+    ...packages.map(({ specifier, phase }) => ({ part: specifier, phase, cpuMs: cpuMs(specifier) })),
+    { part: `the library's own files (${libraryFiles} ES modules)`, phase: 'import', cpuMs: cpuMs('library') },
+    { part: "the module's init, beyond the bare app's", phase: 'init', cpuMs: cpuMs('init') },
+  ];
+  const later = [{ part: 'jwks-rsa (+ jose)', phase: 'first key-set download', cpuMs: cpuMs('jwks-rsa') }];
+  return { rows, later, totalCpuMs: rows.reduce((sum, row) => sum + row.cpuMs, 0) };
 }
 
 function lambdaGoals(rows, samples, jwksDelayMs) {
@@ -96,7 +130,7 @@ function lambdaGoals(rows, samples, jwksDelayMs) {
   return goals.map((goal) => ({ ...goal, text: `Lambda cold start: ${goal.goal}: ${goal.measured}` }));
 }
 
-export function formatLambdaColdStart({ rounds, jwksDelayMs, rows, goals }) {
+export function formatLambdaColdStart({ rounds, jwksDelayMs, rows, parts, goals }) {
   const header = ['scenario', 'import', 'init', 'import+init', 'first', 'warm', 'CPU import+init'];
   const lines = rows.map((row) => [
     row.label,
@@ -114,8 +148,25 @@ export function formatLambdaColdStart({ rounds, jwksDelayMs, rows, goals }) {
     `Lambda cold start (fresh process each; median of ${rounds} rounds; key set served ${jwksDelayMs} ms late)`,
     format(header),
     ...lines.map(format),
+    ...(parts ? formatParts(parts, rounds) : []),
     ...goals.map((goal) => `${goal.met ? 'MET ' : 'MISS'} ${goal.goal}: ${goal.measured}`),
   ].join('\n');
+}
+
+function formatParts({ rows, later, totalCpuMs }, rounds) {
+  const lines = [
+    ['part', 'loaded at', 'CPU'],
+    ...rows.map((row) => [row.part, row.phase, ms(row.cpuMs)]),
+    ['sum', '', ms(totalCpuMs)],
+    ...later.map((row) => [row.part, row.phase, ms(row.cpuMs)]),
+  ];
+  const widths = [0, 1, 2].map((column) => Math.max(...lines.map((line) => line[column].length)));
+  return [
+    `The module's share of import + init, part by part (CPU time, median of ${rounds} rounds; each package alone, in the order the library loads it)`,
+    ...lines.map(
+      ([part, phase, cpu]) => `${part.padEnd(widths[0])}  ${phase.padEnd(widths[1])}  ${cpu.padStart(widths[2])}`,
+    ),
+  ];
 }
 
 function median(values) {
