@@ -58,14 +58,17 @@ async function runHttp(kit, adapter, options, log) {
 }
 
 /**
- * The sample app with `onEnv` next to the same app without it, each in its own server child, in
- * paired slices of GET /me/sub with one token: the median of the per-round req/s ratios.
+ * The sample app with `onEnv` next to the same app without it, each in its own server child (or,
+ * with `oneProcess`, both in one child, as the twins are), in paired slices of GET /me/sub with
+ * one token: the median of the per-round req/s ratios.
  */
-export async function runPairedSampleApps(kit, adapter, options, { what, token, onEnv, check }) {
-  const servers = {
-    off: await startSampleApp(kit, { adapter }),
-    on: await startSampleApp(kit, { adapter, env: onEnv }),
-  };
+export async function runPairedSampleApps(kit, adapter, options, { what, token, onEnv, check, oneProcess = false }) {
+  const servers = oneProcess
+    ? await startBothInOneProcess(kit, adapter, onEnv)
+    : {
+        off: await startSampleApp(kit, { adapter }),
+        on: await startSampleApp(kit, { adapter, env: onEnv }),
+      };
   try {
     const slice = (name, duration) =>
       runLoad({
@@ -112,6 +115,17 @@ export async function runPairedSampleApps(kit, adapter, options, { what, token, 
 }
 
 /** The authentication attempts the metered app's /metrics counts: proof that the metrics were on. */
+/** Both apps in one server child: `off` and `on` are views of it, each at its own app's URL. */
+async function startBothInOneProcess(kit, adapter, onEnv) {
+  const server = await startSampleApp(kit, {
+    adapter,
+    apps: ['sample', 'sampleOn'],
+    env: { BENCH_APP_ENV: JSON.stringify({ sampleOn: onEnv }) },
+  });
+  const view = (url) => ({ url, cpuMs: () => server.cpuMs(), stop: () => server.stop() });
+  return { off: view(server.urls.sample), on: view(server.urls.sampleOn) };
+}
+
 async function recordedAttempts(url) {
   const { status, body } = await httpGet(`${url}/metrics`);
   if (status !== 200) throw new Error(`GET ${url}/metrics answered ${status}`);

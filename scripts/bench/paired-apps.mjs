@@ -1,6 +1,8 @@
 // Child entry of the bench's servers: the apps named in BENCH_APPS, in one process, each on its
 // port from BENCH_PORTS ({"sample": 4001, "raw": 4002, …}):
-//  - sample: the sample app, as sample-app/dist/main.js builds it;
+//  - sample: the sample app, as sample-app/dist/main.js builds it; any other name that starts
+//    with "sample" is the sample app again, with its variables from BENCH_APP_ENV
+//    ({"sampleTransform": {"COGNITO_PROFILES": "demo"}}) over the process's;
 //  - control, raw, aws: its twins (twin-apps.mjs); control hands out the sample app's own /me
 //    answer for BENCH_CONTROL_TOKEN, raw and aws verify with the key set in BENCH_JWKS.
 // One process for the apps that are compared: two identical server processes differ here by
@@ -16,12 +18,14 @@ const config = readSampleConfig(process.env);
 const names = (process.env.BENCH_APPS ?? 'sample').split(',');
 const ports = JSON.parse(process.env.BENCH_PORTS ?? '{}');
 const jwks = process.env.BENCH_JWKS ? JSON.parse(process.env.BENCH_JWKS) : undefined;
+const appEnv = JSON.parse(process.env.BENCH_APP_ENV ?? '{}');
 const started = [];
 
-if (names.includes('sample')) {
-  const sample = await createSampleApp({ ...config, port: ports.sample }, { logger: ['error'] });
+for (const name of names.filter(isSampleApp)) {
+  const appConfig = readSampleConfig({ ...process.env, ...appEnv[name] });
+  const sample = await createSampleApp({ ...appConfig, port: ports[name] }, { logger: ['error'] });
   sample.enableShutdownHooks();
-  await sample.listen(ports.sample, config.host);
+  await sample.listen(ports[name], appConfig.host);
   started.push(sample);
 }
 let user;
@@ -33,7 +37,7 @@ if (names.includes('control')) {
   user = JSON.parse(me.body);
 }
 for (const name of names) {
-  if (name === 'sample') continue;
+  if (isSampleApp(name)) continue;
   const app = await createTwinApp(config, createTwinGuard(name, { config, user, jwks }));
   await app.listen(ports[name], config.host);
   started.push(app);
@@ -41,3 +45,7 @@ for (const name of names) {
 process.once('SIGTERM', () => {
   for (const app of started) void app.close();
 });
+
+function isSampleApp(name) {
+  return name.startsWith('sample');
+}
