@@ -4,11 +4,23 @@
  * invoked as a Lambda function, a GraphQL field over HTTP and over graphql-ws, and a socket.io
  * message, each refusal in the path's own form: the status and `WWW-Authenticate` challenge over
  * HTTP, the code and status in a GraphQL error's extensions, the status and error code of a
- * socket error. One app per adapter; real clients, the kit's real JWKS server.
+ * socket error. Each path publishes its decision on the `authorize` diagnostics channel, naming
+ * the kind of rule. One app per adapter; real clients, the kit's real JWKS server.
  */
-import { AllGroups, CognitoAuthModule, Groups, Policy, RequireClaim, Scopes, TokenUse } from 'nestjs-cognito-auth';
+import diagnosticsChannel from 'node:diagnostics_channel';
+import {
+  AllGroups,
+  COGNITO_AUTH_CHANNELS,
+  type CognitoAuthorizeEvent,
+  CognitoAuthModule,
+  Groups,
+  Policy,
+  RequireClaim,
+  Scopes,
+  TokenUse,
+} from 'nestjs-cognito-auth';
 import type { Socket } from 'socket.io-client';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { graphqlWsModule } from './support/graphql-ws-client.js';
 import { bearer, get } from './support/http.js';
 import { useKit, useSocketClients } from './support/kit-app.js';
@@ -30,6 +42,8 @@ const RULES: Record<string, HandlerRules> = {
 
 /** How a path refuses: the status everywhere, then each form's own detail. */
 interface Refusal {
+  /** The kind of rule the `authorize` event names. */
+  readonly rule: string;
   readonly status: number;
   /** `WWW-Authenticate` over HTTP (REST and Lambda). */
   readonly challenge?: string;
@@ -39,7 +53,12 @@ interface Refusal {
   readonly socketError: string;
 }
 
-const FORBIDDEN: Refusal = { status: 403, graphqlCode: 'FORBIDDEN', socketError: 'forbidden' };
+const forbidden = (rule: string): Refusal => ({
+  rule,
+  status: 403,
+  graphqlCode: 'FORBIDDEN',
+  socketError: 'forbidden',
+});
 
 const kit = useKit();
 const CASES: ReadonlyArray<[rule: string, admitted: () => string, refused: () => string, refusal: Refusal]> = [
@@ -48,24 +67,26 @@ const CASES: ReadonlyArray<[rule: string, admitted: () => string, refused: () =>
     () => kit.idToken(),
     () => kit.accessToken(),
     {
+      rule: 'tokenUse',
       status: 401,
       challenge: 'Bearer error="invalid_token", error_description="This route takes id tokens only"',
       graphqlCode: 'UNAUTHENTICATED',
       socketError: 'invalid_token',
     },
   ],
-  ['anyGroup', () => kit.accessToken({ 'cognito:groups': ['admin'] }), () => kit.accessToken(), FORBIDDEN],
+  ['anyGroup', () => kit.accessToken({ 'cognito:groups': ['admin'] }), () => kit.accessToken(), forbidden('groups')],
   [
     'allGroups',
     () => kit.accessToken({ 'cognito:groups': ['admin', 'ops'] }),
     () => kit.accessToken({ 'cognito:groups': ['admin'] }),
-    FORBIDDEN,
+    forbidden('allGroups'),
   ],
   [
     'scopes',
     () => kit.accessToken({ scope: 'orders/read openid' }),
     () => kit.accessToken({ scope: 'openid' }),
     {
+      rule: 'scopes',
       status: 403,
       challenge: 'Bearer error="insufficient_scope", scope="orders/read"',
       graphqlCode: 'FORBIDDEN',
@@ -76,9 +97,9 @@ const CASES: ReadonlyArray<[rule: string, admitted: () => string, refused: () =>
     'claim',
     () => kit.accessToken({ 'custom:tenant': 'acme' }),
     () => kit.accessToken({ 'custom:tenant': 'globex' }),
-    FORBIDDEN,
+    forbidden('claims'),
   ],
-  ['policy', () => kit.accessToken({ sub: 'owner' }), () => kit.accessToken({ sub: 'someone' }), FORBIDDEN],
+  ['policy', () => kit.accessToken({ sub: 'owner' }), () => kit.accessToken({ sub: 'someone' }), forbidden('policies')],
 ];
 
 const apps = useAppOnEveryAdapter((adapter) => ({
@@ -87,6 +108,15 @@ const apps = useAppOnEveryAdapter((adapter) => ({
   providers: [trueResolver(RULES), okGateway('/rules', RULES)],
 }));
 const sockets = useSocketClients();
+const decisions: CognitoAuthorizeEvent[] = [];
+const keep = (message: unknown) => decisions.push(message as CognitoAuthorizeEvent);
+beforeEach(() => {
+  decisions.length = 0;
+  diagnosticsChannel.subscribe(COGNITO_AUTH_CHANNELS.authorize, keep);
+});
+afterEach(() => {
+  diagnosticsChannel.unsubscribe(COGNITO_AUTH_CHANNELS.authorize, keep);
+});
 const openGraphqlWs = useGraphqlWsConnections();
 
 /** What each path answers for `rule` with `token`, in a form comparable across paths. */
@@ -112,17 +142,20 @@ async function answersOf(app: RunningApp, rule: string, token: string) {
 }
 
 describe.each(CASES)(
-  '%s: one verdict on every path, each refusal in its own form',
+  '%s: one verdict on every path, each refusal in its own form, each decision published',
   (rule, admitted, refused, refusal) => {
     it.each(ADAPTERS)('%s', async (adapter) => {
       const app = apps[adapter];
-      expect(await answersOf(app, rule, admitted())).toEqual({
+      const admittedAnswers = await answersOf(app, rule, admitted());
+      expect(admittedAnswers).toEqual({
         rest: { status: 200, challenge: undefined },
         lambda: { status: 200, challenge: undefined },
         graphqlOverHttp: { status: 200, data: { [rule]: true } },
         graphqlWs: { status: 200, data: { [rule]: true } },
         message: { status: 200 },
       });
+      const onePerPath = (event: CognitoAuthorizeEvent) => Object.keys(admittedAnswers).map(() => event);
+      expect(decisions.splice(0)).toEqual(onePerPath({ result: 'allowed', rule: refusal.rule, status: 200 }));
       expect(await answersOf(app, rule, refused())).toEqual({
         rest: { status: refusal.status, challenge: refusal.challenge },
         lambda: { status: refusal.status, challenge: refusal.challenge },
@@ -130,6 +163,7 @@ describe.each(CASES)(
         graphqlWs: { status: refusal.status, code: refusal.graphqlCode },
         message: { status: refusal.status, error: refusal.socketError },
       });
+      expect(decisions).toEqual(onePerPath({ result: 'denied', rule: refusal.rule, status: refusal.status }));
     });
   },
 );
