@@ -8,14 +8,13 @@ import { readFileSync } from 'node:fs';
 import { ApolloDriver } from '@nestjs/apollo';
 import { GraphQLModule } from '@nestjs/graphql';
 import { CognitoAuthModule, type CognitoAuthOptions, type CognitoCustomCheckContext } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import ts from 'typescript';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { useKitApp } from './support/kit-app.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { useKitApp, useModuleApp } from './support/kit-app.js';
 import { MeResolver } from './support/fixture-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, type HttpResult } from './support/http.js';
-import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
+import { ADAPTERS, startApp, startSampleApp } from './support/test-app.js';
 
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -87,24 +86,10 @@ const ENVIRONMENTS: ReadonlyArray<readonly [string, string | undefined]> = [
 describe.each(
   ENVIRONMENTS.flatMap(([name, value]) => ADAPTERS.map((adapter) => [`${name}, ${adapter}`, value, adapter] as const)),
 )('GraphQL errors of the sample app carry no stack trace (%s)', (_label, nodeEnv, adapter) => {
-  let kit: CognitoTestKit;
-  let downKit: CognitoTestKit;
-  let app: RunningApp;
-  let downApp: RunningApp;
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    downKit = await createCognitoTestKit();
-    downKit.setJwksBehaviour('error-500');
-    [app, downApp] = await withNodeEnv(nodeEnv, () =>
-      Promise.all([startSampleApp(kit, { adapter }), startSampleApp(downKit, { adapter })]),
-    );
-  });
-  afterAll(async () => {
-    await app?.close();
-    await downApp?.close();
-    await kit?.close();
-    await downKit?.close();
+  const { kit, app } = useKitApp((kit) => withNodeEnv(nodeEnv, () => startSampleApp(kit, { adapter })));
+  const { kit: downKit, app: downApp } = useKitApp((kit) => {
+    kit.setJwksBehaviour('error-500');
+    return withNodeEnv(nodeEnv, () => startSampleApp(kit, { adapter }));
   });
 
   it('no token (UNAUTHENTICATED)', async () => {
@@ -138,13 +123,9 @@ describe.each(
 });
 
 describe('GraphQL errors of the README set-up carry no stack trace (NODE_ENV unset)', () => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
+  const { kit, app } = useKitApp((kit) => {
     const options = readmeGraphqlOptions();
-    app = await withNodeEnv(undefined, () =>
+    return withNodeEnv(undefined, () =>
       startApp({
         imports: [
           CognitoAuthModule.forRoot(kit.moduleOptions()),
@@ -153,10 +134,6 @@ describe('GraphQL errors of the README set-up carry no stack trace (NODE_ENV uns
         providers: [MeResolver],
       }),
     );
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
   });
 
   it('answers a valid token (the snippet works)', async () => {
@@ -208,8 +185,6 @@ describe.each(ADAPTERS)(
   'a GraphQL request is verified once, however many fields or aliases it selects (%s)',
   (adapter) => {
     const ALIASES = 1000;
-    let kit: CognitoTestKit;
-    let app: RunningApp;
     const hook = { calls: 0, refuse: false };
     const options = (): Partial<CognitoAuthOptions> => ({
       customCheck: (_context: CognitoCustomCheckContext) => {
@@ -218,25 +193,19 @@ describe.each(ADAPTERS)(
       },
     });
 
+    const { kit, app } = useModuleApp({
+      adapter,
+      options: options(),
+      imports: [testGraphqlModule(adapter)],
+      providers: [MeResolver],
+    });
     beforeAll(async () => {
-      kit = await createCognitoTestKit();
-      app = await startApp(
-        {
-          imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options() }), testGraphqlModule(adapter)],
-          providers: [MeResolver],
-        },
-        { adapter },
-      );
       expect((await postQuery(app.url, '{ me { sub } }', bearer(kit.accessToken()))).json().data.me).toBeTruthy(); // keys loaded
       hook.calls = 0;
     });
     afterEach(() => {
       hook.calls = 0;
       hook.refuse = false;
-    });
-    afterAll(async () => {
-      await app?.close();
-      await kit?.close();
     });
 
     it(`${ALIASES} aliases of the protected me query, a new valid token: one verification`, async () => {

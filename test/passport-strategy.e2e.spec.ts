@@ -1,9 +1,9 @@
 import { Controller, Get, Injectable, Req, UseGuards } from '@nestjs/common';
 import { AuthGuard, PassportStrategy } from '@nestjs/passport';
 import { CognitoAuthModule } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import passport from 'passport';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useKitApp } from './support/kit-app.js';
 import { bearer, get } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
@@ -79,22 +79,11 @@ describe.each(ADAPTERS)("AuthGuard('cognito-jwt') from @nestjs/passport (%s)", (
 });
 
 describe("two apps in one process keep their own pools behind AuthGuard('cognito-jwt')", () => {
-  let kitA: CognitoTestKit;
-  let kitB: CognitoTestKit;
-  let appA: RunningApp;
-  let appB: RunningApp;
-
-  beforeAll(async () => {
-    kitA = await createCognitoTestKit({ userPoolId: 'us-east-1_PoolA' });
-    kitB = await createCognitoTestKit({ userPoolId: 'us-east-1_PoolB' });
-    appA = await startPassportApp(kitA, 'express');
-    appB = await startPassportApp(kitB, 'fastify');
+  const { kit: kitA, app: appA } = useKitApp((kit) => startPassportApp(kit, 'express'), {
+    userPoolId: 'us-east-1_PoolA',
   });
-  afterAll(async () => {
-    await appA?.close();
-    await appB?.close();
-    await kitA?.close();
-    await kitB?.close();
+  const { kit: kitB, app: appB } = useKitApp((kit) => startPassportApp(kit, 'fastify'), {
+    userPoolId: 'us-east-1_PoolB',
   });
 
   it("each app accepts its own pool's tokens and refuses the other's", async () => {
