@@ -2,7 +2,7 @@ import { createPublicKey, verify, type JsonWebKey } from 'node:crypto';
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { CognitoJwtVerifier } from 'aws-jwt-verify';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   base64url,
   createCognitoTestKit,
@@ -10,6 +10,8 @@ import {
   type CognitoTestKit,
   type TestSigningKey,
 } from 'nestjs-cognito-auth/testing';
+import { nowSeconds } from './support/auth-e2e.js';
+import { useKit } from './support/kit-app.js';
 
 interface HttpAnswer {
   status: number;
@@ -62,14 +64,14 @@ async function verifiesAgainstServedJwks(kit: CognitoTestKit, token: string): Pr
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-const nowSeconds = () => Math.floor(Date.now() / 1000);
+/** The claims of a Cognito user access token and of an ID token, as the kit mints them by default. */
+const ACCESS_TOKEN_CLAIMS =
+  'sub iss client_id origin_jti event_id token_use scope auth_time exp iat jti username'.split(' ');
+const ID_TOKEN_CLAIMS =
+  'sub aud email_verified iss cognito:username origin_jti event_id token_use auth_time exp iat jti email'.split(' ');
 
 describe('CognitoTestKit: issuer, JWKS and tokens', () => {
-  let kit: CognitoTestKit;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-  });
-  afterAll(() => kit.close());
+  const kit = useKit();
 
   it('serves the JWKS under a cognito-local style issuer on 127.0.0.1', () => {
     expect(kit.issuer).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/us-east-1_TestPool1$/);
@@ -118,22 +120,7 @@ describe('CognitoTestKit: issuer, JWKS and tokens', () => {
   it('gives access tokens the claims of a Cognito user access token', () => {
     const before = nowSeconds();
     const { payload } = parts(kit.accessToken());
-    expect(Object.keys(payload).sort()).toEqual(
-      [
-        'sub',
-        'iss',
-        'client_id',
-        'origin_jti',
-        'event_id',
-        'token_use',
-        'scope',
-        'auth_time',
-        'exp',
-        'iat',
-        'jti',
-        'username',
-      ].sort(),
-    );
+    expect(Object.keys(payload).sort()).toEqual(ACCESS_TOKEN_CLAIMS.sort());
     expect(payload).toMatchObject({
       iss: kit.issuer,
       client_id: 'test-client-id',
@@ -150,23 +137,7 @@ describe('CognitoTestKit: issuer, JWKS and tokens', () => {
 
   it('gives ID tokens aud = client id, cognito:username and email', () => {
     const { payload } = parts(kit.idToken());
-    expect(Object.keys(payload).sort()).toEqual(
-      [
-        'sub',
-        'aud',
-        'email_verified',
-        'iss',
-        'cognito:username',
-        'origin_jti',
-        'event_id',
-        'token_use',
-        'auth_time',
-        'exp',
-        'iat',
-        'jti',
-        'email',
-      ].sort(),
-    );
+    expect(Object.keys(payload).sort()).toEqual(ID_TOKEN_CLAIMS.sort());
     expect(payload).toMatchObject({
       aud: 'test-client-id',
       iss: kit.issuer,
@@ -283,11 +254,7 @@ describe('CognitoTestKit: issuer, JWKS and tokens', () => {
 });
 
 describe('CognitoTestKit: key rotation and publication', () => {
-  let kit: CognitoTestKit;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-  });
-  afterAll(() => kit.close());
+  const kit = useKit();
 
   it('rotateKey publishes the new key alongside the old one and makes it current', async () => {
     const oldKey = kit.currentKey;
@@ -333,15 +300,11 @@ describe('CognitoTestKit: key rotation and publication', () => {
 });
 
 describe('CognitoTestKit: JWKS fault injection and counters', () => {
-  let kit: CognitoTestKit;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-  });
+  const kit = useKit();
   afterEach(() => {
     kit.setJwksBehaviour('ok');
     kit.resetCounters();
   });
-  afterAll(() => kit.close());
 
   it('counts every request on the JWKS path, and only those', async () => {
     expect(kit.jwksRequestCount).toBe(0);

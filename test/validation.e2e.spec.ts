@@ -6,13 +6,7 @@
 import { createHmac } from 'node:crypto';
 import { ForbiddenException } from '@nestjs/common';
 import { type CognitoCustomCheckContext, CognitoAuthModule, InvalidTokenError } from 'nestjs-cognito-auth';
-import {
-  base64url,
-  createCognitoTestKit,
-  decodeJwtPart,
-  type CognitoTestKit,
-  type TestSigningKey,
-} from 'nestjs-cognito-auth/testing';
+import { base64url, decodeJwtPart, type TestSigningKey } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MeController } from './support/fixture-app.js';
 import {
@@ -24,28 +18,16 @@ import {
   type StubServer,
 } from './support/auth-e2e.js';
 import { bearer, get } from './support/http.js';
+import { useApp, useAppsClosedAfterAll, useKit } from './support/kit-app.js';
 import { type RunningApp, startApp, startSampleApp } from './support/test-app.js';
 
-let kit: CognitoTestKit;
+const kit = useKit();
 /** Another fake pool: its tokens carry another issuer and are signed by another key. */
-let otherKit: CognitoTestKit;
+const otherKit = useKit({ userPoolId: 'us-east-1_OtherPool' });
+/** Apps the tests start, closed after the suite. */
+const apps = useAppsClosedAfterAll();
 /** The sample app, configured for `kit` with the defaults (access tokens, 5 s tolerance). */
-let sample: RunningApp;
-const apps: RunningApp[] = [];
-
-beforeAll(async () => {
-  [kit, otherKit] = await Promise.all([
-    createCognitoTestKit(),
-    createCognitoTestKit({ userPoolId: 'us-east-1_OtherPool' }),
-  ]);
-  sample = await startSampleApp(kit);
-  apps.push(sample);
-});
-
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.close()));
-  await Promise.all([kit?.close(), otherKit?.close()]);
-});
+const sample = useApp(() => startSampleApp(kit));
 
 /** Starts an app with forRoot({ ...kit.moduleOptions(), ...options }) serving /me and /me/sub. */
 async function meApp(options: Parameters<typeof startModuleApp>[1], forKit = kit): Promise<RunningApp> {
