@@ -9,10 +9,10 @@
 import { Module } from '@nestjs/common';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { type CognitoAuthOptions, CognitoAuthModule, CurrentUser } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
-import { ask, SocketClients } from './support/socket-client.js';
+import { useApp, useKit, useSocketClients } from './support/kit-app.js';
+import { ask } from './support/socket-client.js';
 import { type RunningApp, startApp } from './support/test-app.js';
 
 /** One gateway class, used by every app of this file. */
@@ -30,30 +30,13 @@ function gatewayApp(options: CognitoAuthOptions, adapter: HttpAdapterName): Prom
   return startApp({ imports: [SharedGatewayAppModule] }, { adapter });
 }
 
-let kitA: CognitoTestKit;
-let kitB: CognitoTestKit;
-beforeAll(async () => {
-  [kitA, kitB] = await Promise.all([
-    createCognitoTestKit({ userPoolId: 'us-east-1_GatewayA' }),
-    createCognitoTestKit({ userPoolId: 'us-east-1_GatewayB' }),
-  ]);
-});
-afterAll(async () => {
-  await Promise.all([kitA?.close(), kitB?.close()]);
-});
+const kitA = useKit({ userPoolId: 'us-east-1_GatewayA' });
+const kitB = useKit({ userPoolId: 'us-east-1_GatewayB' });
+const sockets = useSocketClients();
 
 describe('two apps in one process judge their own gateway messages', () => {
-  let a: RunningApp;
-  let b: RunningApp;
-  const sockets = new SocketClients();
-  beforeAll(async () => {
-    a = await gatewayApp(kitA.moduleOptions(), 'express');
-    b = await gatewayApp(kitB.moduleOptions(), 'fastify');
-  });
-  afterEach(() => sockets.closeAll());
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-  });
+  const a = useApp(() => gatewayApp(kitA.moduleOptions(), 'express'));
+  const b = useApp(() => gatewayApp(kitB.moduleOptions(), 'fastify'));
 
   it("each app answers its own pool's token and refuses the other's with 401", async () => {
     const tokenA = kitA.accessToken({ sub: 'user-of-a' });
@@ -74,17 +57,8 @@ describe('two apps in one process judge their own gateway messages', () => {
 });
 
 describe('an app with globalGuard: false next to an app with the global guard', () => {
-  let guarded: RunningApp;
-  let perRoute: RunningApp;
-  const sockets = new SocketClients();
-  beforeAll(async () => {
-    guarded = await gatewayApp(kitA.moduleOptions(), 'express');
-    perRoute = await gatewayApp({ ...kitB.moduleOptions(), globalGuard: false }, 'express');
-  });
-  afterEach(() => sockets.closeAll());
-  afterAll(async () => {
-    await Promise.all([guarded?.close(), perRoute?.close()]);
-  });
+  const guarded = useApp(() => gatewayApp(kitA.moduleOptions(), 'express'));
+  const perRoute = useApp(() => gatewayApp({ ...kitB.moduleOptions(), globalGuard: false }, 'express'));
 
   it('the global guard still refuses an anonymous message on its own app', async () => {
     const socket = await sockets.connect(`${guarded.url}/shared`);
@@ -98,16 +72,10 @@ describe('an app with globalGuard: false next to an app with the global guard', 
 });
 
 describe('an app with globalGuard: false after an app with the global guard has closed', () => {
-  let perRoute: RunningApp;
-  const sockets = new SocketClients();
-  beforeAll(async () => {
+  const perRoute = useApp(async () => {
     const earlier = await gatewayApp(kitA.moduleOptions(), 'express');
     await earlier.close();
-    perRoute = await gatewayApp({ ...kitB.moduleOptions(), globalGuard: false }, 'fastify');
-  });
-  afterAll(async () => {
-    sockets.closeAll();
-    await perRoute?.close();
+    return gatewayApp({ ...kitB.moduleOptions(), globalGuard: false }, 'fastify');
   });
 
   it('its unguarded handler answers, instead of refusing a connection it does not know', async () => {
