@@ -9,9 +9,9 @@
  *
  * `HOSTILE_TRACE=1` prints each case's status and challenge (handy when a description changes).
  */
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { get, type HttpResult } from './support/http.js';
+import { useApp, useKit } from './support/kit-app.js';
 import {
   BARE_CHALLENGE,
   challengeOf,
@@ -22,8 +22,9 @@ import {
   INVALID_TOKEN_CHALLENGE,
   probeModule,
 } from './support/hostile.js';
-import { CASES, closeHostileContext, createHostileContext, type Ctx, type Probe } from './support/hostile-cases.js';
-import { ADAPTERS, type RunningApp, startApp, startSampleApp } from './support/test-app.js';
+import { useHostileApps } from './support/hostile-apps.js';
+import { CASES, type Probe } from './support/hostile-cases.js';
+import { ADAPTERS, startApp, startSampleApp } from './support/test-app.js';
 
 const JKU_CASES = new Set(CASES.filter((c) => /jku|x5u|jwk|x5c/.test(c.name)).map((c) => c.name));
 
@@ -45,28 +46,11 @@ function descriptionOf(res: HttpResult): string {
 }
 
 describe.each(ADAPTERS)('hostile tokens and malformed requests (%s)', (adapter) => {
-  const ctx = {} as Ctx;
-  let sample: RunningApp;
-  let small: RunningApp;
-
-  beforeAll(async () => {
-    Object.assign(ctx, await createHostileContext());
-    [sample, small] = await Promise.all([
-      startSampleApp(ctx.kit, { adapter }),
-      startApp(probeModule({ ...ctx.kit.moduleOptions(), maxTokenLength: 2_048 }), { adapter }),
-    ]);
-  });
-
-  afterAll(async () => {
-    // Whatever the cases did, nothing ever fetched a URL taken from a token.
-    expect(ctx.counting?.requests).toEqual([]);
-    await Promise.all([sample?.close(), small?.close()]);
-    await closeHostileContext(ctx);
-  });
+  const { ctx, main: sample, targetOf } = useHostileApps((ctx) => startSampleApp(ctx.kit, { adapter }), adapter);
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {
     const probe = testCase.build(ctx);
-    const target = probe.target === 'small' ? small : sample;
+    const target = targetOf(probe);
     const path = probe.target === 'small' && !probe.path ? '/protected' : probe.path;
     const res = await send(target.url, { ...probe, path });
     expect(res.status, `never 500: ${res.body}`).not.toBeGreaterThanOrEqual(500);
@@ -105,33 +89,22 @@ describe.each(ADAPTERS)('hostile tokens and malformed requests (%s)', (adapter) 
 
     // A refused token never populates a user on a public route either.
     if (testCase.expect === 'invalid_token' && probe.target !== 'small' && !probe.path) {
-      const optional = await send(sample.url, { ...probe, path: '/optional' });
+      const optional = await send(sample().url, { ...probe, path: '/optional' });
       expect({ status: optional.status, body: optional.json() }).toEqual({ status: 200, body: { user: null } });
     }
     if (JKU_CASES.has(testCase.name)) expect(ctx.counting.requests).toEqual([]);
   });
 
   it('the app still answers after every case', async () => {
-    expect((await get(`${sample.url}/health`)).status).toBe(200);
-    expect((await get(`${sample.url}/me`, { authorization: `Bearer ${ctx.kit.accessToken()}` })).status).toBe(200);
+    expect((await get(`${sample().url}/health`)).status).toBe(200);
+    expect((await get(`${sample().url}/me`, { authorization: `Bearer ${ctx.kit.accessToken()}` })).status).toBe(200);
   });
 });
 
 describe.each(ADAPTERS)('several pools: keys are bound to their issuer (%s)', (adapter) => {
-  let a: CognitoTestKit;
-  let b: CognitoTestKit;
-  let app: RunningApp;
-  beforeAll(async () => {
-    [a, b] = await Promise.all([
-      createCognitoTestKit({ userPoolId: 'us-east-1_PoolA', clientId: 'client-a' }),
-      createCognitoTestKit({ userPoolId: 'us-east-1_PoolB', clientId: 'client-b' }),
-    ]);
-    app = await startApp(probeModule({ userPools: [a.moduleOptions(), b.moduleOptions()] }), { adapter });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await Promise.all([a?.close(), b?.close()]);
-  });
+  const a = useKit({ userPoolId: 'us-east-1_PoolA', clientId: 'client-a' });
+  const b = useKit({ userPoolId: 'us-east-1_PoolB', clientId: 'client-b' });
+  const app = useApp(() => startApp(probeModule({ userPools: [a.moduleOptions(), b.moduleOptions()] }), { adapter }));
 
   const protectedRoute = (token: string) => get(`${app.url}/protected`, { authorization: `Bearer ${token}` });
 

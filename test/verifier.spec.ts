@@ -5,20 +5,19 @@
  */
 import { Injectable, Module } from '@nestjs/common';
 import {
-  CognitoAuthModule,
   type CognitoUser,
   CognitoTokenVerifier,
   InvalidTokenError,
   KeySetUnavailableError,
   toFailureAnswer,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useKitApp } from './support/kit-app.js';
+import { describe, expect, it } from 'vitest';
+import { useKitApp, useModuleApp } from './support/kit-app.js';
 import { get, type HttpResult } from './support/http.js';
 import { challengeOf, probeModule, ProbeController } from './support/hostile.js';
-import { CASES, closeHostileContext, createHostileContext, type Ctx } from './support/hostile-cases.js';
-import { type RunningApp, startApp } from './support/test-app.js';
+import { useHostileApps } from './support/hostile-apps.js';
+import { CASES } from './support/hostile-cases.js';
+import { startApp } from './support/test-app.js';
 
 /** A verdict in the terms both callers share: admitted with a user, or refused with an answer. */
 type Verdict = { admitted: string } | { status: number; challenge: string | undefined };
@@ -39,23 +38,8 @@ async function verdictOfVerifier(verifier: CognitoTokenVerifier, token: string):
 }
 
 describe('the verifier gives the guard verdict on every hostile token', () => {
-  const ctx = {} as Ctx;
-  let app: RunningApp;
-  let small: RunningApp;
+  const { ctx, targetOf } = useHostileApps((ctx) => startApp(probeModule(ctx.kit.moduleOptions())));
   let compared = 0;
-
-  beforeAll(async () => {
-    Object.assign(ctx, await createHostileContext());
-    [app, small] = await Promise.all([
-      startApp(probeModule(ctx.kit.moduleOptions())),
-      startApp(probeModule({ ...ctx.kit.moduleOptions(), maxTokenLength: 2_048 })),
-    ]);
-  });
-  afterAll(async () => {
-    expect(ctx.counting?.requests).toEqual([]);
-    await Promise.all([app?.close(), small?.close()]);
-    await closeHostileContext(ctx);
-  });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', async (_name, testCase) => {
     const probe = testCase.build(ctx);
@@ -63,7 +47,7 @@ describe('the verifier gives the guard verdict on every hostile token', () => {
     // Cases about the header itself (two headers, other schemes) carry no token to compare.
     if (token === undefined || probe.path !== undefined || probe.headers.authorization !== `Bearer ${token}`) return;
     compared += 1;
-    const target = probe.target === 'small' ? small : app;
+    const target = targetOf(probe);
     const verifier = target.app.get(CognitoTokenVerifier);
 
     const first = await verdictOfVerifier(verifier, token);
@@ -154,21 +138,9 @@ class QueueConsumer {
 }
 
 describe('the verifier injected in an application service', () => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    @Module({ providers: [QueueConsumer] })
-    class ConsumerModule {}
-    app = await startApp({
-      imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), ConsumerModule],
-      controllers: [ProbeController],
-    });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
-  });
+  @Module({ providers: [QueueConsumer] })
+  class ConsumerModule {}
+  const { kit, app } = useModuleApp({ adapter: 'express', imports: [ConsumerModule], controllers: [ProbeController] });
 
   it('is the module instance, with its pool', async () => {
     const consumer = app.app.get(QueueConsumer);
