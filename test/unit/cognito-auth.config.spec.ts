@@ -183,29 +183,16 @@ describe('resolveCognitoAuthConfig: http JWKS only on loopback', () => {
 });
 
 describe('resolveCognitoAuthConfig: invalid options', () => {
+  const malformedPool = (got: string) => `userPoolId is missing or malformed (expected "<region>_<id>", got ${got})`;
+  const ofPool = (problem: string) => `${problem} (pool eu-west-1_AbCdEf123)`;
+
   it.each<[string, unknown, string]>([
     ['no options', undefined, 'options are required: forRoot({ region, userPoolId, clientId })'],
-    [
-      'missing userPoolId',
-      { clientId: 'c' },
-      'userPoolId is missing or malformed (expected "<region>_<id>", got undefined)',
-    ],
-    [
-      'a userPoolId without region prefix',
-      { ...POOL, userPoolId: 'AbCdEf123' },
-      'userPoolId is missing or malformed (expected "<region>_<id>", got "AbCdEf123")',
-    ],
-    [
-      'a userPoolId with a path',
-      { ...POOL, userPoolId: 'eu-west-1_x/../y' },
-      'userPoolId is missing or malformed (expected "<region>_<id>", got "eu-west-1_x/../y")',
-    ],
+    ['missing userPoolId', { clientId: 'c' }, malformedPool('undefined')],
+    ['a userPoolId without region prefix', { ...POOL, userPoolId: 'AbCdEf123' }, malformedPool('"AbCdEf123"')],
+    ['a userPoolId with a path', { ...POOL, userPoolId: 'eu-west-1_x/../y' }, malformedPool('"eu-west-1_x/../y"')],
     ['no client id', { userPoolId: POOL.userPoolId }, 'clientId or clientIds is required for pool eu-west-1_AbCdEf123'],
-    [
-      'an empty client id',
-      { ...POOL, clientId: ' ' },
-      'clientId values must be non-empty strings (pool eu-west-1_AbCdEf123)',
-    ],
+    ['an empty client id', { ...POOL, clientId: ' ' }, ofPool('clientId values must be non-empty strings')],
     ['a malformed region', { ...POOL, region: 'EU WEST' }, 'region is malformed for pool eu-west-1_AbCdEf123'],
     ['an unknown tokenUse', { ...POOL, tokenUse: 'refresh' }, 'tokenUse must be one of access, id, any'],
     [
@@ -213,11 +200,7 @@ describe('resolveCognitoAuthConfig: invalid options', () => {
       { ...POOL, issuerFormat: 'cognito' },
       'issuerFormat must be "cognito-idp" or "issuer-cognito-idp"',
     ],
-    [
-      'an issuer that is not a URL',
-      { ...POOL, issuer: 'cognito pool' },
-      'issuer is not a valid URL (pool eu-west-1_AbCdEf123)',
-    ],
+    ['an issuer that is not a URL', { ...POOL, issuer: 'cognito pool' }, ofPool('issuer is not a valid URL')],
     ['a negative clockTolerance', { ...POOL, clockTolerance: -1 }, 'clockTolerance must be a number >= 0'],
     ['a string clockTolerance', { ...POOL, clockTolerance: '5' }, 'clockTolerance must be a number >= 0'],
     ['a tiny maxTokenLength', { ...POOL, maxTokenLength: 10 }, 'maxTokenLength must be a number >= 64'],
