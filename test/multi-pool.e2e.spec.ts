@@ -1,23 +1,16 @@
 import { CognitoAuthModule } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MeController } from './support/fixture-app.js';
 import { bearer, get } from './support/http.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { useApp, useKit } from './support/kit-app.js';
+import { ADAPTERS, startApp } from './support/test-app.js';
 
 describe.each(ADAPTERS)('several user pools in one app (%s)', (adapter) => {
-  let staff: CognitoTestKit;
-  let customers: CognitoTestKit;
-  let outsider: CognitoTestKit;
-  let app: RunningApp;
-
-  beforeAll(async () => {
-    [staff, customers, outsider] = await Promise.all([
-      createCognitoTestKit({ userPoolId: 'eu-west-1_Staff1', clientId: 'staff-client' }),
-      createCognitoTestKit({ userPoolId: 'us-east-1_Customers1', clientId: 'customer-client' }),
-      createCognitoTestKit({ userPoolId: 'us-east-1_Outsider1', clientId: 'outsider-client' }),
-    ]);
-    app = await startApp(
+  const staff = useKit({ userPoolId: 'eu-west-1_Staff1', clientId: 'staff-client' });
+  const customers = useKit({ userPoolId: 'us-east-1_Customers1', clientId: 'customer-client' });
+  const outsider = useKit({ userPoolId: 'us-east-1_Outsider1', clientId: 'outsider-client' });
+  const app = useApp(() =>
+    startApp(
       {
         imports: [
           CognitoAuthModule.forRoot({
@@ -27,12 +20,8 @@ describe.each(ADAPTERS)('several user pools in one app (%s)', (adapter) => {
         controllers: [MeController],
       },
       { adapter },
-    );
-  });
-  afterAll(async () => {
-    await app?.close();
-    await Promise.all([staff, customers, outsider].map((kit) => kit?.close()));
-  });
+    ),
+  );
 
   it('accepts each pool’s tokens and says which pool the user came from', async () => {
     const staffUser = (await get(`${app.url}/me`, bearer(staff.accessToken()))).json();

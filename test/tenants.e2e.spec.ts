@@ -8,13 +8,14 @@ import {
   UserPools,
 } from 'nestjs-cognito-auth';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { CognitoJwksService } from '../lib/jwks/cognito-jwks.service.js';
 import { UserPoolDirectory } from '../lib/pools/user-pool-directory.js';
 import { TokenChecker } from '../lib/verification/token-checker.js';
 import { MeController } from './support/fixture-app.js';
 import { bearer, get } from './support/http.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { useApp, useKit } from './support/kit-app.js';
+import { ADAPTERS, startApp } from './support/test-app.js';
 
 /** The testing kit's issuers: `http://127.0.0.1:<port>/<pool id>`. */
 const KIT_ISSUER = /^http:\/\/127\.0\.0\.1:\d+\/[\w-]+_\w+$/;
@@ -86,24 +87,25 @@ afterAll(async () => {
   await Promise.all(kits.map((kit) => kit.close()));
 });
 
-describe.each(ADAPTERS)('a userPools resolver: one pool per tenant (%s)', (adapter) => {
-  let tenantA: CognitoTestKit;
-  let tenantB: CognitoTestKit;
-  let tenants: Tenants;
-  let app: RunningApp;
-
-  beforeAll(async () => {
-    [tenantA, tenantB] = await Promise.all([
-      newKit('eu-west-1_TenantA', 'a-client'),
-      newKit('us-east-1_TenantB', 'b-client'),
-    ]);
-    tenants = new Tenants();
-    tenants.add(tenantA);
-    tenants.add(tenantB, { tokenUse: 'any' });
-    app = await startTenantApp(adapter, tenants);
+/**
+ * A tenants table that `fill` fills once the suite's kits are started, and an app whose resolver
+ * answers from it, started before the suite's tests and closed after them.
+ */
+function useTenantApp(adapter: (typeof ADAPTERS)[number], fill: (tenants: Tenants) => void, options: object = {}) {
+  const tenants = new Tenants();
+  const app = useApp(() => {
+    fill(tenants);
+    return startTenantApp(adapter, tenants, options);
   });
-  afterAll(async () => {
-    await app?.close();
+  return { tenants, app };
+}
+
+describe.each(ADAPTERS)('a userPools resolver: one pool per tenant (%s)', (adapter) => {
+  const tenantA = useKit({ userPoolId: 'eu-west-1_TenantA', clientId: 'a-client' });
+  const tenantB = useKit({ userPoolId: 'us-east-1_TenantB', clientId: 'b-client' });
+  const { tenants, app } = useTenantApp(adapter, (table) => {
+    table.add(tenantA);
+    table.add(tenantB, { tokenUse: 'any' });
   });
 
   it('accepts each pool’s tokens, with its own userPoolId, clients and token_use', async () => {
@@ -235,18 +237,8 @@ describe.each(ADAPTERS)('a userPools resolver: one pool per tenant (%s)', (adapt
 });
 
 describe('the resolver asks with the issuer of Cognito’s forms only, and only with that string', () => {
-  let tenants: Tenants;
-  let app: RunningApp;
-  let kit: CognitoTestKit;
-
-  beforeAll(async () => {
-    kit = await newKit('eu-west-1_Cognito1');
-    tenants = new Tenants();
-    app = await startTenantApp('express', tenants, { issuerPattern: undefined });
-  });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const kit = useKit({ userPoolId: 'eu-west-1_Cognito1', clientId: 'tenant-client' });
+  const { tenants, app } = useTenantApp('express', () => undefined, { issuerPattern: undefined });
 
   it('asks about both Cognito hosts, not about the kit’s loopback issuer without issuerPattern', async () => {
     const classic = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Cognito1';
@@ -259,23 +251,13 @@ describe('the resolver asks with the issuer of Cognito’s forms only, and only 
 });
 
 describe('answers are kept for userPoolCacheTtlMs, and key sets only while their pool is', () => {
-  let tenants: Tenants;
-  let app: RunningApp;
-  let directory: UserPoolDirectory;
-  let jwks: CognitoJwksService;
-  let tenantA: CognitoTestKit;
-
-  beforeAll(async () => {
-    tenantA = await newKit('eu-west-1_TenantA', 'a-client');
-    tenants = new Tenants();
-    tenants.add(tenantA);
-    app = await startTenantApp('fastify', tenants, { userPoolCacheTtlMs: TTL_MS, userPoolCacheMaxEntries: 100 });
-    directory = app.app.get(UserPoolDirectory);
-    jwks = app.app.get(CognitoJwksService);
+  const tenantA = useKit({ userPoolId: 'eu-west-1_TenantA', clientId: 'a-client' });
+  const { tenants, app } = useTenantApp('fastify', (table) => table.add(tenantA), {
+    userPoolCacheTtlMs: TTL_MS,
+    userPoolCacheMaxEntries: 100,
   });
-  afterAll(async () => {
-    await app?.close();
-  });
+  const directory = () => app.app.get(UserPoolDirectory);
+  const jwks = () => app.app.get(CognitoJwksService);
   beforeEach(() => {
     tenants.asked.length = 0;
   });
@@ -301,7 +283,11 @@ describe('answers are kept for userPoolCacheTtlMs, and key sets only while their
     const res = await get(`${app.url}/me`, bearer(token));
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toContain('The token issuer is not accepted');
-    expect(jwks.keySetStates().map((state) => state.userPoolId)).not.toContain('eu-west-1_Leaving');
+    expect(
+      jwks()
+        .keySetStates()
+        .map((state) => state.userPoolId),
+    ).not.toContain('eu-west-1_Leaving');
   });
 
   it('keeps memory bounded with 300 distinct unknown issuers', async () => {
@@ -313,10 +299,10 @@ describe('answers are kept for userPoolCacheTtlMs, and key sets only while their
       expect((await get(`${app.url}/me`, bearer(tenantA.accessToken({ iss })))).status).toBe(401);
     }
     expect(tenants.asked).toEqual(made);
-    expect(directory.cacheSize.unknown).toBeLessThanOrEqual(100);
+    expect(directory().cacheSize.unknown).toBeLessThanOrEqual(100);
     // Made-up issuers never evict a tenant, and have no key set.
     expect((await get(`${app.url}/me`, bearer(tenantA.accessToken()))).status).toBe(200);
-    expect(jwks.keySetStates().length).toBeLessThanOrEqual(2);
+    expect(jwks().keySetStates().length).toBeLessThanOrEqual(2);
   });
 });
 
