@@ -29,10 +29,8 @@ import {
   Scopes,
 } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
-import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { expectBareChallenge } from './support/auth-e2e.js';
 import {
-  call,
   expectFieldAllowed,
   expectFieldRefused,
   expectForbidden,
@@ -227,7 +225,7 @@ const PolicyResolver = trueResolver({
 
 // ---------------------------------------------------------------------------------------------
 
-const { kit, apps } = useAppsOnEveryAdapter(
+const { kit, apps, at } = useAppsOnEveryAdapter(
   { tokenUse: 'any' },
   {
     imports: [OrdersModule],
@@ -235,9 +233,6 @@ const { kit, apps } = useAppsOnEveryAdapter(
     providers: [TenantDirectory, ActiveTenantPolicy, RequestHeaderPolicy, OwnerResolver, PolicyResolver],
   },
 );
-
-const at = (adapter: HttpAdapterName, path: string, token?: string, headers: Record<string, string> = {}) =>
-  call(apps[adapter], path, token, headers);
 
 /** Every captured log line of every app (Nest's static logger writes to the app created last). */
 const logLines = () => Object.values(apps).flatMap((running) => running.logs.lines);

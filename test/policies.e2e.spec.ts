@@ -6,10 +6,8 @@
  */
 import { AllGroups, CognitoAuthConfigError, Groups, NotGroups, Public, RequireClaim } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
-import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { expectBareChallenge } from './support/auth-e2e.js';
 import {
-  call,
   expectFieldAllowed,
   expectFieldRefused,
   expectForbidden,
@@ -60,7 +58,7 @@ const GroupClaimResolver = trueResolver({
   tenant: [RequireClaim('custom:tenant', 'acme')],
 });
 
-const { kit, apps } = useAppsOnEveryAdapter(
+const { kit, apps, at } = useAppsOnEveryAdapter(
   { tokenUse: 'any' },
   {
     controllers: [GroupRulesController, ClassGroupRulesController, ClaimsController, ClassClaimsController],
@@ -68,7 +66,6 @@ const { kit, apps } = useAppsOnEveryAdapter(
   },
 );
 
-const at = (adapter: HttpAdapterName, path: string, token?: string) => call(apps[adapter], path, token);
 const withGroups = (...groups: string[]) => kit.accessToken({ 'cognito:groups': groups });
 
 describe('decorators refuse empty or malformed rules when they run', () => {

@@ -29,7 +29,17 @@ export async function startOnEveryAdapter(
 export function useAppsOnEveryAdapter(
   options: Partial<CognitoAuthOptions>,
   { imports = [], ...metadata }: ModuleMetadata,
-): { readonly kit: CognitoTestKit; readonly apps: Record<HttpAdapterName, RunningApp> } {
+): {
+  readonly kit: CognitoTestKit;
+  readonly apps: Record<HttpAdapterName, RunningApp>;
+  /** GET `path` on that adapter's app with the token as a bearer token (see `call`). */
+  readonly at: (
+    adapter: HttpAdapterName,
+    path: string,
+    token?: string,
+    headers?: Record<string, string>,
+  ) => Promise<HttpResult>;
+} {
   const { kit, started } = useKitWith(
     (kit) =>
       startOnEveryAdapter((adapter) => ({
@@ -42,7 +52,7 @@ export function useAppsOnEveryAdapter(
       })),
     (apps) => Promise.all(Object.values(apps).map((app) => app.close())),
   );
-  return { kit, apps: started };
+  return { kit, apps: started, at: (adapter, ...request) => call(started[adapter], ...request) };
 }
 
 /** GET `path` with the token as a bearer token (none when undefined). */
