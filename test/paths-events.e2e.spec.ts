@@ -10,10 +10,19 @@ import diagnosticsChannel from 'node:diagnostics_channel';
 import { COGNITO_AUTH_CHANNELS, type CognitoAuthenticateEvent, CognitoAuthModule } from 'nestjs-cognito-auth';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
+import { postQuery } from './support/graphql-app.js';
 import { graphqlWsModule } from './support/graphql-ws-client.js';
+import { bearer } from './support/http.js';
 import { useKit, useSocketClients } from './support/kit-app.js';
 import { createMeteredProvider, type MeteredProvider, valueOf } from './support/metric-reader.js';
-import { askPath, PATHS_METADATA, type PathName, useAppOnEveryAdapter } from './support/paths-app.js';
+import {
+  askPath,
+  operationOutcome,
+  PATHS_METADATA,
+  type PathName,
+  useAppOnEveryAdapter,
+  useGraphqlWsConnections,
+} from './support/paths-app.js';
 import { ADAPTERS } from './support/test-app.js';
 
 /**
@@ -48,6 +57,7 @@ afterAll(async () => {
   await Promise.all(Object.values(meters).map((meter) => meter.shutdown()));
 });
 const sockets = useSocketClients();
+const openGraphqlWs = useGraphqlWsConnections();
 
 /** The `authenticate` events published while a test runs. */
 const events: CognitoAuthenticateEvent[] = [];
@@ -78,6 +88,22 @@ describe('each authenticate event names the path the token came in by', () => {
       expect(events.map((event) => event.transport)).toEqual(expected);
       for (const event of events) expect(event).toMatchObject({ result: 'failure', reason: 'expired', status: 401 });
     });
+  });
+});
+
+describe('one authenticate event per GraphQL operation, however many fields it selects', () => {
+  it.each(ADAPTERS)('three aliases over HTTP, then over graphql-ws: one event each (%s)', async (adapter) => {
+    const app = apps[adapter];
+    const token = kit.accessToken();
+    const query = '{ a: pool b: pool c: pool }';
+    const body = (await postQuery(app.url, query, bearer(token))).json();
+    expect(body).toEqual({ data: { a: kit.userPoolId, b: kit.userPoolId, c: kit.userPoolId } });
+    const ws = await openGraphqlWs(app.url, token);
+    expect(operationOutcome(await ws.run(query))).toEqual({ data: body.data });
+    expect(events.map((event) => [event.transport, event.result])).toEqual([
+      ['graphql', 'success'],
+      ['graphql', 'success'],
+    ]);
   });
 });
 
