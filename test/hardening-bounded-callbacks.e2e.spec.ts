@@ -7,15 +7,15 @@
  */
 import { Module } from '@nestjs/common';
 import { CognitoAuthModule, type CognitoAuthOptions } from 'nestjs-cognito-auth';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useKit } from './support/kit-app.js';
+import { describe, expect, it } from 'vitest';
+import { useApp, useKit, useSocketClients } from './support/kit-app.js';
 import { PassportController } from './support/fixture-app.js';
 import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { errorLines } from './support/error-log.js';
 import { MeController, MeResolver } from './support/fixture-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, get, type HttpResult } from './support/http.js';
-import { ask, SocketClients } from './support/socket-client.js';
+import { ask } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
 const CALLBACK_TIMEOUT_MS = 200;
@@ -46,19 +46,14 @@ function expectLoggedAtMostOnce(app: RunningApp, since: number, kind: RegExp): v
 
 const kit = useKit();
 
-/** An app with a `/me` route and these options; closed after the suite. */
-function appWith(adapter: (typeof ADAPTERS)[number], options: () => Partial<CognitoAuthOptions>) {
-  const handle = { app: undefined as unknown as RunningApp };
-  beforeAll(async () => {
-    handle.app = await startApp(
+/** An app with a `/me` route and these options, started before the suite's tests and closed after them. */
+function appWith(adapter: (typeof ADAPTERS)[number], options: () => Partial<CognitoAuthOptions>): RunningApp {
+  return useApp(() =>
+    startApp(
       { imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options() })], controllers: [MeController] },
       { adapter },
-    );
-  });
-  afterAll(async () => {
-    await handle.app?.close();
-  });
-  return handle;
+    ),
+  );
 }
 
 async function timed(request: () => Promise<HttpResult>): Promise<{ res: HttpResult; ms: number }> {
@@ -69,7 +64,7 @@ async function timed(request: () => Promise<HttpResult>): Promise<{ res: HttpRes
 
 describe.each(ADAPTERS)('a customCheck that never settles is bounded by callbackTimeoutMs (%s)', (adapter) => {
   let calls = 0;
-  const handle = appWith(adapter, () => ({
+  const app = appWith(adapter, () => ({
     callbackTimeoutMs: CALLBACK_TIMEOUT_MS,
     customCheck: () => {
       calls += 1;
@@ -78,10 +73,10 @@ describe.each(ADAPTERS)('a customCheck that never settles is bounded by callback
   }));
 
   it(`answers 503 with Retry-After within ${CALLBACK_TIMEOUT_MS} ms, five times, and logs it once`, async () => {
-    const since = handle.app.logs.lines.length;
+    const since = app.logs.lines.length;
     const token = kit.accessToken();
     for (let i = 0; i < REQUESTS; i++) {
-      const { res, ms } = await timed(() => get(`${handle.app.url}/me`, bearer(token)));
+      const { res, ms } = await timed(() => get(`${app.url}/me`, bearer(token)));
       expect({
         status: res.status,
         retryAfter: res.headers['retry-after'],
@@ -92,14 +87,14 @@ describe.each(ADAPTERS)('a customCheck that never settles is bounded by callback
       expect(ms).toBeLessThan(CALLBACK_TIMEOUT_MS + SLACK_MS);
     }
     expect(calls).toBe(REQUESTS);
-    expectLoggedAtMostOnce(handle.app, since, CUSTOM_CHECK_TIMED_OUT);
-    expect(handle.app.logs.text()).not.toContain(token);
+    expectLoggedAtMostOnce(app, since, CUSTOM_CHECK_TIMED_OUT);
+    expect(app.logs.text()).not.toContain(token);
   });
 });
 
 describe.each(ADAPTERS)('a tokenExtractor that throws is answered 401 and logged once (%s)', (adapter) => {
   let calls = 0;
-  const handle = appWith(adapter, () => ({
+  const app = appWith(adapter, () => ({
     tokenExtractor: () => {
       calls += 1;
       throw new TypeError('cannot read properties of undefined');
@@ -107,10 +102,10 @@ describe.each(ADAPTERS)('a tokenExtractor that throws is answered 401 and logged
   }));
 
   it('answers 401 invalid_token to five requests, never 500, and logs one line', async () => {
-    const since = handle.app.logs.lines.length;
+    const since = app.logs.lines.length;
     const token = kit.accessToken();
     for (let i = 0; i < REQUESTS; i++) {
-      const res = await get(`${handle.app.url}/me`, bearer(token));
+      const res = await get(`${app.url}/me`, bearer(token));
       expect({ status: res.status, challenge: res.headers['www-authenticate'] }).toEqual({
         status: 401,
         challenge: expect.stringMatching(/^Bearer error="invalid_token"/),
@@ -118,28 +113,23 @@ describe.each(ADAPTERS)('a tokenExtractor that throws is answered 401 and logged
       expect(res.json()).toMatchObject({ statusCode: 401 });
     }
     expect(calls).toBe(REQUESTS);
-    expectLoggedAtMostOnce(handle.app, since, EXTRACTOR_THREW);
-    expect(handle.app.logs.text()).not.toMatch(/ExceptionsHandler|Internal server error/);
-    expect(handle.app.logs.text()).not.toContain(token);
+    expectLoggedAtMostOnce(app, since, EXTRACTOR_THREW);
+    expect(app.logs.text()).not.toMatch(/ExceptionsHandler|Internal server error/);
+    expect(app.logs.text()).not.toContain(token);
   });
 });
 
 /** REST, Passport, GraphQL over HTTP, a socket.io handshake and gateway messages, in one app. */
-function everyPathApp(adapter: (typeof ADAPTERS)[number], options: () => Partial<CognitoAuthOptions>) {
-  const handle = { app: undefined as unknown as RunningApp };
-  beforeAll(async () => {
+function everyPathApp(adapter: (typeof ADAPTERS)[number], options: () => Partial<CognitoAuthOptions>): RunningApp {
+  return useApp(() => {
     @Module({
       imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options() }), testGraphqlModule(adapter)],
       controllers: [MeController, PassportController],
       providers: [MeResolver, CheckedGateway, OpenGateway],
     })
     class EveryPathModule {}
-    handle.app = await startApp({ imports: [EveryPathModule] }, { adapter });
+    return startApp({ imports: [EveryPathModule] }, { adapter });
   });
-  afterAll(async () => {
-    await handle.app?.close();
-  });
-  return handle;
 }
 
 /** Status, `WWW-Authenticate` and `Retry-After` of an HTTP answer. */
@@ -149,74 +139,77 @@ const httpAnswer = (res: HttpResult) => ({
   retryAfter: res.headers['retry-after'],
 });
 
-describe.each(ADAPTERS)('a customCheck that never settles: 503 on every path, logged once (%s)', (adapter) => {
-  const handle = everyPathApp(adapter, () => ({
-    callbackTimeoutMs: CALLBACK_TIMEOUT_MS,
-    customCheck: () => new Promise<void>(() => undefined),
-  }));
-  const sockets = new SocketClients();
-  afterAll(() => sockets.closeAll());
+/** A misbehaving callback, and what every path answers while it misbehaves. */
+interface EveryPathCase {
+  readonly title: string;
+  readonly test: string;
+  readonly options: () => Partial<CognitoAuthOptions>;
+  /** Status, `WWW-Authenticate` and `Retry-After` of REST and Passport. */
+  readonly http: ReturnType<typeof httpAnswer>;
+  /** The extensions of GraphQL's one error. */
+  readonly graphql: unknown;
+  readonly graphqlRetryAfter: string | undefined;
+  /** Part of the handshake's refusal. */
+  readonly handshake: Record<string, unknown>;
+  /** Part of the gateway message's exception. */
+  readonly message: Record<string, unknown>;
+  readonly logged: RegExp;
+}
 
-  it('REST, Passport, GraphQL, the handshake and a gateway message all answer 503 with a retry delay', async () => {
-    const { app } = handle;
-    const since = app.logs.lines.length;
-    const token = kit.accessToken();
-    const unavailable = { status: 503, challenge: undefined, retryAfter: '5' };
-    expect(httpAnswer(await get(`${app.url}/me`, bearer(token)))).toEqual(unavailable);
-    expect(httpAnswer(await get(`${app.url}/passport`, bearer(token)))).toEqual(unavailable);
+const EVERY_PATH_CASES: readonly EveryPathCase[] = [
+  {
+    title: 'a customCheck that never settles: 503 on every path, logged once',
+    test: 'REST, Passport, GraphQL, the handshake and a gateway message all answer 503 with a retry delay',
+    options: () => ({ callbackTimeoutMs: CALLBACK_TIMEOUT_MS, customCheck: () => new Promise<void>(() => undefined) }),
+    http: { status: 503, challenge: undefined, retryAfter: '5' },
+    graphql: expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', retryAfter: 5 }),
+    graphqlRetryAfter: '5',
+    handshake: { status: 503, retryAfter: 5 },
+    message: { status: 503, retryAfter: 5 },
+    logged: CUSTOM_CHECK_TIMED_OUT,
+  },
+  {
+    title: 'a tokenExtractor that throws: 401 on every path, logged once',
+    test: 'REST, Passport, GraphQL, the handshake and a gateway message all answer 401, never 500',
+    options: () => ({
+      tokenExtractor: () => {
+        throw new RangeError('the extractor is broken');
+      },
+    }),
+    http: { status: 401, challenge: expect.stringMatching(/^Bearer error="invalid_token"/), retryAfter: undefined },
+    graphql: expect.objectContaining({ code: 'UNAUTHENTICATED' }),
+    graphqlRetryAfter: undefined,
+    handshake: { status: 401, error: 'invalid_token' },
+    message: { status: 401, error: 'invalid_token' },
+    logged: EXTRACTOR_THREW,
+  },
+];
 
-    const graphql = await postQuery(app.url, '{ me { sub } }', bearer(token));
-    expect(graphql.json().errors.map((error: any) => error.extensions)).toEqual([
-      expect.objectContaining({ code: 'SERVICE_UNAVAILABLE', retryAfter: 5 }),
-    ]);
-    expect(graphql.headers['retry-after']).toBe('5');
+describe.each(EVERY_PATH_CASES.flatMap((c) => ADAPTERS.map((adapter) => [c.title, adapter, c] as const)))(
+  '%s (%s)',
+  (_title, adapter, { test, options, http, graphql, graphqlRetryAfter, handshake, message, logged: kind }) => {
+    const app = everyPathApp(adapter, options);
+    const sockets = useSocketClients();
 
-    const refusal = await sockets.refusal(`${app.url}/checked`, { auth: { token } });
-    expect({ status: refusal.status, retryAfter: refusal.retryAfter }).toEqual({ status: 503, retryAfter: 5 });
-    const socket = await sockets.connect(`${app.url}/open`, { auth: { token } });
-    expect(await ask(socket, 'whoami')).toEqual({
-      exception: expect.objectContaining({ status: 503, retryAfter: 5 }),
+    it(test, async () => {
+      const since = app.logs.lines.length;
+      const token = kit.accessToken();
+      expect(httpAnswer(await get(`${app.url}/me`, bearer(token)))).toEqual(http);
+      expect(httpAnswer(await get(`${app.url}/passport`, bearer(token)))).toEqual(http);
+
+      const answer = await postQuery(app.url, '{ me { sub } }', bearer(token));
+      expect(answer.json().errors.map((error: any) => error.extensions)).toEqual([graphql]);
+      expect(answer.headers['retry-after']).toBe(graphqlRetryAfter);
+
+      expect(await sockets.refusal(`${app.url}/checked`, { auth: { token } })).toMatchObject(handshake);
+      const socket = await sockets.connect(`${app.url}/open`, { auth: { token } });
+      expect(await ask(socket, 'whoami')).toEqual({ exception: expect.objectContaining(message) });
+
+      expectLoggedAtMostOnce(app, since, kind);
+      expect(app.logs.text()).not.toMatch(/ExceptionsHandler|Internal server error/);
     });
-
-    expectLoggedAtMostOnce(app, since, CUSTOM_CHECK_TIMED_OUT);
-  });
-});
-
-describe.each(ADAPTERS)('a tokenExtractor that throws: 401 on every path, logged once (%s)', (adapter) => {
-  const handle = everyPathApp(adapter, () => ({
-    tokenExtractor: () => {
-      throw new RangeError('the extractor is broken');
-    },
-  }));
-  const sockets = new SocketClients();
-  afterAll(() => sockets.closeAll());
-
-  it('REST, Passport, GraphQL, the handshake and a gateway message all answer 401, never 500', async () => {
-    const { app } = handle;
-    const since = app.logs.lines.length;
-    const token = kit.accessToken();
-    const refused = {
-      status: 401,
-      challenge: expect.stringMatching(/^Bearer error="invalid_token"/),
-      retryAfter: undefined,
-    };
-    expect(httpAnswer(await get(`${app.url}/me`, bearer(token)))).toEqual(refused);
-    expect(httpAnswer(await get(`${app.url}/passport`, bearer(token)))).toEqual(refused);
-
-    const graphql = await postQuery(app.url, '{ me { sub } }', bearer(token));
-    expect(graphql.json().errors.map((error: any) => error.extensions.code)).toEqual(['UNAUTHENTICATED']);
-
-    const refusal = await sockets.refusal(`${app.url}/checked`, { auth: { token } });
-    expect({ status: refusal.status, error: refusal.error }).toEqual({ status: 401, error: 'invalid_token' });
-    const socket = await sockets.connect(`${app.url}/open`, { auth: { token } });
-    expect(await ask(socket, 'whoami')).toEqual({
-      exception: expect.objectContaining({ status: 401, error: 'invalid_token' }),
-    });
-
-    expectLoggedAtMostOnce(app, since, EXTRACTOR_THREW);
-    expect(app.logs.text()).not.toMatch(/ExceptionsHandler|Internal server error/);
-  });
-});
+  },
+);
 
 // Suites run in the order of the file: this one runs last and sees what every app logged.
 describe('each misbehaving callback is reported', () => {
