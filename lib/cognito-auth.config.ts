@@ -110,16 +110,16 @@ export function resolveCognitoAuthConfig(
     userPoolResolver,
     clockToleranceSeconds: readNumber(options, 'clockTolerance', DEFAULTS.clockToleranceSeconds, 0),
     maxTokenLength: readNumber(options, 'maxTokenLength', DEFAULTS.maxTokenLength, 64),
-    jwksTimeoutMs: readNumber(options, 'jwksTimeoutMs', DEFAULTS.jwksTimeoutMs, 1),
+    jwksTimeoutMs: readTimeout(options, 'jwksTimeoutMs', DEFAULTS.jwksTimeoutMs),
     jwksRefetchIntervalMs: readNumber(options, 'jwksRefetchIntervalMs', DEFAULTS.jwksRefetchIntervalMs, 0),
     jwksMaxAgeMs: readNumber(options, 'jwksMaxAgeMs', DEFAULTS.jwksMaxAgeMs, 1),
     preloadKeys: readChoice(options.preloadKeys, PRELOAD_MODES, DEFAULTS.preloadKeys, 'preloadKeys'),
     tokenCacheMaxEntries: readNumber(options, 'tokenCacheMaxEntries', DEFAULTS.tokenCacheMaxEntries, 0),
     customCheck: options.customCheck,
-    callbackTimeoutMs: readNumber(options, 'callbackTimeoutMs', DEFAULTS.callbackTimeoutMs, 1),
+    callbackTimeoutMs: readTimeout(options, 'callbackTimeoutMs', DEFAULTS.callbackTimeoutMs),
     transformUser: readTransformUser(options.transformUser),
     transformUserMaxAgeMs: readNumber(options, 'transformUserMaxAgeMs', DEFAULTS.transformUserMaxAgeMs, 0),
-    transformUserTimeoutMs: readNumber(options, 'transformUserTimeoutMs', DEFAULTS.transformUserTimeoutMs, 1),
+    transformUserTimeoutMs: readTimeout(options, 'transformUserTimeoutMs', DEFAULTS.transformUserTimeoutMs),
     revocation: resolveRevocationConfig(options.revocation),
     fallbackPolicy: resolveFallbackPolicy(options.fallbackPolicy),
     ...readTokenSources(options),
@@ -206,7 +206,7 @@ function readUserPoolResolver(
     issuerPattern,
     cacheTtlMs: readNumber(options, 'userPoolCacheTtlMs', DEFAULTS.userPoolCacheTtlMs, 1),
     cacheMaxEntries: readNumber(options, 'userPoolCacheMaxEntries', DEFAULTS.userPoolCacheMaxEntries, 1),
-    resolveTimeoutMs: readNumber(options, 'userPoolResolveTimeoutMs', DEFAULTS.userPoolResolveTimeoutMs, 1),
+    resolveTimeoutMs: readTimeout(options, 'userPoolResolveTimeoutMs', DEFAULTS.userPoolResolveTimeoutMs),
   };
 }
 
@@ -342,12 +342,25 @@ function readNumber(
   name: keyof CognitoAuthOptions,
   fallback: number,
   minimum: number,
+  maximum = Number.MAX_VALUE,
 ): number {
   const value = options[name] ?? fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < minimum) {
     throw new CognitoAuthConfigError(`${name} must be a number >= ${minimum}`);
   }
+  if (value > maximum) throw new CognitoAuthConfigError(`${name} must be at most ${maximum}`);
   return value;
+}
+
+/**
+ * The longest delay a timer keeps: Node fires a longer one after 1 ms instead, which would time
+ * out every call (https://nodejs.org/api/timers.html#settimeoutcallback-delay-args).
+ */
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/** A time limit in milliseconds, enforced with a timer: at least 1 ms, at most what a timer keeps. */
+function readTimeout(options: CognitoAuthOptions, name: keyof CognitoAuthOptions, fallback: number): number {
+  return readNumber(options, name, fallback, 1, MAX_TIMER_DELAY_MS);
 }
 
 function readChoice<T extends string>(value: unknown, choices: readonly T[], fallback: T, name: string): T {
