@@ -6,18 +6,17 @@
  * `connectionParams.authorization` of graphql-ws counts as such a header. Real apps on both
  * adapters, real HTTP, real socket.io and graphql-ws clients, the kit's real JWKS server.
  */
-import { Controller, Get, Module, UseGuards } from '@nestjs/common';
-import { AuthGuard } from '@nestjs/passport';
-import { CognitoAuthModule, CurrentUser, Public } from 'nestjs-cognito-auth';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { useKit } from './support/kit-app.js';
+import { Module } from '@nestjs/common';
+import { CognitoAuthModule } from 'nestjs-cognito-auth';
+import { describe, expect, it } from 'vitest';
+import { useApp, useKit, useSocketClients } from './support/kit-app.js';
 import { CheckedGateway, OpenGateway } from './support/socket-app.js';
-import { MeResolver } from './support/fixture-app.js';
+import { MeController, MeResolver, OptionalController, PassportController } from './support/fixture-app.js';
 import { postQuery } from './support/graphql-app.js';
 import { connectGraphqlWs, graphqlWsModule } from './support/graphql-ws-client.js';
 import { get } from './support/http.js';
-import { ask, SocketClients } from './support/socket-client.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { ask } from './support/socket-client.js';
+import { ADAPTERS, startApp } from './support/test-app.js';
 
 const COOKIE = 'id_token';
 
@@ -28,35 +27,32 @@ const NOT_BEARER: ReadonlyArray<readonly [string, string]> = [
   ['an empty header', ''],
 ];
 
+/** Each of `places` with each `Authorization` value of NOT_BEARER. */
+const everyCase = <T>(places: ReadonlyArray<readonly [string, T]>) =>
+  places.flatMap(([place, where]) =>
+    NOT_BEARER.map(([name, authorization]) => [place, name, where, authorization] as const),
+  );
+
+/** The two guards of HTTP routes, and the path each one guards. */
+const BEARER_ROUTES = [
+  ['the guard', '/me/sub'],
+  ["AuthGuard('cognito-jwt')", '/passport'],
+] as const;
+
+/** Where a graphql-ws client puts its `Authorization`: true for the upgrade request's header. */
+const GRAPHQL_WS_PLACES = [
+  ['on the upgrade request', true],
+  ['in connectionParams.authorization', false],
+] as const;
+
 const kit = useKit();
 
 const cookieOf = (sub: string) => `${COOKIE}=${kit.accessToken({ sub })}`;
 
-@Controller()
-class CookieController {
-  @Get('protected')
-  protectedRoute(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-
-  @Public()
-  @Get('optional')
-  optional(@CurrentUser('sub') sub: string | undefined) {
-    return { sub: sub ?? null };
-  }
-
-  @Public()
-  @UseGuards(AuthGuard('cognito-jwt'))
-  @Get('passport')
-  passport(@CurrentUser('sub') sub: string) {
-    return { sub };
-  }
-}
-
 function cookieApp(adapter: (typeof ADAPTERS)[number]) {
   @Module({
     imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), tokenCookie: COOKIE }), graphqlWsModule(adapter)],
-    controllers: [CookieController],
+    controllers: [MeController, OptionalController, PassportController],
     providers: [MeResolver, CheckedGateway, OpenGateway],
   })
   class CookieAppModule {}
@@ -66,20 +62,12 @@ function cookieApp(adapter: (typeof ADAPTERS)[number]) {
 describe.each(ADAPTERS)(
   'an Authorization header that is not a bearer token keeps the cookie unread (%s)',
   (adapter) => {
-    let app: RunningApp;
-    const sockets = new SocketClients();
-    beforeAll(async () => {
-      app = await cookieApp(adapter);
-    });
-    afterEach(() => sockets.closeAll());
-    afterAll(async () => {
-      sockets.closeAll();
-      await app?.close();
-    });
+    const app = useApp(() => cookieApp(adapter));
+    const sockets = useSocketClients();
 
     it('the cookie alone is read on every path (the control)', async () => {
       const cookie = cookieOf('from-cookie');
-      expect((await get(`${app.url}/protected`, { cookie })).json()).toEqual({ sub: 'from-cookie' });
+      expect((await get(`${app.url}/me/sub`, { cookie })).json()).toEqual({ sub: 'from-cookie' });
       expect((await get(`${app.url}/passport`, { cookie })).json()).toEqual({ sub: 'from-cookie' });
       expect((await postQuery(app.url, '{ me { sub } }', { cookie })).json()).toEqual({
         data: { me: { sub: 'from-cookie' } },
@@ -88,8 +76,8 @@ describe.each(ADAPTERS)(
       expect(await ask(socket, 'whoami')).toEqual({ ack: { sub: 'from-cookie' } });
     });
 
-    it.each(NOT_BEARER)('the guard answers 401 Bearer to %s', async (_case, authorization) => {
-      const res = await get(`${app.url}/protected`, { authorization, cookie: cookieOf('from-cookie') });
+    it.each(everyCase(BEARER_ROUTES))('%s answers 401 Bearer to %s', async (_guard, _case, path, authorization) => {
+      const res = await get(`${app.url}${path}`, { authorization, cookie: cookieOf('from-cookie') });
       expect({ status: res.status, challenge: res.headers['www-authenticate'] }).toEqual({
         status: 401,
         challenge: 'Bearer',
@@ -98,15 +86,7 @@ describe.each(ADAPTERS)(
 
     it.each(NOT_BEARER)('a public route has no user with %s', async (_case, authorization) => {
       const res = await get(`${app.url}/optional`, { authorization, cookie: cookieOf('from-cookie') });
-      expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { sub: null } });
-    });
-
-    it.each(NOT_BEARER)("AuthGuard('cognito-jwt') answers 401 Bearer to %s", async (_case, authorization) => {
-      const res = await get(`${app.url}/passport`, { authorization, cookie: cookieOf('from-cookie') });
-      expect({ status: res.status, challenge: res.headers['www-authenticate'] }).toEqual({
-        status: 401,
-        challenge: 'Bearer',
-      });
+      expect({ status: res.status, body: res.json() }).toEqual({ status: 200, body: { user: null } });
     });
 
     it.each(NOT_BEARER)('GraphQL answers UNAUTHENTICATED to %s', async (_case, authorization) => {
@@ -133,23 +113,13 @@ describe.each(ADAPTERS)(
       }
     });
 
-    it.each(NOT_BEARER)(
-      'graphql-ws answers UNAUTHENTICATED to %s on the upgrade request',
-      async (_case, authorization) => {
-        const ws = await connectGraphqlWs(app.url, undefined, { authorization, cookie: cookieOf('from-cookie') });
-        try {
-          const [result] = await ws.run('{ me { sub } }');
-          expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
-        } finally {
-          await ws.close();
-        }
-      },
-    );
-
-    it.each(NOT_BEARER)(
-      'graphql-ws answers UNAUTHENTICATED to %s in connectionParams.authorization',
-      async (_case, authorization) => {
-        const ws = await connectGraphqlWs(app.url, authorization, { cookie: cookieOf('from-cookie') });
+    it.each(everyCase(GRAPHQL_WS_PLACES))(
+      'graphql-ws answers UNAUTHENTICATED %s to %s',
+      async (_place, _case, upgradeHeader, authorization) => {
+        const cookie = cookieOf('from-cookie');
+        const ws = upgradeHeader
+          ? await connectGraphqlWs(app.url, undefined, { authorization, cookie })
+          : await connectGraphqlWs(app.url, authorization, { cookie });
         try {
           const [result] = await ws.run('{ me { sub } }');
           expect(result.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED']);
