@@ -5,14 +5,12 @@
  * (never 500); both alike over REST, Passport, GraphQL, the socket.io handshake and gateway
  * messages. Real apps on both adapters, real HTTP and socket.io clients, the kit's real JWKS server.
  */
-import { Module } from '@nestjs/common';
 import { CognitoAuthModule, type CognitoAuthOptions } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
 import { useApp, useKit, useSocketClients } from './support/kit-app.js';
-import { PassportController } from './support/fixture-app.js';
-import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { errorLines } from './support/error-log.js';
-import { MeController, MeResolver } from './support/fixture-app.js';
+import { startEveryPathApp } from './support/every-path-app.js';
+import { MeController } from './support/fixture-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, get, type HttpResult } from './support/http.js';
 import { ask } from './support/socket-client.js';
@@ -121,15 +119,7 @@ describe.each(ADAPTERS)('a tokenExtractor that throws is answered 401 and logged
 
 /** REST, Passport, GraphQL over HTTP, a socket.io handshake and gateway messages, in one app. */
 function everyPathApp(adapter: (typeof ADAPTERS)[number], options: () => Partial<CognitoAuthOptions>): RunningApp {
-  return useApp(() => {
-    @Module({
-      imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), ...options() }), testGraphqlModule(adapter)],
-      controllers: [MeController, PassportController],
-      providers: [MeResolver, CheckedGateway, OpenGateway],
-    })
-    class EveryPathModule {}
-    return startApp({ imports: [EveryPathModule] }, { adapter });
-  });
+  return useApp(() => startEveryPathApp({ ...kit.moduleOptions(), ...options() }, adapter, testGraphqlModule(adapter)));
 }
 
 /** Status, `WWW-Authenticate` and `Retry-After` of an HTTP answer. */

@@ -6,27 +6,23 @@
  * adapter serves every path; real clients, the kit's real JWKS server.
  */
 import { randomUUID } from 'node:crypto';
-import { ForbiddenException, Module } from '@nestjs/common';
+import { ForbiddenException } from '@nestjs/common';
 import {
   type CognitoAuthOptions,
-  CognitoAuthModule,
   CognitoRevocationService,
   CognitoTokenVerifier,
   toHttpException,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
-import { useKit } from './support/kit-app.js';
-import { PassportController } from './support/fixture-app.js';
-import { CheckedGateway, OpenGateway } from './support/socket-app.js';
+import { useApp, useKit, useKitApp, useSocketClients } from './support/kit-app.js';
 import { nowSeconds } from './support/auth-e2e.js';
-import { MeController, MeResolver } from './support/fixture-app.js';
+import { startEveryPathApp } from './support/every-path-app.js';
 import { postQuery } from './support/graphql-app.js';
 import { connectGraphqlWs, graphqlWsModule } from './support/graphql-ws-client.js';
 import { bearer, get, type HttpResult } from './support/http.js';
-import { ask, type SocketRefusal, SocketClients } from './support/socket-client.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { ask, type SocketClients, type SocketRefusal } from './support/socket-client.js';
+import { ADAPTERS, type RunningApp } from './support/test-app.js';
 
 /** A custom check that refuses two users: one with its own 403, one with a plain error (401). */
 function refuseSomeUsers({ payload }: { payload: Record<string, unknown> }): void {
@@ -34,15 +30,8 @@ function refuseSomeUsers({ payload }: { payload: Record<string, unknown> }): voi
   if (payload.sub === 'refused-user') throw new Error('not this one');
 }
 
-function everyPathApp(options: CognitoAuthOptions, adapter: HttpAdapterName): Promise<RunningApp> {
-  @Module({
-    imports: [CognitoAuthModule.forRoot(options), graphqlWsModule(adapter)],
-    controllers: [MeController, PassportController],
-    providers: [MeResolver, CheckedGateway, OpenGateway],
-  })
-  class EveryPathModule {}
-  return startApp({ imports: [EveryPathModule] }, { adapter });
-}
+const everyPathApp = (options: CognitoAuthOptions, adapter: HttpAdapterName) =>
+  startEveryPathApp(options, adapter, graphqlWsModule(adapter));
 
 /** What an HTTP client acts on. */
 const overHttp = (res: HttpResult) => ({
@@ -137,15 +126,8 @@ function expectAlike(answers: Awaited<ReturnType<typeof answersTo>>, status: num
 const kit = useKit();
 
 describe.each(ADAPTERS)('every path refuses a token alike (%s)', (adapter) => {
-  let app: RunningApp;
-  const sockets = new SocketClients();
-  beforeAll(async () => {
-    app = await everyPathApp({ ...kit.moduleOptions(), customCheck: refuseSomeUsers }, adapter);
-  });
-  afterAll(async () => {
-    sockets.closeAll();
-    await app?.close();
-  });
+  const app = useApp(() => everyPathApp({ ...kit.moduleOptions(), customCheck: refuseSomeUsers }, adapter));
+  const sockets = useSocketClients();
 
   const cases: Array<[string, () => string | undefined, number]> = [
     ['no token', () => undefined, 401],
@@ -174,19 +156,11 @@ describe.each(ADAPTERS)('every path refuses a token alike (%s)', (adapter) => {
 });
 
 describe.each(ADAPTERS)('every path answers 503 alike when no signing key can be had (%s)', (adapter) => {
-  let downKit: CognitoTestKit;
-  let app: RunningApp;
-  const sockets = new SocketClients();
-  beforeAll(async () => {
-    downKit = await createCognitoTestKit();
+  const { kit: downKit, app } = useKitApp((downKit) => {
     downKit.setJwksBehaviour('error-500'); // before the app has downloaded a key
-    app = await everyPathApp({ ...downKit.moduleOptions(), jwksRefetchIntervalMs: 60_000 }, adapter);
+    return everyPathApp({ ...downKit.moduleOptions(), jwksRefetchIntervalMs: 60_000 }, adapter);
   });
-  afterAll(async () => {
-    sockets.closeAll();
-    await app?.close();
-    await downKit?.close();
-  });
+  const sockets = useSocketClients();
 
   it('503 with a retry delay, never 500', async () => {
     const answers = await answersTo(app, downKit.accessToken(), sockets);
