@@ -10,7 +10,7 @@ import { useApp, useKit } from './support/kit-app.js';
 import { expectInvalidToken, startModuleApp } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { bearer, get, type HttpResult } from './support/http.js';
-import { TransformerProbe, WhoController } from './support/identity.js';
+import { appUserOf, TransformerProbe, WhoController } from './support/identity.js';
 import { expectForbidden } from './support/policy-e2e.js';
 import { ADAPTERS, type RunningApp } from './support/test-app.js';
 
@@ -197,5 +197,39 @@ describe.each(ADAPTERS)('the principal is deeply frozen (%s)', (adapter) => {
       profile: { tags: ['a'] },
     });
     expect(probe.calls).toBe(1);
+  });
+
+  it('a Date, a Set and a Map in the principal are read-only copies: their mutators throw, and nothing sticks', async () => {
+    probe.answer = (user) => ({
+      ...appUserOf(user),
+      since: new Date(0),
+      roles: new Set(['user']),
+      limits: new Map([['seats', 1]]),
+    });
+    const token = kit.accessToken();
+    const first = (await get(`${app.url}/who/change`, bearer(token))).json();
+    expect(first.threw).toEqual(['field', 'nested', 'added', 'date', 'set', 'map']);
+    const second = (await get(`${app.url}/who/change`, bearer(token))).json();
+    expect(second).toMatchObject({
+      principal: { since: new Date(0).toISOString() },
+      roles: ['user'],
+      limits: [['seats', 1]],
+      isSet: true,
+    });
+  });
+
+  it('binary data cannot be made read-only: 503 with Retry-After, the kind logged once, no principal kept', async () => {
+    probe.answer = (user) => ({ ...appUserOf(user), avatar: new Uint8Array([1, 2, 3]) });
+    const since = app.logs.lines.length;
+    const callsBefore = probe.calls;
+    const token = kit.accessToken();
+    for (let i = 0; i < 2; i++) {
+      const res = await get(`${app.url}/who`, bearer(token));
+      expect({ status: res.status, retryAfter: res.headers['retry-after'] }).toEqual({ status: 503, retryAfter: '5' });
+    }
+    expect(probe.calls - callsBefore).toBe(2);
+    const errors = errorLines(app.logs, since);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toContain('a Uint8Array cannot be made read-only');
   });
 });

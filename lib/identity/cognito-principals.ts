@@ -14,7 +14,7 @@ import type {
 } from '../interfaces/cognito-user-transformer.interface.js';
 import { type CognitoTransformEvent, transformChannel } from '../events/cognito-channels.js';
 import { CognitoRevocationService } from '../revocation/cognito-revocation.service.js';
-import { freezeGraph } from './freeze-graph.js';
+import { freezeGraph, UnfreezableObjectError } from './freeze-graph.js';
 
 /** One token's principal: being made (`pending`), or made and kept until `expiresAtMs`. */
 interface PrincipalEntry {
@@ -151,12 +151,13 @@ export class CognitoPrincipals implements OnModuleInit {
         throw new InvalidTokenError('user_not_found', 'The user is not known to this application');
       }
       if (typeof principal !== 'object') throw new TypeError(`transformUser returned a ${typeof principal}`);
+      const frozen = freezeGraph(principal);
+      this.keep(entry, user, frozen);
       result = 'success';
-      this.keep(entry, user, freezeGraph(principal));
-      return principal;
+      return frozen;
     } catch (error) {
       this.drop(entry);
-      if (result === 'error') result = error instanceof CallbackUnavailableError ? 'timeout' : 'refused';
+      if (result === 'error') result = outcomeOf(error);
       throw this.toRefusal(error);
     } finally {
       if (transformChannel.hasSubscribers) {
@@ -213,13 +214,22 @@ export class CognitoPrincipals implements OnModuleInit {
       );
       return error;
     }
-    logOnce(
-      this.logger,
-      'transformUser:error',
-      `transformUser failed with ${(error as Error)?.name ?? typeof error}; answering 503`,
-    );
+    const kind = error instanceof UnfreezableObjectError ? 'unfreezable' : 'error';
+    logOnce(this.logger, `transformUser:${kind}`, `transformUser ${failureOf(error)}; answering 503`);
     return new CallbackUnavailableError('transformUser', 'The user could not be loaded');
   }
+}
+
+/** The log line's account of a failure: no token, key or claim is in it. */
+function failureOf(error: unknown): string {
+  if (error instanceof UnfreezableObjectError) return `returned a principal that cannot be frozen: ${error.message}`;
+  return `failed with ${(error as Error)?.name ?? typeof error}`;
+}
+
+/** How a transformer's call ended that gave no principal: its own refusal, a timeout, or a failure. */
+function outcomeOf(error: unknown): CognitoTransformEvent['result'] {
+  if (error instanceof CallbackUnavailableError) return 'timeout';
+  return error instanceof InvalidTokenError || error instanceof HttpException ? 'refused' : 'error';
 }
 
 /** A class whose instances have `transform` (resolved from the injector), as opposed to a function. */

@@ -60,6 +60,9 @@ function tryToChange(principal: any): string[] {
     field: () => (principal.plan = 'free'),
     nested: () => principal.profile.tags.push('b'),
     added: () => (principal.extra = true),
+    ...(principal.since && { date: () => principal.since.setUTCFullYear(1999) }),
+    ...(principal.roles && { set: () => principal.roles.add('admin') }),
+    ...(principal.limits && { map: () => principal.limits.set('seats', 999) }),
   };
   for (const [name, attempt] of Object.entries(attempts)) {
     try {
@@ -106,8 +109,17 @@ export class WhoController {
   }
 
   @Get('change')
-  change(@CurrentUser() principal: AppUser) {
+  change(@CurrentUser() principal: any) {
     const threw = tryToChange(principal);
-    return { threw, frozen: Object.isFrozen(principal) && Object.isFrozen(principal.profile.tags), principal };
+    return {
+      threw,
+      frozen: Object.isFrozen(principal) && Object.isFrozen(principal.profile.tags),
+      principal,
+      ...(principal.roles && {
+        roles: [...principal.roles],
+        limits: [...principal.limits],
+        isSet: principal.roles instanceof Set,
+      }),
+    };
   }
 }
