@@ -419,12 +419,13 @@ describe.each(ADAPTERS)('a key change is never hidden by a cached verdict (%s)',
     const hook = gatedCheck();
     const { kit, app } = await setUp(adapter, { jwksRefetchIntervalMs: 0, customCheck: hook.check });
     expect((await call(app, '/view', kit.accessToken())).status).toBe(200); // keys loaded
+    // Generated before the gate: the gated check must stay well inside the callback time limit.
+    const replacement = kit.generateKey();
     const slowToken = kit.accessToken({ username: 'slow' });
     const inFlight = call(app, '/view', slowToken);
     await hook.inside;
 
     // While that verification waits: the key is withdrawn and the key set refreshed.
-    const replacement = kit.generateKey();
     kit.publishKeys([replacement]);
     expect((await call(app, '/view', kit.accessToken({}, { key: replacement }))).status).toBe(200);
 
@@ -439,12 +440,12 @@ describe.each(ADAPTERS)('a key change is never hidden by a cached verdict (%s)',
     const { kit, app } = await setUp(adapter, { jwksRefetchIntervalMs: 0, customCheck: hook.check });
     const original = kit.currentKey;
     expect((await call(app, '/view', kit.accessToken())).status).toBe(200);
+    const impostor = kit.generateKey({ kid: original.kid });
+    const other = kit.generateKey();
     const slowToken = kit.accessToken({ username: 'slow' });
     const inFlight = call(app, '/view', slowToken);
     await hook.inside;
 
-    const impostor = kit.generateKey({ kid: original.kid });
-    const other = kit.generateKey();
     kit.publishKeys([impostor, other]);
     expect((await call(app, '/view', kit.accessToken({}, { key: other }))).status).toBe(200); // refresh
 
