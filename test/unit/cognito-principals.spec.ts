@@ -249,7 +249,18 @@ describe('CognitoPrincipals turns failures into answers', () => {
       await principals.principalOf(user, header);
       answer = null;
       await Promise.resolve(principals.principalOf(userOf(), header)).catch(() => undefined);
-      expect(events.map((event) => event.result)).toEqual(['success', 'not_found']);
+      answer = new ForbiddenException(); // the app's own refusal, thrown below
+      const { principals: refusing } = principalsWith({
+        transformUser: () => {
+          throw answer;
+        },
+      });
+      await Promise.resolve(refusing.principalOf(userOf(), header)).catch(() => undefined);
+      answer = new Error('database down');
+      await Promise.resolve(refusing.principalOf(userOf(), header)).catch(() => undefined);
+      answer = 'not an object';
+      await Promise.resolve(principals.principalOf(userOf(), header)).catch(() => undefined);
+      expect(events.map((event) => event.result)).toEqual(['success', 'not_found', 'refused', 'error', 'error']);
       expect(JSON.stringify(events)).not.toContain('secret-sub');
     } finally {
       unsubscribe(COGNITO_AUTH_CHANNELS.transform, listener);
