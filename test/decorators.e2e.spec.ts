@@ -31,9 +31,9 @@ import { decodeJwtPart } from 'nestjs-cognito-auth/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { MeController } from './support/fixture-app.js';
 import { DESCRIPTIONS as D, expectBareChallenge, expectInvalidToken, startModuleApp } from './support/auth-e2e.js';
-import { bearer, get, type HttpResult } from './support/http.js';
+import type { HttpResult } from './support/http.js';
 import { useApp, useAppsClosedAfterAll, useKit } from './support/kit-app.js';
-import { expectForbidden } from './support/policy-e2e.js';
+import { call, expectForbidden } from './support/policy-e2e.js';
 import { okController } from './support/rule-handlers.js';
 import { CapturedLogger, type RunningApp, startApp } from './support/test-app.js';
 
@@ -128,10 +128,8 @@ const app = useApp(() =>
   ]),
 );
 
-const at = (running: RunningApp, path: string, token?: string) =>
-  get(`${running.url}${path}`, token === undefined ? {} : bearer(token));
-
-function expectOk(res: HttpResult): any {
+/** Asserts a 200 without a challenge; gives the JSON body. */
+function okBody(res: HttpResult): any {
   expect({ status: res.status, wwwAuthenticate: res.headers['www-authenticate'] }).toEqual({
     status: 200,
     wwwAuthenticate: undefined,
@@ -147,27 +145,27 @@ const payloadOf = (token: string) => decodeJwtPart(token.split('.')[1]!) as Reco
 
 describe('@Public()', () => {
   it('on a handler: open without a token, its sibling handler stays protected', async () => {
-    expect(expectOk(await at(app, '/handler-public/open'))).toEqual({ user: null });
-    expectBareChallenge(await at(app, '/handler-public/closed'));
+    expect(okBody(await call(app, '/handler-public/open'))).toEqual({ user: null });
+    expectBareChallenge(await call(app, '/handler-public/closed'));
     const token = kit.accessToken();
-    expect(expectOk(await at(app, '/handler-public/closed', token))).toEqual({ sub: payloadOf(token).sub });
+    expect(okBody(await call(app, '/handler-public/closed', token))).toEqual({ sub: payloadOf(token).sub });
   });
 
   it('on a controller: every handler is open', async () => {
-    expect(expectOk(await at(app, '/class-public/open'))).toEqual({ user: null });
-    expect(expectOk(await at(app, '/class-public/open', 'junk'))).toEqual({ user: null });
+    expect(okBody(await call(app, '/class-public/open'))).toEqual({ user: null });
+    expect(okBody(await call(app, '/class-public/open', 'junk'))).toEqual({ user: null });
   });
 
   it('a valid token still populates the user on a public handler (optional authentication)', async () => {
-    const body = expectOk(await at(app, '/handler-public/open', kit.accessToken({ username: 'alice' })));
+    const body = okBody(await call(app, '/handler-public/open', kit.accessToken({ username: 'alice' })));
     expect(body.user).toMatchObject({ username: 'alice', tokenUse: 'access' });
-    expect(expectOk(await at(app, '/class-public/open', kit.idToken())).user).toMatchObject({ tokenUse: 'id' });
+    expect(okBody(await call(app, '/class-public/open', kit.idToken())).user).toMatchObject({ tokenUse: 'id' });
   });
 
   it('@Public(false) on a handler inside a public controller protects it (the handler wins)', async () => {
-    expectBareChallenge(await at(app, '/class-public/closed'));
-    expectInvalidToken(await at(app, '/class-public/closed', 'junk'), D.segments);
-    expect(expectOk(await at(app, '/class-public/closed', kit.accessToken({ username: 'bob' })))).toEqual({
+    expectBareChallenge(await call(app, '/class-public/closed'));
+    expectInvalidToken(await call(app, '/class-public/closed', 'junk'), D.segments);
+    expect(okBody(await call(app, '/class-public/closed', kit.accessToken({ username: 'bob' })))).toEqual({
       username: 'bob',
     });
   });
@@ -181,7 +179,7 @@ describe('@CurrentUser()', () => {
       scope: 'orders/read  orders/write openid',
     });
     const payload = payloadOf(token);
-    expect(expectOk(await at(app, '/me', token))).toEqual({
+    expect(okBody(await call(app, '/me', token))).toEqual({
       ...payload,
       sub: payload.sub,
       username: 'alice',
@@ -198,7 +196,7 @@ describe('@CurrentUser()', () => {
   it('gives an ID token user: username from cognito:username, clientId from aud, raw email', async () => {
     const token = kit.idToken({ 'cognito:username': 'alice', email: 'alice@example.com', 'custom:tenant': 'acme' });
     const payload = payloadOf(token);
-    expect(expectOk(await at(app, '/me', token))).toEqual({
+    expect(okBody(await call(app, '/me', token))).toEqual({
       ...payload,
       username: 'alice',
       clientId: kit.clientId,
@@ -212,32 +210,32 @@ describe('@CurrentUser()', () => {
   });
 
   it('groups is [] and scopes is [] when the token has none', async () => {
-    const user = expectOk(await at(app, '/me', kit.accessToken({ scope: undefined })));
+    const user = okBody(await call(app, '/me', kit.accessToken({ scope: undefined })));
     expect(user).toMatchObject({ groups: [], scopes: [] });
     expect(user).not.toHaveProperty('cognito:groups');
   });
 
   it("@CurrentUser('sub') gives one field (GET /me/sub)", async () => {
     const token = kit.accessToken();
-    expect(expectOk(await at(app, '/me/sub', token))).toEqual({ sub: payloadOf(token).sub });
+    expect(okBody(await call(app, '/me/sub', token))).toEqual({ sub: payloadOf(token).sub });
     const idToken = kit.idToken();
-    expect(expectOk(await at(app, '/me/sub', idToken))).toEqual({ sub: payloadOf(idToken).sub });
+    expect(okBody(await call(app, '/me/sub', idToken))).toEqual({ sub: payloadOf(idToken).sub });
   });
 
   it("@CurrentUser('email') reads a raw claim of an ID token (and is absent on an access token)", async () => {
-    expect(expectOk(await at(app, '/fields/email', kit.idToken({ email: 'carol@example.com' })))).toEqual({
+    expect(okBody(await call(app, '/fields/email', kit.idToken({ email: 'carol@example.com' })))).toEqual({
       email: 'carol@example.com',
     });
-    expect(expectOk(await at(app, '/fields/email', kit.accessToken()))).toEqual({ email: null });
+    expect(okBody(await call(app, '/fields/email', kit.accessToken()))).toEqual({ email: null });
   });
 
   it("@CurrentUser('custom:tenant') and @CurrentUser('groups') in one handler", async () => {
     const token = kit.idToken({ 'custom:tenant': 'acme', 'cognito:groups': ['g1'] });
-    expect(expectOk(await at(app, '/fields/custom', token))).toEqual({ tenant: 'acme', groups: ['g1'] });
+    expect(okBody(await call(app, '/fields/custom', token))).toEqual({ tenant: 'acme', groups: ['g1'] });
   });
 
   it('a machine token has username null (no crash)', async () => {
-    expect(expectOk(await at(app, '/me', kit.machineToken()))).toMatchObject({
+    expect(okBody(await call(app, '/me', kit.machineToken()))).toMatchObject({
       username: null,
       sub: kit.clientId,
       clientId: kit.clientId,
@@ -257,18 +255,18 @@ describe('@Groups(...names): any of them', () => {
     [[], 403],
     [undefined, 403],
   ])('cognito:groups %j → %i', async (groups, status) => {
-    const res = await at(app, '/groups/any-of', kit.accessToken({ 'cognito:groups': groups }));
-    if (status === 200) expect(expectOk(res)).toEqual({ ok: true });
+    const res = await call(app, '/groups/any-of', kit.accessToken({ 'cognito:groups': groups }));
+    if (status === 200) expect(okBody(res)).toEqual({ ok: true });
     else expectForbidden(res);
   });
 
   it('works for ID tokens too', async () => {
-    expectOk(await at(app, '/groups/any-of', kit.idToken({ 'cognito:groups': ['b'] })));
-    expectForbidden(await at(app, '/groups/any-of', kit.idToken()));
+    okBody(await call(app, '/groups/any-of', kit.idToken({ 'cognito:groups': ['b'] })));
+    expectForbidden(await call(app, '/groups/any-of', kit.idToken()));
   });
 
   it('needs authentication first (no token → 401, not 403)', async () => {
-    expectBareChallenge(await at(app, '/groups/any-of'));
+    expectBareChallenge(await call(app, '/groups/any-of'));
   });
 });
 
@@ -283,9 +281,9 @@ describe('@Scopes(...scopes): all of them', () => {
     ['x/y', 403],
     [undefined, 403],
   ])('scope %j → %i', async (scope, status) => {
-    const res = await at(app, '/scopes/all-of', kit.accessToken({ scope }));
+    const res = await call(app, '/scopes/all-of', kit.accessToken({ scope }));
     if (status === 200) {
-      expect(expectOk(res)).toEqual({ ok: true });
+      expect(okBody(res)).toEqual({ ok: true });
     } else {
       expect({ status: res.status, wwwAuthenticate: res.headers['www-authenticate'] }).toEqual({
         status: 403,
@@ -297,13 +295,13 @@ describe('@Scopes(...scopes): all of them', () => {
 
 describe('class-level @Groups overridden by a handler-level @Groups', () => {
   it('a handler without @Groups inherits the class groups', async () => {
-    expectOk(await at(app, '/override/inherited', kit.accessToken({ 'cognito:groups': ['class-group'] })));
-    expectForbidden(await at(app, '/override/inherited', kit.accessToken({ 'cognito:groups': ['handler-group'] })));
+    okBody(await call(app, '/override/inherited', kit.accessToken({ 'cognito:groups': ['class-group'] })));
+    expectForbidden(await call(app, '/override/inherited', kit.accessToken({ 'cognito:groups': ['handler-group'] })));
   });
 
   it('a handler with @Groups uses its own groups only', async () => {
-    expectOk(await at(app, '/override/overridden', kit.accessToken({ 'cognito:groups': ['handler-group'] })));
-    expectForbidden(await at(app, '/override/overridden', kit.accessToken({ 'cognito:groups': ['class-group'] })));
+    okBody(await call(app, '/override/overridden', kit.accessToken({ 'cognito:groups': ['handler-group'] })));
+    expectForbidden(await call(app, '/override/overridden', kit.accessToken({ 'cognito:groups': ['class-group'] })));
   });
 });
 
@@ -315,14 +313,14 @@ describe('globalGuard: false', () => {
   });
 
   it('leaves routes without a guard open (user null, even with a valid token)', async () => {
-    expect(expectOk(await at(perRoute, '/per-route/open'))).toEqual({ user: null });
-    expect(expectOk(await at(perRoute, '/per-route/open', kit.accessToken()))).toEqual({ user: null });
+    expect(okBody(await call(perRoute, '/per-route/open'))).toEqual({ user: null });
+    expect(okBody(await call(perRoute, '/per-route/open', kit.accessToken()))).toEqual({ user: null });
   });
 
   it('@UseGuards(CognitoAuthGuard) protects one route', async () => {
-    expectBareChallenge(await at(perRoute, '/per-route/closed'));
-    expectInvalidToken(await at(perRoute, '/per-route/closed', kit.idToken()), D.tokenUse('access'));
-    expect(expectOk(await at(perRoute, '/per-route/closed', kit.accessToken({ username: 'dave' })))).toEqual({
+    expectBareChallenge(await call(perRoute, '/per-route/closed'));
+    expectInvalidToken(await call(perRoute, '/per-route/closed', kit.idToken()), D.tokenUse('access'));
+    expect(okBody(await call(perRoute, '/per-route/closed', kit.accessToken({ username: 'dave' })))).toEqual({
       username: 'dave',
     });
   });
@@ -376,20 +374,20 @@ describe('forRootAsync', () => {
     });
 
     it('verifies a real token and refuses a forged one', async () => {
-      expect(expectOk(await at(running, '/me', kit.accessToken({ username: 'erin' })))).toMatchObject({
+      expect(okBody(await call(running, '/me', kit.accessToken({ username: 'erin' })))).toMatchObject({
         username: 'erin',
         clientId: kit.clientId,
       });
-      expectBareChallenge(await at(running, '/me'));
-      expectInvalidToken(await at(running, '/me', forgedToken()), D.signature);
+      expectBareChallenge(await call(running, '/me'));
+      expectInvalidToken(await call(running, '/me', forgedToken()), D.signature);
     });
   });
 
   it('useExisting takes the options from the existing provider (its extra client id is accepted)', async () => {
     const running = asyncApps.get('useExisting')!;
-    expectOk(await at(running, '/me', kit.accessToken({ client_id: 'existing-client' })));
+    okBody(await call(running, '/me', kit.accessToken({ client_id: 'existing-client' })));
     expectInvalidToken(
-      await at(asyncApps.get('useClass')!, '/me', kit.accessToken({ client_id: 'existing-client' })),
+      await call(asyncApps.get('useClass')!, '/me', kit.accessToken({ client_id: 'existing-client' })),
       D.clientId,
     );
   });
@@ -400,8 +398,8 @@ describe('forRootAsync', () => {
       controllers: [PerRouteController],
     });
     apps.push(running);
-    expect(expectOk(await at(running, '/per-route/open'))).toEqual({ user: null });
-    expectBareChallenge(await at(running, '/per-route/closed'));
+    expect(okBody(await call(running, '/per-route/open'))).toEqual({ user: null });
+    expectBareChallenge(await call(running, '/per-route/closed'));
   });
 });
 
@@ -480,19 +478,19 @@ describe('strategy isolation: two apps in one process, two pools', () => {
   });
 
   it('each app accepts its own pool tokens (the second app did not replace the first one strategy)', async () => {
-    expect(expectOk(await at(app, '/me', kit.accessToken({ username: 'from-a' }))).username).toBe('from-a');
-    expect(expectOk(await at(appB, '/me', kitB.accessToken({ username: 'from-b' }))).username).toBe('from-b');
-    expect(expectOk(await at(app, '/me', kit.accessToken({ username: 'from-a-again' }))).username).toBe('from-a-again');
+    expect(okBody(await call(app, '/me', kit.accessToken({ username: 'from-a' }))).username).toBe('from-a');
+    expect(okBody(await call(appB, '/me', kitB.accessToken({ username: 'from-b' }))).username).toBe('from-b');
+    expect(okBody(await call(app, '/me', kit.accessToken({ username: 'from-a-again' }))).username).toBe('from-a-again');
   });
 
   it("neither accepts the other's tokens, although both pools share the issuer and client id", async () => {
-    expectInvalidToken(await at(app, '/me', kitB.accessToken()), D.unknownKey);
-    expectInvalidToken(await at(appB, '/me', kit.accessToken()), D.unknownKey);
+    expectInvalidToken(await call(app, '/me', kitB.accessToken()), D.unknownKey);
+    expectInvalidToken(await call(appB, '/me', kit.accessToken()), D.unknownKey);
   });
 
   it('a token accepted (and cached) by one app is still refused by the other', async () => {
     const token = kit.accessToken();
-    expectOk(await at(app, '/me', token));
-    expectInvalidToken(await at(appB, '/me', token), D.unknownKey);
+    okBody(await call(app, '/me', token));
+    expectInvalidToken(await call(appB, '/me', token), D.unknownKey);
   });
 });
