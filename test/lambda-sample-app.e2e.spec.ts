@@ -19,9 +19,10 @@ import {
   type CognitoTestKit,
   type LambdaEventOptions,
 } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleLambda, type SampleLambda } from '../sample-app/src/lambda-handler.js';
 import { get, type HttpResult } from './support/http.js';
+import { usePerTestKitApp } from './support/kit-app.js';
 import { ADAPTERS, CapturedLogger, type RunningApp, sampleEnv, startSampleApp } from './support/test-app.js';
 
 const run = promisify(execFile);
@@ -102,6 +103,20 @@ describe.each(ADAPTERS)('the sample app on Lambda answers as on a server (%s)', 
     await Promise.all([kit?.close(), downKit?.close()]);
   });
 
+  const startFresh = usePerTestKitApp();
+  const containers: SampleLambda[] = [];
+  afterEach(async () => {
+    await Promise.all(containers.splice(0).map((container) => container.close()));
+  });
+
+  /** A kit of its own and a container of the sample app with it (not bootstrapped), closed after the test. */
+  async function freshLambda(env: Record<string, string> = {}) {
+    const fresh = await startFresh.kit();
+    const container = createSampleLambda({ ...sampleEnv(fresh), HTTP_ADAPTER: adapter, ...env }, { logger: logs });
+    containers.push(container);
+    return { fresh, container };
+  }
+
   const CASES: ReadonlyArray<
     [name: string, path: string, status: number, authorization: () => string | undefined, target?: 'down']
   > = [
@@ -150,61 +165,40 @@ describe.each(ADAPTERS)('the sample app on Lambda answers as on a server (%s)', 
   });
 
   it('one key-set download over 60 invocations of every event kind', async () => {
-    const fresh = await createCognitoTestKit();
-    const container = createSampleLambda({ ...sampleEnv(fresh), HTTP_ADAPTER: adapter }, { logger: logs });
-    try {
-      const tokens = Array.from({ length: 6 }, (_, i) => fresh.accessToken({ username: `user-${i}` }));
-      const statuses: number[] = [];
-      for (let i = 0; i < 60; i++) {
-        const buildEvent = EVENT_KINDS[i % EVENT_KINDS.length][1];
-        const answer = await invoke(
-          container,
-          buildEvent({ path: '/me', headers: { authorization: `Bearer ${tokens[i % 6]}` } }),
-        );
-        statuses.push(answer.status);
-      }
-      expect(statuses).toEqual(Array(60).fill(200));
-      expect(fresh.jwksRequestCount).toBe(1);
-    } finally {
-      await container.close();
-      await fresh.close();
+    const { fresh, container } = await freshLambda();
+    const tokens = Array.from({ length: 6 }, (_, i) => fresh.accessToken({ username: `user-${i}` }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const buildEvent = EVENT_KINDS[i % EVENT_KINDS.length][1];
+      const answer = await invoke(
+        container,
+        buildEvent({ path: '/me', headers: { authorization: `Bearer ${tokens[i % 6]}` } }),
+      );
+      statuses.push(answer.status);
     }
+    expect(statuses).toEqual(Array(60).fill(200));
+    expect(fresh.jwksRequestCount).toBe(1);
   });
 
   it('COGNITO_PRELOAD_KEYS=best-effort: the key set is downloaded by the bootstrap, before any invocation', async () => {
-    const fresh = await createCognitoTestKit();
-    const env = { ...sampleEnv(fresh), HTTP_ADAPTER: adapter, COGNITO_PRELOAD_KEYS: 'best-effort' };
-    const container = createSampleLambda(env, { logger: logs });
-    try {
-      await container.bootstrap();
-      expect(fresh.jwksRequestCount).toBe(1);
-      const answer = await invoke(
-        container,
-        apiGatewayV2Event({ path: '/me', headers: { authorization: `Bearer ${fresh.accessToken()}` } }),
-      );
-      expect(answer.status).toBe(200);
-      expect(fresh.jwksRequestCount).toBe(1);
-    } finally {
-      await container.close();
-      await fresh.close();
-    }
+    const { fresh, container } = await freshLambda({ COGNITO_PRELOAD_KEYS: 'best-effort' });
+    await container.bootstrap();
+    expect(fresh.jwksRequestCount).toBe(1);
+    const answer = await invoke(
+      container,
+      apiGatewayV2Event({ path: '/me', headers: { authorization: `Bearer ${fresh.accessToken()}` } }),
+    );
+    expect(answer.status).toBe(200);
+    expect(fresh.jwksRequestCount).toBe(1);
   });
 
   it('a failed bootstrap is not kept: the next invocation bootstraps again', async () => {
-    const fresh = await createCognitoTestKit();
+    const { fresh, container } = await freshLambda({ COGNITO_PRELOAD_KEYS: 'required' });
     fresh.setJwksBehaviour('error-500');
-    const env = { ...sampleEnv(fresh), HTTP_ADAPTER: adapter, COGNITO_PRELOAD_KEYS: 'required' };
-    const container = createSampleLambda(env, { logger: logs });
-    try {
-      const event = () =>
-        apiGatewayV2Event({ path: '/me', headers: { authorization: `Bearer ${fresh.accessToken()}` } });
-      await expect(container.handler(event(), lambdaContext() as never)).rejects.toThrow(/preload failed/);
-      fresh.setJwksBehaviour('ok');
-      expect((await invoke(container, event())).status).toBe(200);
-    } finally {
-      await container.close();
-      await fresh.close();
-    }
+    const event = () => apiGatewayV2Event({ path: '/me', headers: { authorization: `Bearer ${fresh.accessToken()}` } });
+    await expect(container.handler(event(), lambdaContext() as never)).rejects.toThrow(/preload failed/);
+    fresh.setJwksBehaviour('ok');
+    expect((await invoke(container, event())).status).toBe(200);
   });
 
   describe('payload 2.0 cookies reach tokenCookie', () => {
