@@ -19,10 +19,11 @@ import {
 import { type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { describe, expect, it } from 'vitest';
 import { usePerTestKitApp } from './support/kit-app.js';
+import { call } from './support/policy-e2e.js';
 import { okController } from './support/rule-handlers.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { expectInvalidTokenNotEchoed } from './support/hostile.js';
-import { bearer, get, type HttpResult } from './support/http.js';
+import { bearer, type HttpResult } from './support/http.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -199,8 +200,6 @@ function setUp(adapter: (typeof ADAPTERS)[number], options: Partial<CognitoAuthO
     ),
   );
 }
-
-const call = (running: RunningApp, path: string, token: string) => get(`${running.url}${path}`, bearer(token));
 
 /** A reader: in group `reader`, scope `orders/read`; never an admin, never `orders/write`. */
 const readerClaims = { username: 'alice', 'cognito:groups': ['reader'], scope: 'orders/read' };
