@@ -185,6 +185,56 @@ describe('a transformer class that cannot be resolved as a singleton fails the s
     const error = await boot({ transform: () => ({}) }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(CognitoAuthConfigError);
   });
+
+  it('a provided class without a transform method: CognitoAuthConfigError naming the class', async () => {
+    const error = await boot(NoTransformMethod, [NoTransformMethod]).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(CognitoAuthConfigError);
+    expect((error as Error).message).toContain('NoTransformMethod has no transform(user, context) method');
+  });
+});
+
+@Injectable()
+class NoTransformMethod {}
+
+@Controller('principal')
+class PrincipalController {
+  @Get()
+  principal(@CurrentUser() principal: object) {
+    return principal;
+  }
+}
+
+@Injectable()
+class ArrowPropertyTransformer implements CognitoUserTransformer<{ arrow: string }> {
+  transform = async (user: CognitoUser) => ({ arrow: user.sub });
+}
+
+/** Without @Injectable(): Nest still builds a class without dependencies. */
+class UndecoratedArrowTransformer implements CognitoUserTransformer<{ arrow: string }> {
+  transform = (user: CognitoUser) => ({ arrow: `plain-${user.sub}` });
+}
+
+describe('a transformer class is resolved from the app however its transform is written', () => {
+  it.each([
+    ['an arrow-function property', ArrowPropertyTransformer, (sub: string) => sub],
+    ['an arrow-function property, without @Injectable()', UndecoratedArrowTransformer, (sub: string) => `plain-${sub}`],
+  ])('%s: the instance the injector gives makes the principal', async (_name, transformer, expected) => {
+    const app = await startApp({
+      imports: [CognitoAuthModule.forRoot({ ...kit.moduleOptions(), transformUser: transformer })],
+      providers: [transformer],
+      controllers: [PrincipalController],
+    });
+    try {
+      const token = kit.accessToken({ sub: 'arrow-user' });
+      const res = await get(`${app.url}/principal`, bearer(token));
+      expect({ status: res.status, body: res.json() }).toEqual({
+        status: 200,
+        body: { arrow: expected('arrow-user') },
+      });
+    } finally {
+      await app.close();
+    }
+  });
 });
 
 describe('verify() never calls the transformer; authenticate() gives the user and the principal', () => {

@@ -74,6 +74,11 @@ export class CognitoPrincipals implements OnModuleInit {
         `transformUser: ${option.name} cannot be resolved as a singleton provider (${(error as Error).message}); provide it in a module of the app, not request-scoped`,
       );
     }
+    if (typeof transformer?.transform !== 'function') {
+      throw new CognitoAuthConfigError(
+        `transformUser: ${option.name} has no transform(user, context) method; give it one, or pass a function`,
+      );
+    }
     this.transform = (user, context) => transformer.transform(user, context);
   }
 
@@ -232,11 +237,20 @@ function outcomeOf(error: unknown): CognitoTransformEvent['result'] {
   return error instanceof InvalidTokenError || error instanceof HttpException ? 'refused' : 'error';
 }
 
-/** A class whose instances have `transform` (resolved from the injector), as opposed to a function. */
+/** The metadata key `@Injectable()` sets to true (`INJECTABLE_WATERMARK` in @nestjs/common's constants). */
+const INJECTABLE_WATERMARK = '__injectable__';
+
+/**
+ * A class (resolved from the injector, its instances have `transform`), as opposed to a function:
+ * one with `transform` on its prototype, one marked `@Injectable()`, or one written as a class
+ * (whose `transform` may be an arrow-function property, which only instances have).
+ */
 function isTransformerClass(value: unknown): value is Type<CognitoUserTransformer> {
+  if (typeof value !== 'function') return false;
   return (
-    typeof value === 'function' &&
-    typeof (value as { prototype?: { transform?: unknown } }).prototype?.transform === 'function'
+    typeof (value as { prototype?: { transform?: unknown } }).prototype?.transform === 'function' ||
+    Reflect.getMetadata(INJECTABLE_WATERMARK, value) === true ||
+    /^class\b/.test(Function.prototype.toString.call(value))
   );
 }
 
