@@ -27,7 +27,9 @@ import { type AppUser, TransformerProbe } from './support/identity.js';
 import { useKit, useSocketClients } from './support/kit-app.js';
 import {
   askEveryPath,
+  askPath,
   onEveryPath,
+  PATHS,
   operationOutcome,
   PATHS_METADATA,
   useAppOnEveryAdapter,
@@ -316,6 +318,18 @@ describe("the transformer's answer gets the same status on every path; verify() 
         ...onEveryPath({ status, ...(retryAfter === undefined ? {} : { retryAfter }) }),
         verifier: { status: 200, userPoolId: kit.userPoolId },
       });
+    });
+  });
+});
+
+describe('one transformer call per token on every path', () => {
+  describe.each(ADAPTERS)('%s', (adapter) => {
+    it.each(PATHS)('%s: two requests with one new token, one call (none for the verifier)', async (path) => {
+      const token = kit.accessToken();
+      for (let i = 0; i < 2; i++) {
+        expect(await askPath(path, apps[adapter], token, sockets)).toMatchObject({ status: 200 });
+      }
+      expect(probe.calls).toBe(path === 'verifier' ? 0 : 1);
     });
   });
 });
