@@ -83,11 +83,17 @@ const tenantA = useKit({ userPoolId: POOL_A, clientId: 'a-client' });
 const tenantB = useKit({ userPoolId: POOL_B, clientId: 'b-client' });
 const stranger = useKit({ userPoolId: 'eu-west-1_Stranger' });
 const broken = useKit({ userPoolId: 'eu-west-1_Broken' });
+const misconfigured = useKit({ userPoolId: 'eu-west-1_Misconfigured' });
 const tenants = new Tenants();
 const apps = useAppOnEveryAdapter((adapter) => {
   tenants.add(tenantA);
   tenants.add(tenantB);
   tenants.broken.add(broken.issuer);
+  // A row whose key-set URL is plain HTTP off loopback: an invalid pool, never fetched.
+  tenants.rows.set(misconfigured.issuer, {
+    ...misconfigured.moduleOptions(),
+    jwksUri: 'http://tenant-keys.example.com/jwks.json',
+  });
   return {
     imports: [CognitoAuthModule.forRoot({ userPools: tenants.resolve }), graphqlWsModule(adapter)],
     controllers: [...PATHS_METADATA.controllers, PoolAController],
@@ -134,6 +140,18 @@ describe('a resolver that fails is answered 503 with a retry delay on every path
     );
     expect(apps[adapter].logs.text()).not.toMatch(/ExceptionsHandler|Internal server error/);
   });
+});
+
+describe('a resolver that answers an invalid pool is answered 503 with a retry delay on every path', () => {
+  it.each(ADAPTERS)(
+    'an http: key-set URL off loopback: 503 and Retry-After 5 everywhere, no download (%s)',
+    async (adapter) => {
+      expect(await askEveryPath(apps[adapter], misconfigured.accessToken(), sockets)).toEqual(
+        onEveryPath({ status: 503, retryAfter: 5 }),
+      );
+      expect(misconfigured.jwksRequestCount).toBe(0);
+    },
+  );
 });
 
 describe("keys stay bound to their tenant's pool on every path", () => {
