@@ -4,8 +4,8 @@
  * every rule of the app stays: fallback policy, token cookie, custom check, revocation, route
  * rules; with forRoot and forRootAsync, on Express and Fastify.
  */
-import { Controller, type DynamicModule, Get, Injectable, type INestApplication, Module } from '@nestjs/common';
-import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import { Controller, type DynamicModule, Get, type INestApplication, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
 import {
   type CognitoAuthOptions,
   CognitoAuthConfigError,
@@ -21,6 +21,7 @@ import { bearer, get } from './support/http.js';
 import { useKitWith } from './support/kit-app.js';
 import { okController } from './support/rule-handlers.js';
 import { ADAPTERS } from './support/test-app.js';
+import { forRootAndForRootAsync, listenOn } from './support/testing-module.js';
 
 const POOL_ID = 'eu-west-1_AppPool1';
 const CLIENT_ID = 'app-client';
@@ -46,28 +47,7 @@ class AppController {
 
 const RulesController = okController('', { open: [Public()], admin: [Groups('admin')] });
 
-/** Where a real app keeps its settings (ConfigService or the like). */
-@Injectable()
-class AppSettings {
-  cognito(): Promise<CognitoAuthOptions> {
-    return Promise.resolve(appOptions());
-  }
-}
-@Module({ providers: [AppSettings], exports: [AppSettings] })
-class SettingsModule {}
-
-const CONFIGURATIONS: Array<[string, () => DynamicModule]> = [
-  ['forRoot', () => CognitoAuthModule.forRoot(appOptions())],
-  [
-    'forRootAsync',
-    () =>
-      CognitoAuthModule.forRootAsync({
-        imports: [SettingsModule],
-        inject: [AppSettings],
-        useFactory: (settings: AppSettings) => settings.cognito(),
-      }),
-  ],
-];
+const CONFIGURATIONS = forRootAndForRootAsync(appOptions);
 
 function appModule(cognito: DynamicModule) {
   @Module({ imports: [cognito], controllers: [AppController, RulesController] })
@@ -75,20 +55,10 @@ function appModule(cognito: DynamicModule) {
   return AppModule;
 }
 
-async function listen(builder: TestingModuleBuilder, adapter: string): Promise<{ app: INestApplication; url: string }> {
-  const moduleRef = await builder.compile();
-  const app =
-    adapter === 'fastify'
-      ? moduleRef.createNestApplication(new (await import('@nestjs/platform-fastify')).FastifyAdapter())
-      : moduleRef.createNestApplication();
-  await app.listen(0, '127.0.0.1');
-  return { app, url: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}` };
-}
-
 describe.each(ADAPTERS)('kit.overrideKeys keeps the app rules (%s)', (adapter) => {
   describe.each(CONFIGURATIONS)('with %s', (_name, cognito) => {
     const { kit, started: running } = useKitWith(
-      (kit) => listen(kit.overrideKeys(Test.createTestingModule({ imports: [appModule(cognito())] })), adapter),
+      (kit) => listenOn(kit.overrideKeys(Test.createTestingModule({ imports: [appModule(cognito())] })), adapter),
       ({ app }) => app.close(),
       { userPoolId: POOL_ID, clientId: CLIENT_ID },
     );
@@ -167,7 +137,7 @@ describe('kit.overrideKeys: where the keys come from', () => {
   it("with { jwks: 'inline' } the app gets the kit's key set without downloading it", async () => {
     const kit = await kitFor(POOL_ID);
     const builder = Test.createTestingModule({ imports: [appModule(CognitoAuthModule.forRoot(appOptions()))] });
-    const { app, url } = await listen(kit.overrideKeys(builder, { jwks: 'inline' }), 'express');
+    const { app, url } = await listenOn(kit.overrideKeys(builder, { jwks: 'inline' }), 'express');
     apps.push(app);
     expect((await get(`${url}/me`, bearer(kit.accessToken({ 'cognito:groups': ['staff'] })))).status).toBe(200);
     expect(kit.jwksRequestCount).toBe(0);
@@ -183,7 +153,7 @@ describe('kit.overrideKeys: where the keys come from', () => {
       ],
     });
     const builder = Test.createTestingModule({ imports: [appModule(cognito)] });
-    const { app, url } = await listen(customers.overrideKeys(staff.overrideKeys(builder)), 'express');
+    const { app, url } = await listenOn(customers.overrideKeys(staff.overrideKeys(builder)), 'express');
     apps.push(app);
     for (const kit of [staff, customers]) {
       expect((await get(`${url}/me`, bearer(kit.accessToken({ username: kit.userPoolId })))).json()).toEqual({

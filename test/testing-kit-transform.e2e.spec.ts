@@ -6,18 +6,13 @@
  */
 import { type DynamicModule, Injectable, type INestApplication, Module } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
-import {
-  type CognitoAuthOptions,
-  CognitoAuthModule,
-  type CognitoUser,
-  type CognitoUserTransformer,
-} from 'nestjs-cognito-auth';
+import { type CognitoAuthOptions, type CognitoUser, type CognitoUserTransformer } from 'nestjs-cognito-auth';
 import { describe, expect, it } from 'vitest';
-import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { bearer, get } from './support/http.js';
 import { type AppUser, WhoController } from './support/identity.js';
 import { useKitWith } from './support/kit-app.js';
 import { ADAPTERS } from './support/test-app.js';
+import { forRootAndForRootAsync, listenOn } from './support/testing-module.js';
 
 const POOL_ID = 'eu-west-1_AppPool1';
 const CLIENT_ID = 'app-client';
@@ -51,28 +46,7 @@ const appOptions = (): CognitoAuthOptions => ({
 @Module({ providers: [AccountDirectory], exports: [AccountDirectory] })
 class AccountsModule {}
 
-/** Where a real app keeps its settings (ConfigService or the like). */
-@Injectable()
-class AppSettings {
-  cognito(): Promise<CognitoAuthOptions> {
-    return Promise.resolve(appOptions());
-  }
-}
-@Module({ providers: [AppSettings], exports: [AppSettings] })
-class SettingsModule {}
-
-const CONFIGURATIONS: Array<[string, () => DynamicModule]> = [
-  ['forRoot', () => CognitoAuthModule.forRoot(appOptions())],
-  [
-    'forRootAsync',
-    () =>
-      CognitoAuthModule.forRootAsync({
-        imports: [SettingsModule],
-        inject: [AppSettings],
-        useFactory: (settings: AppSettings) => settings.cognito(),
-      }),
-  ],
-];
+const CONFIGURATIONS = forRootAndForRootAsync(appOptions);
 
 function testingModule(cognito: DynamicModule): TestingModuleBuilder {
   @Module({ imports: [AccountsModule, cognito], providers: [AccountTransformer], controllers: [WhoController] })
@@ -80,21 +54,11 @@ function testingModule(cognito: DynamicModule): TestingModuleBuilder {
   return Test.createTestingModule({ imports: [AppModule] });
 }
 
-async function listen(builder: TestingModuleBuilder, adapter: HttpAdapterName) {
-  const moduleRef = await builder.compile();
-  const app: INestApplication =
-    adapter === 'fastify'
-      ? moduleRef.createNestApplication(new (await import('@nestjs/platform-fastify')).FastifyAdapter())
-      : moduleRef.createNestApplication();
-  await app.listen(0, '127.0.0.1');
-  return { app, url: `http://127.0.0.1:${(app.getHttpServer().address() as { port: number }).port}` };
-}
-
 const close = ({ app }: { app: INestApplication }) => app.close();
 
 describe.each(ADAPTERS)('kit.overrideKeys keeps the injected transformUser (%s)', (adapter) => {
   describe.each(CONFIGURATIONS)('with %s', (_name, cognito) => {
-    const { kit, started } = useKitWith((kit) => listen(kit.overrideKeys(testingModule(cognito())), adapter), close, {
+    const { kit, started } = useKitWith((kit) => listenOn(kit.overrideKeys(testingModule(cognito())), adapter), close, {
       userPoolId: POOL_ID,
       clientId: CLIENT_ID,
     });
@@ -128,7 +92,7 @@ describe.each(CONFIGURATIONS)(
   (_name, cognito) => {
     const { kit, started } = useKitWith(
       (kit) =>
-        listen(
+        listenOn(
           kit.overrideKeys(
             testingModule(cognito())
               .overrideProvider(AccountDirectory)
