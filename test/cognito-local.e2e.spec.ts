@@ -25,6 +25,9 @@ const PASSWORD = 'E2e-Passw0rd!';
 const DEFAULT_CLOCK_TOLERANCE_S = 5; // the sample app does not set clockTolerance
 const challenge = (description: string) => `Bearer error="invalid_token", error_description="${description}"`;
 
+/** A 401 of `description`, as `answerOf` reads it. */
+const refused = (description: string) => ({ status: 401, challenge: challenge(description) });
+
 let emulator: CognitoLocalHandle | undefined;
 let proxy: JwksProxy | undefined;
 let pool: CreatedPool & { secondClientId: string };
@@ -123,6 +126,13 @@ describe.each(ADAPTERS)('sample app against cognito-local (%s)', (adapter) => {
     return app;
   };
   const url = (name: string, path: string) => `${apps.get(name)!.url}${path}`;
+  /** Status, challenge and JSON body of GET `path` on the app started as `name`, with `token` as a bearer. */
+  /** What every token of alice's from the first app client says about her. */
+  const aliceOfFirstClient = () => ({ username: 'alice', groups: ['admin'], clientId: pool.clientId });
+  const answerOf = async (name: string, path: string, token?: string) => {
+    const res = await get(url(name, path), token === undefined ? {} : bearer(token));
+    return { status: res.status, challenge: res.headers['www-authenticate'], body: res.json() as unknown };
+  };
 
   beforeAll(async () => {
     await Promise.all([
@@ -137,113 +147,102 @@ describe.each(ADAPTERS)('sample app against cognito-local (%s)', (adapter) => {
   });
 
   it('GET /me with alice’s access token: 200 with the user object', async () => {
-    const res = await get(url('default', '/me'), bearer(alice.accessToken));
-    expect(res.status).toBe(200);
-    expect(res.json()).toMatchObject({
-      sub: subOf(alice.accessToken),
-      username: 'alice',
-      groups: ['admin'],
-      tokenUse: 'access',
-      clientId: pool.clientId,
-      scopes: ['aws.cognito.signin.user.admin'],
-      userPoolId: pool.userPoolId,
-      issuer: pool.issuer,
+    expect(await answerOf('default', '/me', alice.accessToken)).toMatchObject({
+      status: 200,
+      body: {
+        ...aliceOfFirstClient(),
+        sub: subOf(alice.accessToken),
+        tokenUse: 'access',
+        scopes: ['aws.cognito.signin.user.admin'],
+        userPoolId: pool.userPoolId,
+        issuer: pool.issuer,
+      },
     });
   });
 
   it('GET /me with bob’s access token: groups is []', async () => {
-    const res = await get(url('default', '/me'), bearer(bob.accessToken));
-    expect(res.status).toBe(200);
-    expect(res.json()).toMatchObject({ username: 'bob', groups: [], sub: subOf(bob.accessToken) });
+    expect(await answerOf('default', '/me', bob.accessToken)).toMatchObject({
+      status: 200,
+      body: { username: 'bob', groups: [], sub: subOf(bob.accessToken) },
+    });
   });
 
   it('GET /me without a token: 401 with a bare Bearer challenge', async () => {
-    const res = await get(url('default', '/me'));
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe('Bearer');
+    expect(await answerOf('default', '/me')).toMatchObject({ status: 401, challenge: 'Bearer' });
   });
 
   it('GET /me/sub answers the token’s sub', async () => {
-    const res = await get(url('default', '/me/sub'), bearer(alice.accessToken));
-    expect(res.status).toBe(200);
-    expect(res.json()).toEqual({ sub: subOf(alice.accessToken) });
+    const { status, body } = await answerOf('default', '/me/sub', alice.accessToken);
+    expect({ status, body }).toEqual({ status: 200, body: { sub: subOf(alice.accessToken) } });
     expect(subOf(alice.accessToken)).not.toBe(subOf(bob.accessToken));
   });
 
   it('GET /admin: alice (group admin) 200, bob (no group) 403 without a challenge', async () => {
-    const ok = await get(url('default', '/admin'), bearer(alice.accessToken));
-    expect(ok.status).toBe(200);
-    expect(ok.json()).toEqual({ ok: true });
-    const forbidden = await get(url('default', '/admin'), bearer(bob.accessToken));
-    expect(forbidden.status).toBe(403);
-    expect(forbidden.headers['www-authenticate']).toBeUndefined();
+    const { status, body } = await answerOf('default', '/admin', alice.accessToken);
+    expect({ status, body }).toEqual({ status: 200, body: { ok: true } });
+    expect(await answerOf('default', '/admin', bob.accessToken)).toMatchObject({ status: 403, challenge: undefined });
   });
 
   it('GET /orders: 403 insufficient_scope (the emulator never issues orders/read)', async () => {
-    const res = await get(url('default', '/orders'), bearer(alice.accessToken));
-    expect(res.status).toBe(403);
-    expect(res.headers['www-authenticate']).toBe('Bearer error="insufficient_scope", scope="orders/read"');
+    expect(await answerOf('default', '/orders', alice.accessToken)).toMatchObject({
+      status: 403,
+      challenge: 'Bearer error="insufficient_scope", scope="orders/read"',
+    });
   });
 
-  it('refuses alice’s ID token by default (token_use)', async () => {
-    const res = await get(url('default', '/me'), bearer(alice.idToken));
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe(challenge('The token_use claim must be access'));
+  it.each([
+    ['alice’s ID token by default (token_use)', () => alice.idToken, 'The token_use claim must be access'],
+    [
+      'a token from a second pool of the same emulator (same key, other issuer)',
+      () => aliceOtherPool.accessToken,
+      'The token issuer is not accepted',
+    ],
+  ])('refuses %s', async (_name, token, description) => {
+    expect(await answerOf('default', '/me', token())).toMatchObject(refused(description));
   });
 
   it('COGNITO_TOKEN_USE=id: accepts the ID token, refuses the access token', async () => {
-    const ok = await get(url('id', '/me'), bearer(alice.idToken));
-    expect(ok.status).toBe(200);
-    expect(ok.json()).toMatchObject({
-      sub: subOf(alice.idToken),
-      username: 'alice',
-      tokenUse: 'id',
-      clientId: pool.clientId,
-      groups: ['admin'],
-      email: 'alice@example.com',
+    expect(await answerOf('id', '/me', alice.idToken)).toMatchObject({
+      status: 200,
+      body: { ...aliceOfFirstClient(), sub: subOf(alice.idToken), tokenUse: 'id', email: 'alice@example.com' },
     });
-    const refused = await get(url('id', '/me'), bearer(alice.accessToken));
-    expect(refused.status).toBe(401);
-    expect(refused.headers['www-authenticate']).toBe(challenge('The token_use claim must be id'));
+    expect(await answerOf('id', '/me', alice.accessToken)).toMatchObject(refused('The token_use claim must be id'));
   });
 
   it('COGNITO_TOKEN_USE=any: accepts both the access and the ID token', async () => {
-    const access = await get(url('any', '/me'), bearer(alice.accessToken));
-    expect(access.status).toBe(200);
-    expect(access.json()).toMatchObject({ username: 'alice', tokenUse: 'access' });
-    const id = await get(url('any', '/me'), bearer(alice.idToken));
-    expect(id.status).toBe(200);
-    expect(id.json()).toMatchObject({ username: 'alice', tokenUse: 'id' });
+    expect(await answerOf('any', '/me', alice.accessToken)).toMatchObject({
+      status: 200,
+      body: { username: 'alice', tokenUse: 'access' },
+    });
+    expect(await answerOf('any', '/me', alice.idToken)).toMatchObject({
+      status: 200,
+      body: { username: 'alice', tokenUse: 'id' },
+    });
   });
 
   it('refuses a token of the second app client unless COGNITO_CLIENT_ID lists it', async () => {
-    const refused = await get(url('default', '/me'), bearer(aliceSecondClient.accessToken));
-    expect(refused.status).toBe(401);
-    expect(refused.headers['www-authenticate']).toBe(challenge('The token client_id is not an accepted client'));
-    const second = await get(url('both-clients', '/me'), bearer(aliceSecondClient.accessToken));
-    expect(second.status).toBe(200);
-    expect(second.json()).toMatchObject({ username: 'alice', clientId: pool.secondClientId });
-    const first = await get(url('both-clients', '/me'), bearer(alice.accessToken));
-    expect(first.status).toBe(200);
-    expect(first.json()).toMatchObject({ username: 'alice', clientId: pool.clientId });
-  });
-
-  it('refuses a token from a second pool of the same emulator (same key, other issuer)', async () => {
-    const res = await get(url('default', '/me'), bearer(aliceOtherPool.accessToken));
-    expect(res.status).toBe(401);
-    expect(res.headers['www-authenticate']).toBe(challenge('The token issuer is not accepted'));
+    expect(await answerOf('default', '/me', aliceSecondClient.accessToken)).toMatchObject(
+      refused('The token client_id is not an accepted client'),
+    );
+    expect(await answerOf('both-clients', '/me', aliceSecondClient.accessToken)).toMatchObject({
+      status: 200,
+      body: { username: 'alice', clientId: pool.secondClientId },
+    });
+    expect(await answerOf('both-clients', '/me', alice.accessToken)).toMatchObject({
+      status: 200,
+      body: { username: 'alice', clientId: pool.clientId },
+    });
   });
 
   it('GET /optional: user populated with alice’s token, null without or with a foreign token', async () => {
-    const withToken = await get(url('default', '/optional'), bearer(alice.accessToken));
-    expect(withToken.status).toBe(200);
-    expect(withToken.json().user).toMatchObject({ username: 'alice', groups: ['admin'], tokenUse: 'access' });
-    const anonymous = await get(url('default', '/optional'));
-    expect(anonymous.status).toBe(200);
-    expect(anonymous.json()).toEqual({ user: null });
-    const foreign = await get(url('default', '/optional'), bearer(aliceOtherPool.accessToken));
-    expect(foreign.status).toBe(200);
-    expect(foreign.json()).toEqual({ user: null });
+    expect(await answerOf('default', '/optional', alice.accessToken)).toMatchObject({
+      status: 200,
+      body: { user: { username: 'alice', groups: ['admin'], tokenUse: 'access' } },
+    });
+    for (const token of [undefined, aliceOtherPool.accessToken]) {
+      const { status, body } = await answerOf('default', '/optional', token);
+      expect({ status, body }).toEqual({ status: 200, body: { user: null } });
+    }
   });
 
   it('a cold key cache hit by 20 concurrent requests downloads the JWKS once', async () => {
