@@ -217,6 +217,38 @@ describe('attribute values come from fixed lists, whatever an event says', () =>
   });
 });
 
+describe('every attempt reaches the duration histogram by the next collection, with its own value', () => {
+  it('counts and sums each attempt of a set, collection after collection, and those made just before the app closes', async () => {
+    const { kit, app, metered } = await boot();
+    const authenticate = diagnosticsChannel.channel('nestjs-cognito-auth:authenticate');
+    const attempt = { result: 'success', status: 200, cacheHit: true, transport: 'http', userPoolId: kit.userPoolId };
+    const cached = { 'cognito_auth.result': 'success', 'cognito_auth.token_cache.result': 'hit' };
+    let count = 0;
+    let sumMs = 0;
+    const publish = (attempts: number) => {
+      for (let index = 0; index < attempts; index++) {
+        const durationMs = (count % 7) + 0.25;
+        authenticate.publish({ ...attempt, durationMs });
+        count += 1;
+        sumMs += durationMs;
+      }
+    };
+    const expectRecorded = async () => {
+      const duration = (await metered.collect()).get('cognito_auth.authenticate.duration');
+      expect(valueOf(duration, cached)).toBe(count);
+      expect(pointsOf(duration, cached)[0]!.sum).toBeCloseTo(sumMs / 1000, 9);
+    };
+
+    publish(1_000);
+    await expectRecorded();
+    publish(3);
+    await expectRecorded();
+    publish(5);
+    await app.close();
+    await expectRecorded();
+  });
+});
+
 describe('the meter provider: looked up when the app boots, or given', () => {
   it('uses the global meter provider registered after the module was built, before the app booted', async () => {
     const kit = await startKitApp.kit();

@@ -14,6 +14,7 @@ import { VerifiedTokenCache } from '../cache/verified-token.cache.js';
 import { COGNITO_AUTH_CONFIG } from '../cognito-auth.constants.js';
 import type { CognitoAuthConfig } from '../cognito-auth.config.js';
 import { CognitoRevocationService } from '../revocation/cognito-revocation.service.js';
+import { BatchedHistogram } from './batched-histogram.js';
 import {
   CHANNEL_NAMES,
   type CognitoAuthenticateEvent,
@@ -86,7 +87,10 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
   private readonly subscriptions: Array<[channel: string, subscriber: Subscriber]> = [];
   /** Key-set downloads made before the app booted (`preloadKeys`), recorded once the meter exists. */
   private earlyDownloads?: CognitoJwksEvent[];
+  private meter?: Meter;
   private instruments?: Instruments;
+  /** The attempts' durations, handed to the SDK in batches (see BatchedHistogram). */
+  private authenticateDurations?: BatchedHistogram;
   private attributes?: MetricAttributeSets;
   /**
    * Decisions counted here and reported when the metrics are collected: a count kept by the
@@ -117,7 +121,9 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
     this.unsubscribeAll();
     this.earlyDownloads = undefined;
     if (!meter) return;
+    this.meter = meter;
     this.instruments = this.createInstruments(meter);
+    this.authenticateDurations = new BatchedHistogram(this.instruments.authenticateDuration);
     this.attributes = new MetricAttributeSets([...this.config.poolsByIssuer.values()].map((pool) => pool.userPoolId));
     this.subscribe(CHANNEL_NAMES.authenticate, (event) => this.onAuthenticate(event as CognitoAuthenticateEvent));
     this.subscribe(CHANNEL_NAMES.authorize, (event) => this.onAuthorize(event as CognitoAuthorizeEvent));
@@ -129,10 +135,14 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
     this.unsubscribeAll();
     this.earlyDownloads = undefined;
     if (!this.instruments) return;
+    this.authenticateDurations?.flush();
+    this.authenticateDurations = undefined;
+    this.meter?.removeBatchObservableCallback(this.recordPendingDurations, [this.instruments.authorizationAttempts]);
     this.instruments.authorizationAttempts.removeCallback(this.observeAuthorizations);
     this.instruments.tokenCacheEntries.removeCallback(this.observeTokenCache);
     this.instruments.revocationEntries.removeCallback(this.observeRevocations);
     this.instruments = undefined;
+    this.meter = undefined;
   }
 
   private createInstruments(meter: Meter): Instruments {
@@ -147,8 +157,12 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
     instruments.authorizationAttempts.addCallback(this.observeAuthorizations);
     instruments.tokenCacheEntries.addCallback(this.observeTokenCache);
     instruments.revocationEntries.addCallback(this.observeRevocations);
+    // Called at every collection, before the SDK reads its histograms: the batches reach it first.
+    meter.addBatchObservableCallback(this.recordPendingDurations, [instruments.authorizationAttempts]);
     return instruments;
   }
+
+  private readonly recordPendingDurations = (): void => this.authenticateDurations?.flush();
 
   private readonly observeAuthorizations: ObservableCallback = (result) => {
     for (const [attributes, tally] of this.authorizations) result.observe(tally.count, attributes);
@@ -157,7 +171,7 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
   private readonly observeRevocations: ObservableCallback = (result) => result.observe(this.revocation.size);
 
   private onAuthenticate(event: CognitoAuthenticateEvent): void {
-    this.instruments?.authenticateDuration.record(event.durationMs / 1000, this.attributes!.authenticate(event));
+    this.authenticateDurations?.record(event.durationMs / 1000, this.attributes!.authenticate(event));
   }
 
   private onAuthorize(event: CognitoAuthorizeEvent): void {
