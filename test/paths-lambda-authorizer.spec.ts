@@ -5,19 +5,14 @@
  * cache hits included), and a `customCheck` that never answers (never an Allow). Real tokens,
  * real key-set servers, HTTP API simple responses.
  */
-import {
-  CognitoAuthModule,
-  type CognitoRevocableClaims,
-  type CognitoRevocationEntry,
-  CognitoRevocationService,
-  type CognitoRevocationStore,
-} from 'nestjs-cognito-auth';
+import { CognitoAuthModule, CognitoRevocationService } from 'nestjs-cognito-auth';
 import { type CognitoAuthorizerOptions, createCognitoAuthorizer } from 'nestjs-cognito-auth/lambda';
 import { httpApiAuthorizerEvent } from 'nestjs-cognito-auth/testing';
 import { describe, expect, it } from 'vitest';
 import { nowSeconds } from './support/auth-e2e.js';
 import { bearer } from './support/http.js';
 import { useApp, useKit } from './support/kit-app.js';
+import { SwitchableRevocationStore } from './support/paths-revocation-store.js';
 import { startApp } from './support/test-app.js';
 
 const STAFF = 'eu-west-1_StaffL';
@@ -26,27 +21,6 @@ const CUSTOMERS = 'us-east-1_CustomersL';
 const staff = useKit({ userPoolId: STAFF, clientId: 'staff-client' });
 const customers = useKit({ userPoolId: CUSTOMERS, clientId: 'customer-client' });
 const outsider = useKit({ userPoolId: 'eu-west-1_OutsiderL' });
-
-/** A deny-list two processes share, as a database would: in memory here, synchronous reads. */
-class SharedRevocationStore implements CognitoRevocationStore {
-  readonly name = 'shared';
-  readonly isCurrent = true;
-  private readonly entries = new Map<string, number>();
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  isRevoked(claims: CognitoRevocableClaims): boolean {
-    return [`session:${claims.origin_jti}`, `token:${claims.jti}`].some(
-      (key) => (this.entries.get(key) ?? 0) > Date.now(),
-    );
-  }
-
-  async add(entry: CognitoRevocationEntry): Promise<void> {
-    this.entries.set(`${entry.kind}:${entry.id}`, entry.expiresAtMs);
-  }
-}
 
 const pools = (): CognitoAuthorizerOptions['userPools'] => [
   staff.moduleOptions(),
@@ -84,7 +58,8 @@ describe('the authorizer with several listed pools', () => {
 });
 
 describe('the authorizer refuses a session the Nest app revoked in a shared store', () => {
-  const shared = new SharedRevocationStore();
+  // A deny-list both share, as a database would be.
+  const shared = new SwitchableRevocationStore();
 
   const app = useApp(() =>
     startApp({ imports: [CognitoAuthModule.forRoot({ userPools: pools(), revocation: { store: shared } })] }),

@@ -1,8 +1,9 @@
 /**
- * `customCheck` and revocation on every path a token can take (REST, `AuthGuard('cognito-jwt')`,
+ * `customCheck` and revocation (an app's own store, under `failurePolicy: 'refuse'`) on every path a token can take (REST, `AuthGuard('cognito-jwt')`,
  * GraphQL over HTTP and over graphql-ws, the socket.io handshake, a gateway message, the
  * verifier, the app as a Lambda function): each is asked on every request, verified-token cache
- * hits included, and its refusal gets one status everywhere. One app per adapter; real clients,
+ * hits included, and its refusal gets one status everywhere; a deny-list that is stale or cannot be
+ * read is answered 503 with a retry delay everywhere, never a pass. One app per adapter; real clients,
  * the kit's real JWKS server.
  */
 import { randomUUID } from 'node:crypto';
@@ -12,6 +13,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { nowSeconds } from './support/auth-e2e.js';
 import { graphqlWsModule } from './support/graphql-ws-client.js';
 import { useKit, useSocketClients } from './support/kit-app.js';
+import { SwitchableRevocationStore } from './support/paths-revocation-store.js';
 import { askEveryPath, onEveryPath, PATHS_METADATA, useAppOnEveryAdapter } from './support/paths-app.js';
 import { ADAPTERS } from './support/test-app.js';
 
@@ -29,6 +31,7 @@ function checkUser({ payload }: { payload: Record<string, unknown> }): void | Pr
 }
 
 const kit = useKit();
+const stores = { express: new SwitchableRevocationStore(), fastify: new SwitchableRevocationStore() };
 const apps = useAppOnEveryAdapter((adapter) => ({
   imports: [
     CognitoAuthModule.forRoot({
@@ -36,6 +39,7 @@ const apps = useAppOnEveryAdapter((adapter) => ({
       tokenUse: 'any',
       customCheck: checkUser,
       callbackTimeoutMs: CALLBACK_TIMEOUT_MS,
+      revocation: { store: stores[adapter], failurePolicy: 'refuse' },
     }),
     graphqlWsModule(adapter),
   ],
@@ -44,6 +48,7 @@ const apps = useAppOnEveryAdapter((adapter) => ({
 const sockets = useSocketClients();
 beforeEach(() => {
   for (const set of [suspended, refused, hung]) set.clear();
+  for (const store of Object.values(stores)) Object.assign(store, { isCurrent: true, failing: false });
 });
 
 const admitted = () => onEveryPath({ status: 200, userPoolId: kit.userPoolId });
@@ -106,4 +111,27 @@ describe('revocation on every path, cache hits included', () => {
       expect(await askEveryPath(apps[adapter], sibling, sockets)).toEqual(admitted());
     },
   );
+});
+
+describe('a deny-list that cannot be trusted is answered 503 on every path, never a pass', () => {
+  it.each(ADAPTERS)(
+    "stale under failurePolicy 'refuse': 503 with one Retry-After everywhere, then admitted again (%s)",
+    async (adapter) => {
+      const token = kit.accessToken();
+      expect(await askEveryPath(apps[adapter], token, sockets)).toEqual(admitted());
+      stores[adapter].isCurrent = false;
+      const answers = await askEveryPath(apps[adapter], token, sockets);
+      expect(answers.rest).toEqual({ status: 503, retryAfter: expect.any(Number) });
+      expect(answers).toEqual(onEveryPath(answers.rest));
+      stores[adapter].isCurrent = true;
+      expect(await askEveryPath(apps[adapter], token, sockets)).toEqual(admitted());
+    },
+  );
+
+  it.each(ADAPTERS)('a store whose reads throw: 503 with Retry-After everywhere (%s)', async (adapter) => {
+    stores[adapter].failing = true;
+    const answers = await askEveryPath(apps[adapter], kit.accessToken(), sockets);
+    expect(answers.rest).toEqual({ status: 503, retryAfter: expect.any(Number) });
+    expect(answers).toEqual(onEveryPath(answers.rest));
+  });
 });
