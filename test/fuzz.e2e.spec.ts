@@ -244,6 +244,30 @@ interface ClaimsCase {
   payload: unknown;
 }
 
+/** The claims a breaker edits, and the case it may replace a whole part of. */
+interface BrokenParts {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  out: ClaimsCase;
+}
+
+/** What each kind of breaker does to a valid token's parts. */
+const BREAK: { [K in Breaker['kind']]: (breaker: Breaker & { kind: K }, parts: BrokenParts) => void } = {
+  wrongType: (b, { payload }) => void (payload[b.claim] = b.value),
+  remove: (b, { payload }) => void delete payload[b.claim],
+  iss: (b, { payload }) => void (payload.iss = b.value),
+  token_use: (b, { payload }) => void (payload.token_use = b.value),
+  client_id: (b, { payload }) => void (payload.client_id = b.value),
+  aud: (b, { payload }) => void (payload.aud = b.value),
+  expired: (b, { payload }) => void (payload.exp = nowSeconds() - b.secondsAgo),
+  notYetValid: (b, { payload }) => void (payload.nbf = nowSeconds() + b.secondsAhead),
+  alg: (b, { header }) => void (header.alg = b.value),
+  kid: (b, { header }) => void (header.kid = b.value),
+  crit: (b, { header }) => void (header.crit = b.value),
+  payloadNotObject: (b, { out }) => void (out.payload = b.value),
+  headerNotObject: (b, { out }) => void (out.header = b.value),
+};
+
 function buildClaimsCase(
   kit: CognitoTestKit,
   breakers: Breaker[],
@@ -252,42 +276,10 @@ function buildClaimsCase(
 ): ClaimsCase {
   const header: Record<string, unknown> = { ...headerNoise, alg: 'RS256', kid: kit.currentKey.kid };
   const payload: Record<string, unknown> = { ...payloadNoise, ...partsOf(kit.accessToken()).payload };
-  let headerOut: unknown = header;
-  let payloadOut: unknown = payload;
-  for (const b of breakers) {
-    switch (b.kind) {
-      case 'wrongType':
-        payload[b.claim] = b.value;
-        break;
-      case 'remove':
-        delete payload[b.claim];
-        break;
-      case 'iss':
-      case 'token_use':
-      case 'client_id':
-      case 'aud':
-        payload[b.kind] = b.value;
-        break;
-      case 'expired':
-        payload.exp = nowSeconds() - b.secondsAgo;
-        break;
-      case 'notYetValid':
-        payload.nbf = nowSeconds() + b.secondsAhead;
-        break;
-      case 'alg':
-      case 'kid':
-      case 'crit':
-        header[b.kind] = b.value;
-        break;
-      case 'payloadNotObject':
-        payloadOut = b.value;
-        break;
-      case 'headerNotObject':
-        headerOut = b.value;
-        break;
-    }
-  }
-  return { header: headerOut, payload: payloadOut };
+  const out: ClaimsCase = { header, payload };
+  for (const breaker of breakers)
+    (BREAK[breaker.kind] as (b: Breaker, parts: BrokenParts) => void)(breaker, { header, payload, out });
+  return out;
 }
 
 /** JSON-encodes header and payload (a string value becomes a JSON string) and RS256-signs with the pool's real key. */
