@@ -2,8 +2,8 @@
  * The Lambda authorizer (`nestjs-cognito-auth/lambda`) is one more path: several listed pools
  * with their own token kinds and clients and keys bound to their pool, a deny-list shared with a
  * Nest app through a revocation store (a sign-out made in the app is refused by the authorizer,
- * cache hits included), and a `customCheck` that never answers (never an Allow). Real tokens,
- * real key-set servers, HTTP API simple responses.
+ * cache hits included), a deny-list that cannot be trusted and a `customCheck` that never answers
+ * (never an Allow). Real tokens, real key-set servers, HTTP API simple responses.
  */
 import { CognitoAuthModule, CognitoRevocationService } from 'nestjs-cognito-auth';
 import { type CognitoAuthorizerOptions, createCognitoAuthorizer } from 'nestjs-cognito-auth/lambda';
@@ -75,6 +75,23 @@ describe('the authorizer refuses a session the Nest app revoked in a shared stor
     expect(await check(token)).toEqual({ isAuthorized: false });
     expect(await check(staff.accessToken({ origin_jti: session }))).toEqual({ isAuthorized: false });
     expect(await check(staff.accessToken({ origin_jti: 'another-session' }))).toMatchObject({ isAuthorized: true });
+  });
+});
+
+describe("the authorizer under failurePolicy 'refuse' with a deny-list that cannot be trusted", () => {
+  it('a stale list, or reads that throw: rejects with another error than Unauthorized, never an Allow', async () => {
+    const store = new SwitchableRevocationStore();
+    const check = authorize({ revocation: { store, failurePolicy: 'refuse' } });
+    const token = staff.accessToken();
+    expect(await check(token)).toMatchObject({ isAuthorized: true });
+    for (const trouble of [{ isCurrent: false }, { isCurrent: true, failing: true }]) {
+      Object.assign(store, trouble);
+      const outcome = await check(token).then(
+        (answer) => ({ answer }),
+        (error: Error) => ({ error: error.message }),
+      );
+      expect(outcome).toEqual({ error: expect.not.stringMatching(/^Unauthorized$/) });
+    }
   });
 });
 
