@@ -4,7 +4,7 @@ import { type SocketLike, socketRequestOf } from './contexts/socket-request.js';
 import {
   type CognitoSocketErrorData,
   toSocketErrorData,
-  webSocketSupport,
+  loadWebSocketSupport,
   websocketContext,
 } from './contexts/websocket.context.js';
 
@@ -39,6 +39,8 @@ export function cognitoHandshake(
       const data = toSocketErrorData(authenticator.answer(error));
       next(Object.assign(new Error(data.message), { data }));
     };
-    webSocketSupport.then(() => authenticator.signIn(socketRequestOf(socket), websocketContext, () => next(), refuse));
+    void loadWebSocketSupport().then(() =>
+      authenticator.signIn(socketRequestOf(socket), websocketContext, () => next(), refuse),
+    );
   };
 }

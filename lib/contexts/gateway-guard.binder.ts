@@ -11,7 +11,7 @@ import { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { CognitoFallbackGuard } from '../cognito-fallback.guard.js';
 import { InvalidRequestError } from '../errors/cognito-auth.errors.js';
 import { logOnce } from '../errors/log-once.js';
-import { websocketContext } from './websocket.context.js';
+import { loadWebSocketSupport, websocketContext } from './websocket.context.js';
 import { toAnswer } from '../errors/failure-answer.js';
 
 /** What `@WebSocketGateway()` marks a class with (`@nestjs/websockets`' `GATEWAY_METADATA`). */
@@ -51,19 +51,26 @@ const gatewayGuard: CanActivate = {
 @Injectable()
 export class GatewayGuardBinder implements OnModuleInit, OnModuleDestroy {
   private server?: object;
+  private readonly hasGateways: boolean;
 
   constructor(
     modules: ModulesContainer,
     private readonly adapterHost: HttpAdapterHost,
     @Optional() private readonly guard?: CognitoFallbackGuard,
   ) {
-    if (guard) for (const gateway of gatewayClassesOf(modules)) bindGuard(gateway);
+    const gateways = gatewayClassesOf(modules);
+    this.hasGateways = gateways.size > 0;
+    if (guard) for (const gateway of gateways) bindGuard(gateway);
   }
 
-  /** The HTTP server exists once the app does: after the providers, before the first message. */
-  onModuleInit(): void {
+  /**
+   * The HTTP server exists once the app does: after the providers, before the first message.
+   * An app with gateways gets `WsException` now, for refusals rendered synchronously later.
+   */
+  async onModuleInit(): Promise<void> {
     this.server = this.adapterHost.httpAdapter?.getHttpServer?.();
     if (this.server) guardsByServer.set(this.server, this.guard ?? null);
+    if (this.hasGateways) await loadWebSocketSupport();
   }
 
   onModuleDestroy(): void {

@@ -21,18 +21,22 @@ type WsExceptionClass = new (error: object) => Error;
  * Nest's WebSocket exception filter sends the payload of a `WsException` to the client and
  * answers anything else "Internal server error", by `instanceof`: a refusal has to be an
  * instance of the app's own `WsException` class. `@nestjs/websockets` is an optional peer, so
- * it is imported here without being required: when it is missing, no gateway exists and this
- * adapter never runs. The import starts when the library loads; an app that has gateways has
- * already loaded the package (its gateways import it), so it is at hand long before the first
- * message, and `cognitoHandshake` waits for it before admitting a connection.
+ * it is imported here without being required, and only by an app that has gateways (the module
+ * loads it while the app starts, before any message) or installs `cognitoHandshake`: an app
+ * without them never loads it. When it is missing, no gateway exists and this adapter never runs.
  */
 let WsException: WsExceptionClass | undefined;
-export const webSocketSupport: Promise<void> = import('@nestjs/websockets').then(
-  (module) => {
-    WsException = module.WsException as unknown as WsExceptionClass;
-  },
-  () => undefined,
-);
+let webSocketSupport: Promise<void> | undefined;
+
+/** Loads `WsException`, once; resolves, never rejects, when `@nestjs/websockets` is missing. */
+export function loadWebSocketSupport(): Promise<void> {
+  return (webSocketSupport ??= import('@nestjs/websockets').then(
+    (module) => {
+      WsException = module.WsException as unknown as WsExceptionClass;
+    },
+    () => undefined,
+  ));
+}
 
 /** The refusal's payload: the status and RFC 6750 code, never the token. */
 export function toSocketErrorData(failure: FailureAnswer): CognitoSocketErrorData {
