@@ -117,6 +117,20 @@ async function waitUntilReady(demo: Demo): Promise<void> {
   }
 }
 
+/**
+ * An interactive demo on a free port, once ready: its two children (the emulator and the sample
+ * app) are known to the suite's cleanup, and the emulator's port is read from its output.
+ */
+async function startReadyDemo(options: { detached?: boolean } = {}) {
+  const appPort = await findFreePort();
+  const demo = startDemo([], appPort, options);
+  await waitUntilReady(demo);
+  const children = childrenOf(demo.pid);
+  children.forEach((pid) => knownPids.add(pid));
+  expect(children).toHaveLength(2); // the emulator and the sample app
+  return { demo, appPort, children, emuPort: emulatorPort(demo) };
+}
+
 function printed(demo: Demo, name: string): string {
   const match = new RegExp(`^export ${name}=(${JWT})$`, 'm').exec(demo.stdout());
   if (!match) throw new Error(`no "export ${name}=" line\n${describeOutput(demo)}`);
@@ -305,13 +319,7 @@ describe('npm start (scripts/demo.mjs)', () => {
   it(
     'interactive: its tokens work against the running app; SIGINT to its pid stops everything',
     async () => {
-      const appPort = await findFreePort();
-      const demo = startDemo([], appPort);
-      await waitUntilReady(demo);
-      const children = childrenOf(demo.pid);
-      children.forEach((pid) => knownPids.add(pid));
-      expect(children).toHaveLength(2); // the emulator and the sample app
-      const emuPort = emulatorPort(demo);
+      const { demo, appPort, children, emuPort } = await startReadyDemo();
 
       const base = `http://127.0.0.1:${appPort}`;
       const me = await get(`${base}/me`, bearer(printed(demo, 'ACCESS_TOKEN')));
@@ -345,13 +353,8 @@ describe('npm start (scripts/demo.mjs)', () => {
   it(
     'Ctrl-C in a terminal (SIGINT to the whole process group) also stops cleanly',
     async () => {
-      const appPort = await findFreePort();
-      const demo = startDemo([], appPort, { detached: true }); // its own process group, like a terminal job
-      await waitUntilReady(demo);
-      const children = childrenOf(demo.pid);
-      children.forEach((pid) => knownPids.add(pid));
-      expect(children).toHaveLength(2);
-      const emuPort = emulatorPort(demo);
+      // Its own process group, like a terminal job.
+      const { demo, appPort, children, emuPort } = await startReadyDemo({ detached: true });
       expect((await get(`http://127.0.0.1:${appPort}/health`)).status).toBe(200);
 
       process.kill(-demo.pid, 'SIGINT'); // the group of the demo we started (pgid = its pid)
@@ -366,13 +369,7 @@ describe('npm start (scripts/demo.mjs)', () => {
   it(
     'SIGKILL of the demo: its children notice and exit, the temporary folder is removed',
     async () => {
-      const appPort = await findFreePort();
-      const demo = startDemo([], appPort);
-      await waitUntilReady(demo);
-      const children = childrenOf(demo.pid);
-      children.forEach((pid) => knownPids.add(pid));
-      expect(children).toHaveLength(2);
-      const emuPort = emulatorPort(demo);
+      const { demo, children, emuPort } = await startReadyDemo();
       expect(emulatorTempDirs(emuPort)).toHaveLength(1);
 
       process.kill(demo.pid, 'SIGKILL');
