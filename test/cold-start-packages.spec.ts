@@ -2,9 +2,9 @@
  * What an app pays at start-up for the module (a Lambda cold start above all): importing the main
  * entry and initialising an app with `CognitoAuthModule` load only the packages listed here. The
  * integrations (GraphQL, OpenAPI, socket.io, Redis, Terminus) load only when the app uses them,
- * `@nestjs/websockets` only in an app with gateways, and the key-set client (jwks-rsa, jose) on
- * the first key-set download. Child processes import the built package, so this needs
- * `npm run build:lib` first (as `npm test` does).
+ * `@nestjs/websockets` only in an app with gateways, the OpenTelemetry API only once an SDK has
+ * registered on it, and the key-set client (jwks-rsa, jose) on the first key-set download. Child
+ * processes import the built package, so this needs `npm run build:lib` first (as `npm test` does).
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,10 +18,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /**
  * The packages the library's own files load at import and init, beyond `@nestjs/common` and
  * `@nestjs/core`: Passport and its JWT strategy (the `cognito-jwt` strategy is registered at
- * init), the token cache, and the OpenTelemetry API the metrics look the global meter up with
- * (`metrics` is on by default).
+ * init) and the token cache.
  */
-const LOADED_AT_START = ['@opentelemetry/api', 'lru-cache', 'passport', 'passport-jwt'];
+const LOADED_AT_START = ['lru-cache', 'passport', 'passport-jwt'];
 
 /** Loaded by no app that does not use them: not by the module on its own. */
 const NEVER_AT_START = [
@@ -35,6 +34,7 @@ const NEVER_AT_START = [
   'socket.io',
   'ioredis',
   '@nestjs/terminus',
+  '@opentelemetry/api',
   '@opentelemetry/sdk-metrics',
   'jwks-rsa',
   'jose',

@@ -1,6 +1,6 @@
 /**
  * `@opentelemetry/api` is an optional peer: an app without it boots and serves, and an app with
- * `metrics: false` never tries to load it. A loader hook makes the package look uninstalled in
+ * `metrics: false`, or with no OpenTelemetry SDK registered, never tries to load it. A loader hook makes the package look uninstalled in
  * this test process (and counts the attempts to import it); nothing else is changed.
  */
 import { MessageChannel } from 'node:worker_threads';
@@ -51,7 +51,16 @@ describe('an app without @opentelemetry/api installed', () => {
     },
   );
 
-  it('boots and serves with the default options: the attempt to load it fails quietly', async () => {
+  it.each(ADAPTERS)(
+    'boots and serves with the default options, and never tries to load the package while no SDK registered anything (%s)',
+    async (adapter) => {
+      expect(await bootAndServe(adapter, {})).toEqual([]);
+    },
+  );
+
+  it('boots and serves with the default options once an SDK registered on the API: the attempt to load it fails quietly', async () => {
+    // What any copy of the API puts on globalThis when an SDK registers a provider through it.
+    (globalThis as Record<symbol, unknown>)[Symbol.for('opentelemetry.js.api.1')] = { version: '1.9.0' };
     const tried = [];
     for (const adapter of ADAPTERS) tried.push(...(await bootAndServe(adapter, {})));
     expect(tried.length).toBeGreaterThan(0);

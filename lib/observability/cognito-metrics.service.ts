@@ -77,9 +77,10 @@ type Subscriber = (message: unknown) => void;
  * that authenticates publishes events and knows nothing of metrics.
  *
  * `@opentelemetry/api` is an optional peer, loaded with `import()` when the app boots and only
- * when `metrics` is not `false`; without it nothing is recorded. The global meter provider is
- * looked up when the app boots, not when this class is built: a meter taken before the SDK has
- * registered its provider stays a no-op for ever
+ * when `metrics` is not `false` and an SDK has registered something on the API's globals;
+ * without it nothing is recorded. The global meter provider is looked up when the app boots,
+ * not when this class is built: a meter taken before the SDK has registered its provider stays
+ * a no-op for ever
  * (https://github.com/open-telemetry/opentelemetry-js/issues/3622).
  */
 @Injectable()
@@ -207,6 +208,7 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
  * packages) gives a no-op meter, and recording on it would only cost the requests time.
  */
 async function globalMeter(): Promise<Meter | undefined> {
+  if (!openTelemetryGlobalsExist()) return undefined;
   let api: typeof import('@opentelemetry/api');
   try {
     api = await import('@opentelemetry/api');
@@ -215,4 +217,16 @@ async function globalMeter(): Promise<Meter | undefined> {
   }
   const meter = api.metrics.getMeterProvider().getMeter(METER_NAME);
   return meter instanceof api.createNoopMeter().constructor ? undefined : meter;
+}
+
+/**
+ * `@opentelemetry/api` keeps what an SDK registers (a meter provider among them) on `globalThis`,
+ * under the symbol `opentelemetry.js.api.<major version>`, which the first registration creates.
+ * Without it no copy of the API has a provider to give, and an app without an SDK (on Lambda
+ * above all) need not load the API at start-up to learn that.
+ */
+function openTelemetryGlobalsExist(): boolean {
+  return Object.getOwnPropertySymbols(globalThis).some((symbol) =>
+    symbol.description?.startsWith('opentelemetry.js.api.'),
+  );
 }
