@@ -138,50 +138,21 @@ for (const alg of ['HS256', 'HS384', 'HS512'] as const) {
     ALG_WORD,
   );
 }
-tokenCase(
-  'HS256 keyed with the PKCS#1 PEM',
-  (ctx) =>
-    signWith(
-      'HS256',
-      realHeader(ctx, { alg: 'HS256' }),
-      claims(ctx),
-      ctx.kit.currentKey.publicKey.export({ type: 'pkcs1', format: 'pem' }),
-    ),
-  ALG_WORD,
-);
-tokenCase(
-  'HS256 keyed with the PEM without its final newline',
-  (ctx) =>
-    signWith(
-      'HS256',
-      realHeader(ctx, { alg: 'HS256' }),
-      claims(ctx),
-      String(ctx.kit.currentKey.publicKey.export({ type: 'spki', format: 'pem' })).trim(),
-    ),
-  ALG_WORD,
-);
-tokenCase(
-  'HS256 keyed with the JWK as JSON',
-  (ctx) =>
-    signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), JSON.stringify(ctx.kit.currentKey.publicJwk)),
-  ALG_WORD,
-);
-tokenCase(
-  'HS256 keyed with the DER bytes',
-  (ctx) =>
-    signWith(
-      'HS256',
-      realHeader(ctx, { alg: 'HS256' }),
-      claims(ctx),
-      ctx.kit.currentKey.publicKey.export({ type: 'spki', format: 'der' }),
-    ),
-  ALG_WORD,
-);
-tokenCase(
-  'HS256 keyed with the modulus n',
-  (ctx) => signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), ctx.kit.currentKey.publicJwk.n),
-  ALG_WORD,
-);
+/** HMAC secrets anyone can derive from the pool's published public key. */
+const PUBLIC_KEY_AS_SECRET: ReadonlyArray<readonly [string, (key: Ctx['kit']['currentKey']) => Buffer | string]> = [
+  ['the PKCS#1 PEM', (key) => key.publicKey.export({ type: 'pkcs1', format: 'pem' })],
+  ['the PEM without its final newline', (key) => String(key.publicKey.export({ type: 'spki', format: 'pem' })).trim()],
+  ['the JWK as JSON', (key) => JSON.stringify(key.publicJwk)],
+  ['the DER bytes', (key) => key.publicKey.export({ type: 'spki', format: 'der' })],
+  ['the modulus n', (key) => String(key.publicJwk.n)],
+];
+for (const [secret, secretOf] of PUBLIC_KEY_AS_SECRET) {
+  tokenCase(
+    `HS256 keyed with ${secret}`,
+    (ctx) => signWith('HS256', realHeader(ctx, { alg: 'HS256' }), claims(ctx), secretOf(ctx.kit.currentKey)),
+    ALG_WORD,
+  );
+}
 tokenCase(
   'HS256 keyed with the sibling key PEM, sibling kid',
   (ctx) =>
@@ -615,101 +586,31 @@ headerCase('Bearer genuine then an empty Authorization', 'invalid_request', (ctx
 headerCase('Bearer hostile then Bearer genuine', 'invalid_request', (ctx) => ({
   headers: { authorization: ['Bearer x.y.z', `Bearer ${valid(ctx)}`] },
 }));
-headerCase(
-  'tab between scheme and token',
-  'unauthenticated',
-  auth((ctx) => `Bearer\t${valid(ctx)}`),
-);
-headerCase(
-  'many spaces between scheme and token (RFC 7235: 1*SP)',
-  'ok',
-  auth((ctx) => `Bearer        ${valid(ctx)}`),
-);
-headerCase(
-  'scheme in lower case',
-  'ok',
-  auth((ctx) => `bearer ${valid(ctx)}`),
-);
-headerCase(
-  'scheme in upper case',
-  'ok',
-  auth((ctx) => `BEARER ${valid(ctx)}`),
-);
-headerCase(
-  'scheme in mixed case',
-  'ok',
-  auth((ctx) => `BeArEr ${valid(ctx)}`),
-);
-headerCase(
-  'Bearer alone',
-  'no_credentials',
-  auth(() => 'Bearer'),
-);
-headerCase(
-  'Bearer and spaces',
-  'no_credentials',
-  auth(() => 'Bearer      '),
-);
-headerCase(
-  'empty Authorization',
-  'no_credentials',
-  auth(() => ''),
-);
-headerCase(
-  'Basic credentials',
-  'no_credentials',
-  auth(() => 'Basic dXNlcjpwYXNz'),
-);
-headerCase(
-  'another scheme with a genuine token',
-  'no_credentials',
-  auth((ctx) => `Token ${valid(ctx)}`),
-);
-headerCase(
-  'scheme glued to the token',
-  'no_credentials',
-  auth((ctx) => `Bearer${valid(ctx)}`),
-);
-headerCase(
-  'scheme with a colon',
-  'no_credentials',
-  auth((ctx) => `Bearer: ${valid(ctx)}`),
-);
-headerCase(
-  'non-ASCII scheme',
-  'no_credentials',
-  auth((ctx) => rawBytes(`Bëarer ${valid(ctx)}`)),
-);
-headerCase(
-  'non-ASCII token',
-  'invalid_token',
-  auth(() => rawBytes('Bearer tökén.ünïcødé.sïg')),
-);
-headerCase(
-  'genuine token plus a non-ASCII character',
-  'invalid_token',
-  auth((ctx) => rawBytes(`Bearer ${valid(ctx)}é`)),
-);
-headerCase(
-  'genuine token plus a zero-width space',
-  'invalid_token',
-  auth((ctx) => rawBytes(`Bearer ${valid(ctx)}\u200b`)),
-);
-headerCase(
-  'genuine token plus another word',
-  'invalid_token',
-  auth((ctx) => `Bearer ${valid(ctx)} extra`),
-);
-headerCase(
-  'genuine token in quotes',
-  'invalid_token',
-  auth((ctx) => `Bearer "${valid(ctx)}"`),
-);
-headerCase(
-  'genuine token plus a comma and Basic',
-  'invalid_request',
-  auth((ctx) => `Bearer ${valid(ctx)}, Basic dXNlcjpwYXNz`),
-);
+
+/** One Authorization value each, and the answer it gets. */
+const AUTHORIZATION_VALUES: ReadonlyArray<readonly [string, Expectation, (ctx: Ctx) => string]> = [
+  ['tab between scheme and token', 'unauthenticated', (ctx) => `Bearer\t${valid(ctx)}`],
+  ['many spaces between scheme and token (RFC 7235: 1*SP)', 'ok', (ctx) => `Bearer        ${valid(ctx)}`],
+  ['scheme in lower case', 'ok', (ctx) => `bearer ${valid(ctx)}`],
+  ['scheme in upper case', 'ok', (ctx) => `BEARER ${valid(ctx)}`],
+  ['scheme in mixed case', 'ok', (ctx) => `BeArEr ${valid(ctx)}`],
+  ['Bearer alone', 'no_credentials', () => 'Bearer'],
+  ['Bearer and spaces', 'no_credentials', () => 'Bearer      '],
+  ['empty Authorization', 'no_credentials', () => ''],
+  ['Basic credentials', 'no_credentials', () => 'Basic dXNlcjpwYXNz'],
+  ['another scheme with a genuine token', 'no_credentials', (ctx) => `Token ${valid(ctx)}`],
+  ['scheme glued to the token', 'no_credentials', (ctx) => `Bearer${valid(ctx)}`],
+  ['scheme with a colon', 'no_credentials', (ctx) => `Bearer: ${valid(ctx)}`],
+  ['non-ASCII scheme', 'no_credentials', (ctx) => rawBytes(`Bëarer ${valid(ctx)}`)],
+  ['non-ASCII token', 'invalid_token', () => rawBytes('Bearer tökén.ünïcødé.sïg')],
+  ['genuine token plus a non-ASCII character', 'invalid_token', (ctx) => rawBytes(`Bearer ${valid(ctx)}é`)],
+  ['genuine token plus a zero-width space', 'invalid_token', (ctx) => rawBytes(`Bearer ${valid(ctx)}\u200b`)],
+  ['genuine token plus another word', 'invalid_token', (ctx) => `Bearer ${valid(ctx)} extra`],
+  ['genuine token in quotes', 'invalid_token', (ctx) => `Bearer "${valid(ctx)}"`],
+  ['genuine token plus a comma and Basic', 'invalid_request', (ctx) => `Bearer ${valid(ctx)}, Basic dXNlcjpwYXNz`],
+];
+for (const [name, expectation, value] of AUTHORIZATION_VALUES) headerCase(name, expectation, auth(value));
+
 headerCase('token in the query string only (access_token)', 'no_credentials', (ctx) => ({
   headers: {},
   path: `/me?access_token=${valid(ctx)}`,
