@@ -6,7 +6,7 @@ import { CognitoTokenVerifier } from './cognito-token.verifier.js';
 import { contextAdapterOf, placeUsers } from './contexts/execution-context.js';
 import { MissingTokenError } from './errors/cognito-auth.errors.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
-import { CognitoAuthenticator, type Verdict } from './pipeline/cognito-authenticator.js';
+import { type Admitted, CognitoAuthenticator, type Verdict } from './pipeline/cognito-authenticator.js';
 import { APP_BINDING } from './pipeline/app-binding.js';
 import { authenticatorOf } from './pipeline/authenticator-registry.js';
 import { RouteAuthorizer } from './pipeline/route-authorizer.js';
@@ -62,7 +62,7 @@ export class CognitoAuthGuard implements CanActivate {
     }
     if (!(verdict instanceof Promise)) return this.settle(context, request, policy, undefined, verdict);
     return verdict.then(
-      (user) => this.settle(context, request, policy, undefined, user),
+      (admitted) => this.settle(context, request, policy, undefined, admitted),
       (error: unknown) => this.settle(context, request, policy, error, undefined),
     );
   }
@@ -112,13 +112,14 @@ export class CognitoAuthGuard implements CanActivate {
     request: any,
     policy: RoutePolicy,
     error: unknown,
-    verified: CognitoUser | undefined,
+    admitted: Admitted | undefined,
   ): true | Promise<true> {
     let user: CognitoUser;
     let principal: object | Promise<object>;
     try {
-      user = this.handleRequest(error, verified, context);
-      principal = this.authenticator.principalOf(user);
+      user = this.handleRequest(error, admitted?.user, context);
+      // A user of the hook's own gets a principal of its own.
+      principal = user === admitted?.user ? admitted.principal : this.authenticator.principalOf(user);
     } catch (refusal) {
       return this.admitNobody(context, request, policy, refusal);
     }

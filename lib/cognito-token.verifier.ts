@@ -4,7 +4,6 @@ import { CognitoPrincipals } from './identity/cognito-principals.js';
 import type { CognitoUser } from './interfaces/cognito-user.interface.js';
 import { registerAuthenticator } from './pipeline/authenticator-registry.js';
 import { CognitoAuthenticator } from './pipeline/cognito-authenticator.js';
-import { TokenChecker } from './verification/token-checker.js';
 
 /** A verified token's Cognito user and the app's own user made from it (`transformUser`). */
 export interface CognitoAuthentication<TPrincipal extends object = CognitoUser> {
@@ -14,13 +13,12 @@ export interface CognitoAuthentication<TPrincipal extends object = CognitoUser> 
 
 /**
  * Verifies Cognito tokens for your own code (WebSockets, SSE, queues, microservices): the same
- * checks, cache, revocation and custom check as the guard, which goes through the same checker.
+ * checks, cache, revocation and custom check as the guard, which goes through the same pipeline.
  * Turn a rejection into the guard's HTTP answer with `toHttpException(error)`.
  */
 @Injectable()
 export class CognitoTokenVerifier {
   constructor(
-    private readonly checker: TokenChecker,
     private readonly authenticator: CognitoAuthenticator,
     private readonly principals: CognitoPrincipals,
   ) {
@@ -37,7 +35,7 @@ export class CognitoTokenVerifier {
       return Promise.reject(new InvalidTokenError('malformed', 'The token must be a string'));
     }
     try {
-      return Promise.resolve(this.checker.check(token));
+      return Promise.resolve(this.authenticator.check(token, 'verifier'));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -50,9 +48,8 @@ export class CognitoTokenVerifier {
   async authenticate<TPrincipal extends object = CognitoUser>(
     token: string,
   ): Promise<CognitoAuthentication<TPrincipal>> {
-    const user = await this.verify(token);
-    const principal = (await this.authenticator.principalOf(user)) as TPrincipal;
-    return { user, principal };
+    if (typeof token !== 'string') throw new InvalidTokenError('malformed', 'The token must be a string');
+    return (await this.authenticator.verify(token, 'verifier', undefined)) as CognitoAuthentication<TPrincipal>;
   }
 
   /** Drops the principals made for every token of `sub` in this process: the next request makes a new one. */

@@ -12,13 +12,20 @@ import { type CheckObservation, TokenChecker } from '../verification/token-check
 
 const logger = new Logger('CognitoAuth');
 
-/** The user of an admitted request, or a promise of it when something had to be waited for. */
-export type Verdict = CognitoUser | Promise<CognitoUser>;
+/** An admitted token's verified Cognito user and the app's own user made from it (`transformUser`). */
+export interface Admitted {
+  readonly user: CognitoUser;
+  /** The user itself without a transformer. */
+  readonly principal: object;
+}
+
+/** What an admitted request gets, or a promise of it when something had to be waited for. */
+export type Verdict = Admitted | Promise<Admitted>;
 
 /** The token and verdict of an operation the guard runs for more than once (GraphQL fields). */
 interface OperationVerdict {
   readonly token: string;
-  readonly verdict: Promise<CognitoUser>;
+  readonly verdict: Promise<Admitted>;
 }
 
 /**
@@ -73,25 +80,20 @@ export class CognitoAuthenticator {
     admit: (principal: object) => void,
     refuse: (error: unknown) => void,
   ): void {
-    const place = (user: CognitoUser, principal: object) => {
+    const place = ({ user, principal }: Admitted) => {
       adapter.placeUser(request, principal, user);
       admit(principal);
     };
-    const withPrincipal = (user: CognitoUser) => {
-      const principal = this.principalOf(user);
-      if (principal instanceof Promise) principal.then((made) => place(user, made), refuse);
-      else place(user, principal);
-    };
     try {
       const verdict = this.authenticate(request, adapter);
-      if (verdict instanceof Promise) verdict.then(withPrincipal, refuse);
-      else withPrincipal(verdict);
+      if (verdict instanceof Promise) verdict.then(place, refuse);
+      else place(verdict);
     } catch (error) {
       refuse(error);
     }
   }
 
-  /** Finds the token of a request and verifies it: the whole pipeline, for callers without hooks. */
+  /** Finds the token of a request, verifies it and makes the principal: the whole pipeline, for callers without hooks. */
   authenticate(request: unknown, adapter: ContextAdapter, context?: ExecutionContext): Verdict {
     let token: string | null;
     try {
@@ -104,16 +106,21 @@ export class CognitoAuthenticator {
   }
 
   /**
-   * The verdict on a token (null: none was sent). `operation` identifies an operation the guard
-   * runs for more than once (a GraphQL request, once per field): its token is checked once.
+   * The verdict on a token (null: none was sent): its checks, then the principal, as one attempt
+   * (one `authenticate` event, whose result is the transformer's too). `operation` identifies an
+   * operation the guard runs for more than once (a GraphQL request, once per field): its token
+   * is checked once.
    */
   verify(token: string | null, transport: CognitoTransport, operation: object | undefined): Verdict {
     if (operation !== undefined && token !== null) return this.verifyOnce(token, transport, operation);
-    if (!authenticateChannel.hasSubscribers) {
-      if (token === null) throw new MissingTokenError();
-      return this.checker.check(token);
-    }
-    return this.verifyObserved(token, transport);
+    if (!authenticateChannel.hasSubscribers) return this.attempt(token, undefined);
+    return this.observed(transport, (observation) => this.attempt(token, observation), userOfAdmitted);
+  }
+
+  /** The checks alone, without the principal (`CognitoTokenVerifier.verify`), as one attempt. */
+  check(token: string, transport: CognitoTransport): CognitoUser | Promise<CognitoUser> {
+    if (!authenticateChannel.hasSubscribers) return this.checker.check(token);
+    return this.observed(transport, (observation) => this.checker.check(token, observation), itself);
   }
 
   /** The answer to a failure, and one log line per kind for failures the module did not expect. */
@@ -128,10 +135,10 @@ export class CognitoAuthenticator {
     return toAnswer(error);
   }
 
-  private verifyOnce(token: string, transport: CognitoTransport, operation: object): Promise<CognitoUser> {
+  private verifyOnce(token: string, transport: CognitoTransport, operation: object): Promise<Admitted> {
     const remembered = this.operations.get(operation);
     if (remembered?.token === token) return remembered.verdict;
-    let verdict: Promise<CognitoUser>;
+    let verdict: Promise<Admitted>;
     try {
       verdict = Promise.resolve(this.verify(token, transport, undefined));
     } catch (error) {
@@ -141,25 +148,42 @@ export class CognitoAuthenticator {
     return verdict;
   }
 
-  private verifyObserved(token: string | null, transport: CognitoTransport): Verdict {
+  /** The token's checks, then its principal. */
+  private attempt(token: string | null, observation: CheckObservation | undefined): Verdict {
+    if (token === null) throw new MissingTokenError();
+    const user = this.checker.check(token, observation);
+    return user instanceof Promise ? user.then((checked) => this.admitted(checked)) : this.admitted(user);
+  }
+
+  private admitted(user: CognitoUser): Verdict {
+    const principal = this.principalOf(user);
+    if (principal instanceof Promise) return principal.then((made) => ({ user, principal: made }));
+    return { user, principal };
+  }
+
+  /** `attempt`'s outcome published on the authenticate channel, with its duration and whether the cache had the token. */
+  private observed<T>(
+    transport: CognitoTransport,
+    attempt: (observation: CheckObservation) => T | Promise<T>,
+    userOf: (outcome: T) => CognitoUser,
+  ): T | Promise<T> {
     const startedAt = performance.now();
     const observation: CheckObservation = { cacheHit: false };
-    let verdict: Verdict;
+    let verdict: T | Promise<T>;
     try {
-      if (token === null) throw new MissingTokenError();
-      verdict = this.checker.check(token, observation);
+      verdict = attempt(observation);
     } catch (error) {
       this.publishFailure(error, transport, observation.cacheHit, startedAt);
       throw error;
     }
     if (!(verdict instanceof Promise)) {
-      this.publishSuccess(verdict, transport, observation.cacheHit, startedAt);
+      this.publishSuccess(userOf(verdict), transport, observation.cacheHit, startedAt);
       return verdict;
     }
     return verdict.then(
-      (user) => {
-        this.publishSuccess(user, transport, observation.cacheHit, startedAt);
-        return user;
+      (settled) => {
+        this.publishSuccess(userOf(settled), transport, observation.cacheHit, startedAt);
+        return settled;
       },
       (error: unknown) => {
         this.publishFailure(error, transport, observation.cacheHit, startedAt);
@@ -200,3 +224,6 @@ export class CognitoAuthenticator {
     return new InvalidTokenError('malformed', 'The token could not be read');
   }
 }
+
+const userOfAdmitted = (admitted: Admitted): CognitoUser => admitted.user;
+const itself = (user: CognitoUser): CognitoUser => user;

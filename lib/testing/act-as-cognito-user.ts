@@ -9,7 +9,7 @@ import { CognitoPrincipals } from '../identity/cognito-principals.js';
 import type { CognitoJwtHeader } from '../interfaces/cognito-jwt.interface.js';
 import { APP_BINDING } from '../pipeline/app-binding.js';
 import { registerAuthenticator } from '../pipeline/authenticator-registry.js';
-import type { CognitoAuthenticator } from '../pipeline/cognito-authenticator.js';
+import type { CognitoAuthenticator, Verdict } from '../pipeline/cognito-authenticator.js';
 import { cognitoUser, type CognitoUserOptions } from './test-user.js';
 
 /** Stands in for the token a signed-in user would send. */
@@ -25,13 +25,15 @@ interface AppPrincipals {
  * user; the app's own user is made by the app's `transformUser`, as for a real token.
  */
 function actingPipeline(user: CognitoUser | null, app: AppPrincipals): CognitoAuthenticator {
+  const principalOf = (verified: CognitoUser) => app.principals?.principalOf(verified, ACTING_HEADERS) ?? verified;
   return {
     findToken: () => (user === null ? null : ACTING_TOKEN),
-    verify: (token: string | null) => {
+    verify: (token: string | null): Verdict => {
       if (token === null || user === null) throw new MissingTokenError();
-      return user;
+      const principal = principalOf(user);
+      return principal instanceof Promise ? principal.then((made) => ({ user, principal: made })) : { user, principal };
     },
-    principalOf: (verified: CognitoUser) => app.principals?.principalOf(verified, ACTING_HEADERS) ?? verified,
+    principalOf,
     answer: (error: unknown) => toAnswer(error),
   } as unknown as CognitoAuthenticator;
 }
