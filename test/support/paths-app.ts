@@ -279,16 +279,15 @@ function fromReply(reply: Awaited<ReturnType<typeof ask>>): PathAnswer {
   return { status: 200, userPoolId: (reply.ack as { userPoolId: string }).userPoolId };
 }
 
-/** The answer of every path to one token, by path. */
+/** The answer of every path to one token, by path: the paths are asked together, as concurrent clients would. */
 export async function askEveryPath(
   app: RunningApp,
   token: string | undefined,
   sockets: SocketClients,
 ): Promise<Record<PathName, PathAnswer>> {
-  const answers = {} as Record<PathName, PathAnswer>;
-  for (const path of PATHS) answers[path] = await askPath(path, app, token, sockets);
+  const answers = await Promise.all(PATHS.map((path) => askPath(path, app, token, sockets)));
   sockets.closeAll();
-  return answers;
+  return Object.fromEntries(PATHS.map((path, index) => [path, answers[index]])) as Record<PathName, PathAnswer>;
 }
 
 /** `answer` on every path: what `askEveryPath` resolves to when every path agrees. */
