@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleAppEnv } from '../scripts/lib/sample-env.mjs';
 import {
   type ConsumerApp,
   nodeBinary,
@@ -134,14 +135,7 @@ describe.each(APPS)('a Nest 11 CommonJS app ($setup)', ({ fixture, nodes, e2eSui
   it.each(['express', 'fastify'])(
     'runs compiled under %s, with keys from the JWKS URL',
     async (adapter) => {
-      const env = {
-        HTTP_ADAPTER: adapter,
-        COGNITO_REGION: kit.region,
-        COGNITO_USER_POOL_ID: kit.userPoolId,
-        COGNITO_CLIENT_ID: kit.clientId,
-        COGNITO_ISSUER: kit.issuer,
-        COGNITO_JWKS_URI: kit.jwksUri,
-      };
+      const env = sampleAppEnv(kit, { HTTP_ADAPTER: adapter });
       const { child, url } = await startApp(app.dir, 'dist/main.js', { node: await nodeBinary(nodes[0]), env });
       try {
         expect((await get(`${url}/`)).body).toBe('Hello World!');
