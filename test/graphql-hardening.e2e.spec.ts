@@ -11,12 +11,11 @@ import { CognitoAuthModule, type CognitoAuthOptions, type CognitoCustomCheckCont
 import ts from 'typescript';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { useKitApp, useModuleApp } from './support/kit-app.js';
+import { nowSeconds } from './support/auth-e2e.js';
 import { MeResolver } from './support/fixture-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, type HttpResult } from './support/http.js';
 import { ADAPTERS, startApp, startSampleApp } from './support/test-app.js';
-
-const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Runs `body` with NODE_ENV set to `value` (or deleted for `undefined`), then restores it. */
 async function withNodeEnv<T>(value: string | undefined, body: () => Promise<T>): Promise<T> {

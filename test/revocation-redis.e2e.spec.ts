@@ -2,6 +2,7 @@
 // port): several app instances, restarts, expiry in Redis, and Redis outages under both failure
 // policies. The sample apps select the Redis store with REVOCATION_REDIS_URL.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import {
   type CognitoAuthOptions,
@@ -12,6 +13,7 @@ import {
 import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
+import { nowSeconds } from './support/auth-e2e.js';
 import { bearer, get, send } from './support/http.js';
 import { quietRedisClient, RedisServer, startRedisApp, within } from './support/redis-server.js';
 import { ask, SocketClients } from './support/socket-client.js';
@@ -19,8 +21,6 @@ import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js
 
 const REVOKED = 'Bearer error="invalid_token", error_description="The token has been revoked"';
 const DEFAULT_KEY = 'cognito-auth:revocations:list';
-const nowSeconds = () => Math.floor(Date.now() / 1000);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let kit: CognitoTestKit;
 let redis: RedisServer;

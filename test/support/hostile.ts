@@ -92,7 +92,7 @@ export function randomKid(bytes = 24): string {
   return randomBytes(bytes).toString('base64url');
 }
 
-export const nowSeconds = () => Math.floor(Date.now() / 1000);
+export { nowSeconds } from './auth-e2e.js';
 
 // ---------------------------------------------------------------------------------------------
 // A probe app: one protected route, one public, one optional-auth, one for the admin group
@@ -261,4 +261,4 @@ export async function mapConcurrent<T, R>(
   return results;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { setTimeout as sleep } from 'node:timers/promises';
