@@ -9,11 +9,12 @@ import { randomUUID } from 'node:crypto';
 import { Controller, ForbiddenException, Get, UseGuards } from '@nestjs/common';
 import { AuthGuard } from '@nestjs/passport';
 import { type CognitoAuthOptions, CognitoAuthModule, CognitoRevocationService, CurrentUser } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { MeController } from './support/fixture-app.js';
 import { nowSeconds } from './support/auth-e2e.js';
+import { useKitWith } from './support/kit-app.js';
 import { bearer, get, type HttpResult } from './support/http.js';
 import { quietRedisClient, RedisServer, within } from './support/redis-server.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
@@ -50,12 +51,7 @@ interface AppPair {
   guard: RunningApp;
 }
 
-async function startPair(
-  adapter: HttpAdapterName,
-  options: () => CognitoAuthOptions,
-  before: Array<() => Promise<void>> = [],
-): Promise<AppPair> {
-  for (const step of before) await step();
+async function startPair(adapter: HttpAdapterName, options: () => CognitoAuthOptions): Promise<AppPair> {
   const passport = await startApp(
     { imports: [CognitoAuthModule.forRoot({ ...options(), globalGuard: false })], controllers: [PassportMeController] },
     { adapter },
@@ -77,21 +73,28 @@ async function bothAnswers(pair: AppPair, headers: Record<string, string | strin
   return { passport, guard };
 }
 
-async function closePair(pair: AppPair | undefined): Promise<void> {
-  await Promise.all([pair?.passport.close(), pair?.guard.close()]);
+async function closePair(pair: AppPair): Promise<void> {
+  await Promise.all([pair.passport.close(), pair.guard.close()]);
+}
+
+/**
+ * A kit (`prepare`d first) and the pair of apps `options` configures with it, started before the
+ * suite's tests and closed after them.
+ */
+function usePair(
+  adapter: HttpAdapterName,
+  options: (kit: CognitoTestKit) => CognitoAuthOptions,
+  prepare: (kit: CognitoTestKit) => unknown = () => undefined,
+) {
+  const { kit, started: pair } = useKitWith(async (kit) => {
+    await prepare(kit);
+    return startPair(adapter, () => options(kit));
+  }, closePair);
+  return { kit, pair };
 }
 
 describe.each(ADAPTERS)("AuthGuard('cognito-jwt') refuses a request as the guard does (%s)", (adapter) => {
-  let kit: CognitoTestKit;
-  let pair: AppPair;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    pair = await startPair(adapter, () => kit.moduleOptions());
-  });
-  afterAll(async () => {
-    await closePair(pair);
-    await kit?.close();
-  });
+  const { kit, pair } = usePair(adapter, (kit) => kit.moduleOptions());
 
   it('admits a valid token on both (the control)', async () => {
     const token = kit.accessToken({ sub: 'alice' });
@@ -135,16 +138,7 @@ function refuseSomeUsers({ payload }: { payload: Record<string, unknown> }): voi
 }
 
 describe.each(ADAPTERS)("AuthGuard('cognito-jwt') answers every other refusal as the guard does (%s)", (adapter) => {
-  let kit: CognitoTestKit;
-  let pair: AppPair;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    pair = await startPair(adapter, () => ({ ...kit.moduleOptions(), customCheck: refuseSomeUsers }));
-  });
-  afterAll(async () => {
-    await closePair(pair);
-    await kit?.close();
-  });
+  const { kit, pair } = usePair(adapter, (kit) => ({ ...kit.moduleOptions(), customCheck: refuseSomeUsers }));
 
   const cases: Array<[string, () => Record<string, string | string[]>, Partial<Answer>]> = [
     [
@@ -178,17 +172,11 @@ describe.each(ADAPTERS)("AuthGuard('cognito-jwt') answers every other refusal as
 });
 
 describe.each(ADAPTERS)("AuthGuard('cognito-jwt') when no signing key can be had (%s)", (adapter) => {
-  let kit: CognitoTestKit;
-  let pair: AppPair;
-  beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    kit.setJwksBehaviour('error-500'); // before either app has downloaded a key
-    pair = await startPair(adapter, () => kit.moduleOptions());
-  });
-  afterAll(async () => {
-    await closePair(pair);
-    await kit?.close();
-  });
+  const { kit, pair } = usePair(
+    adapter,
+    (kit) => kit.moduleOptions(),
+    (kit) => kit.setJwksBehaviour('error-500'), // before either app has downloaded a key
+  );
 
   it('503 with Retry-After, never 500, as the guard answers', async () => {
     const { passport, guard } = await bothAnswers(pair, bearer(kit.accessToken()));
@@ -201,25 +189,21 @@ describe.each(ADAPTERS)("AuthGuard('cognito-jwt') when no signing key can be had
 describe.each(ADAPTERS)(
   "AuthGuard('cognito-jwt') with a stale deny-list under failurePolicy 'refuse' (%s)",
   (adapter) => {
-    let kit: CognitoTestKit;
-    let redis: RedisServer;
-    let pair: AppPair;
+    let redis: RedisServer | undefined;
     const clients = [] as Array<ReturnType<typeof quietRedisClient>>;
+    // Registered before the pair, so it runs after the apps have closed.
+    afterAll(async () => {
+      for (const client of clients) client.disconnect();
+      await redis?.stop();
+    });
     /** Each app gets its own client of the same Redis, as two instances would. */
-    const options = (): CognitoAuthOptions => {
-      const client = quietRedisClient(redis.url);
+    const options = (kit: CognitoTestKit): CognitoAuthOptions => {
+      const client = quietRedisClient(redis!.url);
       clients.push(client);
       return { ...kit.moduleOptions(), revocation: { redis: client, failurePolicy: 'refuse' } };
     };
-    beforeAll(async () => {
-      [kit, redis] = await Promise.all([createCognitoTestKit(), RedisServer.start()]);
-      pair = await startPair(adapter, options);
-    });
-    afterAll(async () => {
-      await closePair(pair);
-      for (const client of clients) client.disconnect();
-      await redis?.stop();
-      await kit?.close();
+    const { kit, pair } = usePair(adapter, options, async () => {
+      redis = await RedisServer.start();
     });
 
     it('503 with Retry-After once Redis is gone, never 500, as the guard answers', async () => {
@@ -227,7 +211,7 @@ describe.each(ADAPTERS)(
       for (const app of [pair.passport, pair.guard]) {
         expect((await get(`${app.url}/me`, bearer(token))).status).toBe(200);
       }
-      await redis.kill();
+      await redis!.kill();
       for (const app of [pair.passport, pair.guard]) {
         await within(
           2_000,
