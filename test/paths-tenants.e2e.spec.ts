@@ -84,10 +84,12 @@ const tenantB = useKit({ userPoolId: POOL_B, clientId: 'b-client' });
 const stranger = useKit({ userPoolId: 'eu-west-1_Stranger' });
 const broken = useKit({ userPoolId: 'eu-west-1_Broken' });
 const misconfigured = useKit({ userPoolId: 'eu-west-1_Misconfigured' });
+const newcomer = useKit({ userPoolId: 'ap-south-1_Newcomer' });
 const tenants = new Tenants();
 const apps = useAppOnEveryAdapter((adapter) => {
   tenants.add(tenantA);
   tenants.add(tenantB);
+  tenants.add(newcomer);
   tenants.broken.add(broken.issuer);
   // A row whose key-set URL is plain HTTP off loopback: an invalid pool, never fetched.
   tenants.rows.set(misconfigured.issuer, {
@@ -116,6 +118,18 @@ describe("a tenant's token is admitted on every path, with its own pool", () => 
   it.each(ADAPTERS)("another tenant's client id: 401 on every path (%s)", async (adapter) => {
     const token = tenantA.accessToken({ client_id: 'b-client' });
     expect(await askEveryPath(apps[adapter], token, sockets)).toEqual(onEveryPath({ status: 401 }));
+  });
+});
+
+describe("a new tenant's first tokens on every path at once share one question and one key-set download", () => {
+  it.each(ADAPTERS)('%s', async (adapter) => {
+    const downloads = newcomer.jwksRequestCount;
+    const asked = tenants.asked.filter((issuer) => issuer === newcomer.issuer).length;
+    expect(await askEveryPath(apps[adapter], newcomer.accessToken(), sockets)).toEqual(
+      onEveryPath({ status: 200, userPoolId: newcomer.userPoolId }),
+    );
+    expect(tenants.asked.filter((issuer) => issuer === newcomer.issuer).length - asked).toBe(1);
+    expect(newcomer.jwksRequestCount - downloads).toBe(1);
   });
 });
 
