@@ -12,8 +12,8 @@
  * A failure prints the seed, the path and the shrunk counterexample; re-run with the same seed.
  */
 import fc from 'fast-check';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { get, type HttpResult } from './support/http.js';
 import {
   BARE_CHALLENGE,
@@ -25,7 +25,8 @@ import {
   segmentsOf,
   signWith,
 } from './support/hostile.js';
-import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
+import { useSampleApp } from './support/kit-app.js';
+import { ADAPTERS } from './support/test-app.js';
 
 export const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2024);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -302,21 +303,13 @@ function assertRefusal(res: HttpResult, allowBare: boolean): void {
 }
 
 describe.each(ADAPTERS)('fuzzing the guard (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let app: RunningApp;
+  const { kit, app } = useSampleApp(adapter);
   let genuine: string[];
   const me = (authorization: string) => get(`${app.url}/me`, { authorization });
 
   beforeAll(async () => {
-    kit = await createCognitoTestKit();
-    app = await startSampleApp(kit, { adapter });
     genuine = Array.from({ length: 8 }, (_, i) => kit.accessToken({ username: `fuzz-${i}` }));
     for (const token of genuine) expect((await me(`Bearer ${token}`)).status).toBe(200);
-  });
-
-  afterAll(async () => {
-    await app?.close();
-    await kit?.close();
   });
 
   const healthy = async () => {
@@ -424,29 +417,24 @@ describe('fuzz totals', () => {
 });
 
 describe('signature encoding: only canonical base64url', () => {
+  const { kit, app } = useSampleApp('express');
+
   it('refuses a non-canonical spelling of a genuine signature, and a different signature', async () => {
-    const kit = await createCognitoTestKit();
-    const app = await startSampleApp(kit);
-    try {
-      const token = kit.accessToken();
-      const [h, p, s] = segmentsOf(token);
-      // 256 signature bytes → 342 characters; the last one carries 2 bits, 4 are padding bits.
-      const last = BASE64URL.indexOf(s.at(-1)!);
-      const sameBits = BASE64URL[(last & 0b110000) | ((last + 1) & 0b001111)]!;
-      const otherBits = BASE64URL[(last + 0b010000) & 0b111111]!;
-      const nonCanonical = `${h}.${p}.${s.slice(0, -1)}${sameBits}`;
-      const different = `${h}.${p}.${s.slice(0, -1)}${otherBits}`;
-      expect(Buffer.from(segmentsOf(nonCanonical)[2], 'base64url').equals(Buffer.from(s, 'base64url'))).toBe(true);
-      expect((await get(`${app.url}/me`, { authorization: `Bearer ${token}` })).status).toBe(200);
-      const same = await get(`${app.url}/me`, { authorization: `Bearer ${nonCanonical}` });
-      expect(same.status).toBe(401);
-      expect(same.headers['www-authenticate']).toBe(
-        'Bearer error="invalid_token", error_description="The token signature is not canonical base64url"',
-      );
-      assertRefusal(await get(`${app.url}/me`, { authorization: `Bearer ${different}` }), false);
-    } finally {
-      await app.close();
-      await kit.close();
-    }
+    const token = kit.accessToken();
+    const [h, p, s] = segmentsOf(token);
+    // 256 signature bytes → 342 characters; the last one carries 2 bits, 4 are padding bits.
+    const last = BASE64URL.indexOf(s.at(-1)!);
+    const sameBits = BASE64URL[(last & 0b110000) | ((last + 1) & 0b001111)]!;
+    const otherBits = BASE64URL[(last + 0b010000) & 0b111111]!;
+    const nonCanonical = `${h}.${p}.${s.slice(0, -1)}${sameBits}`;
+    const different = `${h}.${p}.${s.slice(0, -1)}${otherBits}`;
+    expect(Buffer.from(segmentsOf(nonCanonical)[2], 'base64url').equals(Buffer.from(s, 'base64url'))).toBe(true);
+    expect((await get(`${app.url}/me`, { authorization: `Bearer ${token}` })).status).toBe(200);
+    const same = await get(`${app.url}/me`, { authorization: `Bearer ${nonCanonical}` });
+    expect(same.status).toBe(401);
+    expect(same.headers['www-authenticate']).toBe(
+      'Bearer error="invalid_token", error_description="The token signature is not canonical base64url"',
+    );
+    assertRefusal(await get(`${app.url}/me`, { authorization: `Bearer ${different}` }), false);
   });
 });
