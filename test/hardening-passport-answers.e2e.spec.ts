@@ -16,7 +16,7 @@ import { MeController } from './support/fixture-app.js';
 import { nowSeconds } from './support/auth-e2e.js';
 import { useKitWith } from './support/kit-app.js';
 import { bearer, get, type HttpResult } from './support/http.js';
-import { quietRedisClient, RedisServer, within } from './support/redis-server.js';
+import { quietRedisClient, useRedisServer, within } from './support/redis-server.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
 /** The route `/me` behind `AuthGuard('cognito-jwt')`, in an app without the global guard. */
@@ -189,29 +189,26 @@ describe.each(ADAPTERS)("AuthGuard('cognito-jwt') when no signing key can be had
 describe.each(ADAPTERS)(
   "AuthGuard('cognito-jwt') with a stale deny-list under failurePolicy 'refuse' (%s)",
   (adapter) => {
-    let redis: RedisServer | undefined;
+    const redis = useRedisServer();
     const clients = [] as Array<ReturnType<typeof quietRedisClient>>;
     // Registered before the pair, so it runs after the apps have closed.
-    afterAll(async () => {
+    afterAll(() => {
       for (const client of clients) client.disconnect();
-      await redis?.stop();
     });
     /** Each app gets its own client of the same Redis, as two instances would. */
     const options = (kit: CognitoTestKit): CognitoAuthOptions => {
-      const client = quietRedisClient(redis!.url);
+      const client = quietRedisClient(redis.url);
       clients.push(client);
       return { ...kit.moduleOptions(), revocation: { redis: client, failurePolicy: 'refuse' } };
     };
-    const { kit, pair } = usePair(adapter, options, async () => {
-      redis = await RedisServer.start();
-    });
+    const { kit, pair } = usePair(adapter, options);
 
     it('503 with Retry-After once Redis is gone, never 500, as the guard answers', async () => {
       const token = kit.accessToken();
       for (const app of [pair.passport, pair.guard]) {
         expect((await get(`${app.url}/me`, bearer(token))).status).toBe(200);
       }
-      await redis!.kill();
+      await redis.kill();
       for (const app of [pair.passport, pair.guard]) {
         await within(
           2_000,

@@ -4,7 +4,6 @@
 // CognitoRevocationService.storeState reads { store, current, size } at any time.
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import {
   type CognitoRevocableClaims,
   type CognitoRevocationEvent,
@@ -12,23 +11,21 @@ import {
   type CognitoRevocationStore,
   type CognitoRevocationStoreContext,
 } from 'nestjs-cognito-auth';
-import { type CognitoTestKit, createCognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { nowSeconds, startModuleApp } from './support/auth-e2e.js';
-import { quietRedisClient, RedisServer, startRedisApp, within } from './support/redis-server.js';
+import { useKit } from './support/kit-app.js';
+import { startRedisApp, useRedisInspector, useRedisServer, within } from './support/redis-server.js';
 
 const CHANNEL = 'nestjs-cognito-auth:revocation';
 
-let kit: CognitoTestKit;
+const kit = useKit();
 let events: CognitoRevocationEvent[] = [];
 const collect = (message: unknown) => events.push(message as CognitoRevocationEvent);
-beforeAll(async () => {
-  kit = await createCognitoTestKit();
+beforeAll(() => {
   diagnosticsChannel.subscribe(CHANNEL, collect);
 });
-afterAll(async () => {
+afterAll(() => {
   diagnosticsChannel.unsubscribe(CHANNEL, collect);
-  await kit?.close();
 });
 afterEach(() => {
   events = [];
@@ -82,16 +79,8 @@ describe('a store of the app’s own', () => {
 });
 
 describe('the Redis store', () => {
-  let redis: RedisServer;
-  let inspector: Redis;
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    inspector = quietRedisClient(redis.url);
-  });
-  afterAll(async () => {
-    inspector?.disconnect();
-    await redis?.stop();
-  });
+  const redis = useRedisServer();
+  const inspector = useRedisInspector(redis);
 
   it('publishes connected, restored, pruned, disconnected and connected again as Redis comes and goes', async () => {
     const app = await startRedisApp(kit, redis.url, { options: { clockTolerance: 0 } });

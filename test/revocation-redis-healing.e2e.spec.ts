@@ -4,28 +4,19 @@
 // after their expiry without waiting for the next revocation; entries learned from Redis stop
 // at maxEntries like local ones.
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { type CognitoRevocationOptions, CognitoRevocationService, CognitoTokenVerifier } from 'nestjs-cognito-auth';
-import { type CognitoTestKit, createCognitoTestKit } from 'nestjs-cognito-auth/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { nowSeconds } from './support/auth-e2e.js';
 import { bearer, get } from './support/http.js';
-import { quietRedisClient, type RedisApp, RedisServer, startRedisApp, within } from './support/redis-server.js';
+import { useKit } from './support/kit-app.js';
+import { type RedisApp, startRedisApp, useRedisInspector, useRedisServer, within } from './support/redis-server.js';
 
-let kit: CognitoTestKit;
-let redis: RedisServer;
-let inspector: Redis;
+const kit = useKit();
+const redis = useRedisServer();
+const inspector = useRedisInspector(redis);
 const apps: RedisApp[] = [];
-
-beforeAll(async () => {
-  [kit, redis] = await Promise.all([createCognitoTestKit(), RedisServer.start()]);
-  inspector = quietRedisClient(redis.url);
-});
 afterAll(async () => {
   await Promise.all(apps.map((app) => app.close()));
-  inspector?.disconnect();
-  await redis?.stop();
-  await kit?.close();
 });
 
 /** An instance on its own key prefix (so the suites do not see each other's lists), closed after the file. */

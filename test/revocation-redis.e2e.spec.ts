@@ -3,39 +3,28 @@
 // policies. The sample apps select the Redis store with REVOCATION_REDIS_URL.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import {
   type CognitoAuthOptions,
   type CognitoRevocationOptions,
   CognitoRevocationService,
   CognitoTokenVerifier,
 } from 'nestjs-cognito-auth';
-import { createCognitoTestKit, type CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../lib/cache/verified-token.cache.js';
 import { nowSeconds } from './support/auth-e2e.js';
 import { bearer, get, send } from './support/http.js';
-import { quietRedisClient, RedisServer, startRedisApp, within } from './support/redis-server.js';
+import { useKit } from './support/kit-app.js';
+import { RedisServer, startRedisApp, useRedisInspector, useRedisServer, within } from './support/redis-server.js';
 import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startSampleApp } from './support/test-app.js';
 
 const REVOKED = 'Bearer error="invalid_token", error_description="The token has been revoked"';
 const DEFAULT_KEY = 'cognito-auth:revocations:list';
 
-let kit: CognitoTestKit;
-let redis: RedisServer;
+const kit = useKit();
+const redis = useRedisServer();
 /** A client of this file's own, to look inside Redis. */
-let inspector: Redis;
-
-beforeAll(async () => {
-  [kit, redis] = await Promise.all([createCognitoTestKit(), RedisServer.start()]);
-  inspector = quietRedisClient(redis.url);
-});
-afterAll(async () => {
-  inspector?.disconnect();
-  await redis?.stop();
-  await kit?.close();
-});
+const inspector = useRedisInspector(redis);
 
 const sampleApp = (adapter: (typeof ADAPTERS)[number] = 'express') =>
   startSampleApp(kit, { adapter, env: { REVOCATION_REDIS_URL: redis.url } });

@@ -52,16 +52,28 @@ export function useKit(kitOptions?: CognitoTestKitOptions): CognitoTestKit {
   return later(() => kit, 'kit');
 }
 
-/** An app started before the suite's tests (after the suite's kit) and closed after them. */
-export function useApp(start: () => Promise<RunningApp>): RunningApp {
-  let app: RunningApp | undefined;
+/**
+ * Something the suite starts before its tests (after what it registered earlier) and closes
+ * after them (before what it registered earlier): a server, a client. Read it inside tests and hooks.
+ */
+export function useStarted<T extends object>(
+  start: () => Promise<T>,
+  close: (started: T) => unknown,
+  name = 'server',
+): T {
+  let value: T | undefined;
   beforeAll(async () => {
-    app = await start();
+    value = await start();
   });
   afterAll(async () => {
-    await app?.close();
+    if (value) await close(value);
   });
-  return later(() => app, 'app');
+  return later(() => value, name);
+}
+
+/** An app started before the suite's tests (after the suite's kit) and closed after them. */
+export function useApp(start: () => Promise<RunningApp>): RunningApp {
+  return useStarted(start, (app) => app.close(), 'app');
 }
 
 /** Apps a suite's tests start themselves: push each one, and all are closed after the suite. */

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { type CognitoAuthOptions, CognitoAuthModule, type CognitoRevocationOptions } from 'nestjs-cognito-auth';
 import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';
 import { MeController } from './fixture-app.js';
+import { useStarted } from './kit-app.js';
 import { type RunningApp, startApp } from './test-app.js';
 
 const READY_TIMEOUT_MS = 10_000;
@@ -100,6 +101,24 @@ export class RedisServer {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** A redis-server started before the suite's tests and stopped after them. */
+export function useRedisServer(): RedisServer {
+  return useStarted(
+    () => RedisServer.start(),
+    (server) => server.stop(),
+    'redis-server',
+  );
+}
+
+/** A client of the suite's own, to look inside `server`; connected before the suite's tests. */
+export function useRedisInspector(server: RedisServer): Redis {
+  return useStarted(
+    async () => quietRedisClient(server.url),
+    (client) => client.disconnect(),
+    'Redis client',
+  );
 }
 
 /** An ioredis client whose connection errors (expected during outages) are not printed. */
