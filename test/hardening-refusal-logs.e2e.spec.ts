@@ -8,16 +8,16 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { Query, Resolver } from '@nestjs/graphql';
 import { CognitoAuthModule, Groups } from 'nestjs-cognito-auth';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { useKit } from './support/kit-app.js';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { useApp, useKit, useSocketClients } from './support/kit-app.js';
 import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { errorLines } from './support/error-log.js';
 import { MeController, MeResolver } from './support/fixture-app.js';
 import { postQuery } from './support/graphql-app.js';
 import { connectGraphqlWs, graphqlWsModule } from './support/graphql-ws-client.js';
 import { bearer, get } from './support/http.js';
-import { ask, SocketClients } from './support/socket-client.js';
-import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
+import { ask } from './support/socket-client.js';
+import { ADAPTERS, startApp } from './support/test-app.js';
 
 const ALIASES = 1000;
 
@@ -43,30 +43,24 @@ class AdminResolver {
 const kit = useKit();
 
 describe.each(ADAPTERS)('expected refusals write nothing at error level (%s)', (adapter) => {
-  let app: RunningApp;
   let since = 0;
   let consoleError: MockInstance;
-  const sockets = new SocketClients();
-
-  beforeAll(async () => {
+  const app = useApp(() => {
     @Module({
       imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), graphqlWsModule(adapter)],
       controllers: [MeController, AdminController],
       providers: [MeResolver, AdminResolver, CheckedGateway, OpenGateway],
     })
     class RefusalsAppModule {}
-    app = await startApp({ imports: [RefusalsAppModule] }, { adapter });
+    return startApp({ imports: [RefusalsAppModule] }, { adapter });
   });
+  const sockets = useSocketClients();
   beforeEach(() => {
     since = app.logs.lines.length;
     consoleError = vi.spyOn(console, 'error');
   });
   afterEach(() => {
-    sockets.closeAll();
     consoleError.mockRestore();
-  });
-  afterAll(async () => {
-    await app?.close();
   });
 
   /** Nothing at error level since the test began, in Nest's log or on the console. */
