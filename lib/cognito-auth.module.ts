@@ -18,6 +18,7 @@ import type {
   CognitoAuthOptionsFactory,
 } from './interfaces/cognito-auth-options.interface.js';
 import { CognitoHealthIndicator } from './health/cognito-health.indicator.js';
+import { CognitoEvents } from './events/cognito-events.js';
 import { CognitoJwksService } from './jwks/cognito-jwks.service.js';
 import { COGNITO_KEY_OVERRIDES, type CognitoKeyOverride } from './jwks/key-overrides.js';
 import { CognitoMetricsService } from './observability/cognito-metrics.service.js';
@@ -54,6 +55,7 @@ export class CognitoAuthModule {
     // Empty: the testing kit's overrideKeys() puts its pools' keys here.
     const keyOverridesProvider: Provider = { provide: COGNITO_KEY_OVERRIDES, useValue: [] };
     const services = [
+      CognitoEvents,
       VerifiedTokenCache,
       CognitoJwksService,
       UserPoolDirectory,

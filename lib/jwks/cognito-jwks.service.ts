@@ -1,7 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit, Optional } from '@nestjs/common';
 import { COGNITO_AUTH_CONFIG } from '../cognito-auth.constants.js';
 import type { CognitoAuthConfig, ResolvedUserPool } from '../cognito-auth.config.js';
+import { CognitoEvents } from '../events/cognito-events.js';
 import { JwksKeyStore } from './jwks-key-store.js';
 import type { KeySetErrorType } from './key-set-error.js';
 
@@ -22,7 +23,10 @@ export class CognitoJwksService implements OnModuleInit {
   private readonly logger = new Logger('CognitoAuth');
   private readonly stores = new Map<string, JwksKeyStore>();
 
-  constructor(@Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig) {
+  constructor(
+    @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
+    @Optional() private readonly events?: CognitoEvents,
+  ) {
     for (const pool of config.poolsByIssuer.values()) {
       this.stores.set(pool.issuer, this.createStore(pool));
     }
@@ -95,6 +99,7 @@ export class CognitoJwksService implements OnModuleInit {
       refetchIntervalMs: this.config.jwksRefetchIntervalMs,
       maxAgeMs: this.config.jwksMaxAgeMs,
       logger: this.logger,
+      events: this.events?.jwks,
     });
   }
 }

@@ -3,6 +3,7 @@ import type { LoggerService } from '@nestjs/common';
 import { InvalidTokenError, KeySetUnavailableError } from '../errors/cognito-auth.errors.js';
 import { withTimeout } from '../errors/with-timeout.js';
 import { type CognitoJwksEvent, jwksChannel } from '../events/cognito-channels.js';
+import { EventOutlet } from '../events/cognito-events.js';
 import { fetchKeySet } from './fetch-key-set.js';
 import { KeySetError, type KeySetErrorType, keySetErrorTypeOf } from './key-set-error.js';
 import { toRsaSigningKeys } from './rsa-signing-keys.js';
@@ -18,9 +19,14 @@ export interface JwksKeyStoreOptions {
   refetchIntervalMs: number;
   maxAgeMs: number;
   logger: LoggerService;
+  /** Where each download is published: the app's events, or else the diagnostics channel alone. */
+  events?: EventOutlet<CognitoJwksEvent>;
 }
 
 type KeySetDownloader = () => Promise<unknown>;
+
+/** Where downloads go without an app of their own (the Lambda authorizer): the diagnostics channel alone. */
+const CHANNEL_ONLY = new EventOutlet<CognitoJwksEvent>(jwksChannel);
 
 /** Why a download started: at boot, for a store with no keys yet, for an unknown kid, or because the keys aged. */
 export type KeySetTrigger = CognitoJwksEvent['trigger'];
@@ -184,7 +190,8 @@ export class JwksKeyStore {
 
   /** One event per download, for subscribers only: the pool, never a key or the URL's answer. */
   private publish(trigger: KeySetTrigger, startedAt: number): void {
-    if (!jwksChannel.hasSubscribers) return;
+    const events = this.options.events ?? CHANNEL_ONLY;
+    if (!events.observed) return;
     const failed = this.lastFetchFailed;
     const event: CognitoJwksEvent = {
       userPoolId: this.options.userPoolId,
@@ -194,7 +201,7 @@ export class JwksKeyStore {
       durationMs: performance.now() - startedAt,
       keyCount: failed ? 0 : this.keys.size,
     };
-    jwksChannel.publish(event);
+    events.publish(event);
   }
 
   private retryAfterSeconds(): number {

@@ -1,4 +1,3 @@
-import diagnosticsChannel from 'node:diagnostics_channel';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type {
   Counter,
@@ -14,9 +13,9 @@ import { VerifiedTokenCache } from '../cache/verified-token.cache.js';
 import { COGNITO_AUTH_CONFIG } from '../cognito-auth.constants.js';
 import type { CognitoAuthConfig } from '../cognito-auth.config.js';
 import { CognitoRevocationService } from '../revocation/cognito-revocation.service.js';
+import { CognitoEvents, type EventOutlet } from '../events/cognito-events.js';
 import { BatchedHistogram } from './batched-histogram.js';
 import {
-  CHANNEL_NAMES,
   type CognitoAuthenticateEvent,
   type CognitoAuthorizeEvent,
   type CognitoJwksEvent,
@@ -70,8 +69,6 @@ function instrument(key: keyof Instruments, buckets?: number[]): [string, Metric
   return [name, buckets ? { unit, description, advice: { explicitBucketBoundaries: buckets } } : { unit, description }];
 }
 
-type Subscriber = (message: unknown) => void;
-
 /**
  * OpenTelemetry metrics of the module, recorded from its diagnostics_channel events: the code
  * that authenticates publishes events and knows nothing of metrics.
@@ -85,7 +82,8 @@ type Subscriber = (message: unknown) => void;
  */
 @Injectable()
 export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly subscriptions: Array<[channel: string, subscriber: Subscriber]> = [];
+  /** What this service listens to, to stop listening when the app closes. */
+  private readonly unlisteners: Array<() => void> = [];
   /** Key-set downloads made before the app booted (`preloadKeys`), recorded once the meter exists. */
   private earlyDownloads?: CognitoJwksEvent[];
   private meter?: Meter;
@@ -104,13 +102,14 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     private readonly tokenCache: VerifiedTokenCache,
     private readonly revocation: CognitoRevocationService,
+    private readonly events: CognitoEvents,
   ) {
     if (config.metrics === false) return;
     const earlyDownloads: CognitoJwksEvent[] = [];
     this.earlyDownloads = earlyDownloads;
     // Bounded, for a module that is built but never booted (a testing module that is not initialised).
-    this.subscribe(CHANNEL_NAMES.jwks, (event) => {
-      if (earlyDownloads.length < MAX_EARLY_DOWNLOADS) earlyDownloads.push(event as CognitoJwksEvent);
+    this.listen(events.jwks, (event) => {
+      if (earlyDownloads.length < MAX_EARLY_DOWNLOADS) earlyDownloads.push(event);
     });
   }
 
@@ -119,21 +118,22 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
     const given = this.config.metrics.meterProvider as MeterProvider | undefined;
     const meter = given ? given.getMeter(METER_NAME) : await globalMeter();
     const early = this.earlyDownloads ?? [];
-    this.unsubscribeAll();
+    this.unlistenAll();
     this.earlyDownloads = undefined;
     if (!meter) return;
     this.meter = meter;
     this.instruments = this.createInstruments(meter);
     this.authenticateDurations = new BatchedHistogram(this.instruments.authenticateDuration);
     this.attributes = new MetricAttributeSets([...this.config.poolsByIssuer.values()].map((pool) => pool.userPoolId));
-    this.subscribe(CHANNEL_NAMES.authenticate, (event) => this.onAuthenticate(event as CognitoAuthenticateEvent));
-    this.subscribe(CHANNEL_NAMES.authorize, (event) => this.onAuthorize(event as CognitoAuthorizeEvent));
-    this.subscribe(CHANNEL_NAMES.jwks, (event) => this.onJwks(event as CognitoJwksEvent));
+    // This app's events only: another app in the process has metrics (or none) of its own.
+    this.listen(this.events.authenticate, (event) => this.onAuthenticate(event));
+    this.listen(this.events.authorize, (event) => this.onAuthorize(event));
+    this.listen(this.events.jwks, (event) => this.onJwks(event));
     for (const event of early) this.onJwks(event);
   }
 
   onModuleDestroy(): void {
-    this.unsubscribeAll();
+    this.unlistenAll();
     this.earlyDownloads = undefined;
     if (!this.instruments) return;
     this.authenticateDurations?.flush();
@@ -190,15 +190,13 @@ export class CognitoMetricsService implements OnApplicationBootstrap, OnModuleDe
     this.instruments.jwksFetchDuration.record(event.durationMs / 1000, attributes);
   }
 
-  private subscribe(channel: string, subscriber: Subscriber): void {
-    diagnosticsChannel.subscribe(channel, subscriber);
-    this.subscriptions.push([channel, subscriber]);
+  private listen<E>(outlet: EventOutlet<E>, listener: (event: E) => void): void {
+    outlet.listen(listener);
+    this.unlisteners.push(() => outlet.unlisten(listener));
   }
 
-  private unsubscribeAll(): void {
-    for (const [channel, subscriber] of this.subscriptions.splice(0)) {
-      diagnosticsChannel.unsubscribe(channel, subscriber);
-    }
+  private unlistenAll(): void {
+    for (const unlisten of this.unlisteners.splice(0)) unlisten();
   }
 }
 

@@ -6,7 +6,8 @@ import { CognitoAuthError, InvalidTokenError, MissingTokenError } from '../error
 import { type FailureAnswer, isExpectedFailure, toAnswer } from '../errors/failure-answer.js';
 import { logOnce } from '../errors/log-once.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
-import { authenticateChannel, type CognitoTransport } from '../events/cognito-channels.js';
+import type { CognitoTransport } from '../events/cognito-channels.js';
+import { CognitoEvents } from '../events/cognito-events.js';
 import { CognitoPrincipals } from '../identity/cognito-principals.js';
 import { type CheckObservation, TokenChecker } from '../verification/token-checker.js';
 
@@ -43,6 +44,7 @@ export class CognitoAuthenticator {
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     private readonly checker: TokenChecker,
     private readonly principals: CognitoPrincipals,
+    private readonly events: CognitoEvents,
   ) {}
 
   /**
@@ -113,13 +115,13 @@ export class CognitoAuthenticator {
    */
   verify(token: string | null, transport: CognitoTransport, operation: object | undefined): Verdict {
     if (operation !== undefined && token !== null) return this.verifyOnce(token, transport, operation);
-    if (!authenticateChannel.hasSubscribers) return this.attempt(token, undefined);
+    if (!this.events.authenticate.observed) return this.attempt(token, undefined);
     return this.observed(transport, (observation) => this.attempt(token, observation), userOfAdmitted);
   }
 
   /** The checks alone, without the principal (`CognitoTokenVerifier.verify`), as one attempt. */
   check(token: string, transport: CognitoTransport): CognitoUser | Promise<CognitoUser> {
-    if (!authenticateChannel.hasSubscribers) return this.checker.check(token);
+    if (!this.events.authenticate.observed) return this.checker.check(token);
     return this.observed(transport, (observation) => this.checker.check(token, observation), itself);
   }
 
@@ -193,7 +195,7 @@ export class CognitoAuthenticator {
   }
 
   private publishSuccess(user: CognitoUser, transport: CognitoTransport, cacheHit: boolean, startedAt: number): void {
-    authenticateChannel.publish({
+    this.events.authenticate.publish({
       result: 'success',
       status: 200,
       cacheHit,
@@ -205,9 +207,9 @@ export class CognitoAuthenticator {
   }
 
   private publishFailure(error: unknown, transport: CognitoTransport, cacheHit: boolean, startedAt: number): void {
-    if (!authenticateChannel.hasSubscribers) return;
+    if (!this.events.authenticate.observed) return;
     const answer = toAnswer(error);
-    authenticateChannel.publish({
+    this.events.authenticate.publish({
       result: error instanceof MissingTokenError ? 'none' : 'failure',
       reason: error instanceof InvalidTokenError ? error.reason : answer.code,
       status: answer.status,

@@ -2,6 +2,8 @@ import { type ExecutionContext, Logger } from '@nestjs/common';
 import { type ModuleRef, ModulesContainer } from '@nestjs/core';
 import type { CognitoAuthConfig } from '../cognito-auth.config.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
+import type { CognitoAuthorizeEvent } from '../events/cognito-channels.js';
+import { CognitoEvents, type EventOutlet } from '../events/cognito-events.js';
 import { authorize } from '../policies/authorize.js';
 import { PolicyRunner } from '../policies/policy-runner.js';
 import type { RoutePolicy } from '../policies/route-policy.js';
@@ -13,6 +15,7 @@ import type { RoutePolicy } from '../policies/route-policy.js';
  */
 export class RouteAuthorizer {
   private runner?: PolicyRunner;
+  private events?: EventOutlet<CognitoAuthorizeEvent>;
 
   constructor(
     private readonly moduleRef: ModuleRef | undefined,
@@ -26,6 +29,7 @@ export class RouteAuthorizer {
       new Logger('CognitoAuth'),
       this.config,
     );
-    return authorize(rules, user, context, this.runner);
+    this.events ??= this.moduleRef?.get(CognitoEvents, { strict: false })?.authorize;
+    return authorize(rules, user, context, this.runner, this.events);
   }
 }

@@ -2,6 +2,7 @@ import type { ExecutionContext } from '@nestjs/common';
 import { toAnswer } from '../errors/failure-answer.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
 import { authorizeChannel, type CognitoAuthorizeEvent } from '../events/cognito-channels.js';
+import { EventOutlet } from '../events/cognito-events.js';
 import { type ActiveRule, activeRulesOf, type AuthorizationRules } from './authorization-rules.js';
 import type { PolicyRunnerLike } from './rule-kind.js';
 
@@ -17,8 +18,18 @@ export function authorize(
   user: CognitoUser,
   context: ExecutionContext,
   runner: PolicyRunnerLike,
+  events: EventOutlet<CognitoAuthorizeEvent> = CHANNEL_ONLY,
 ): void | Promise<void> {
-  return checkFrom(activeRulesOf(rules), 0, user, context, runner);
+  return checkFrom(activeRulesOf(rules), 0, user, context, { runner, events });
+}
+
+/** Where decisions go without an app of their own: the diagnostics channel alone. */
+const CHANNEL_ONLY = new EventOutlet<CognitoAuthorizeEvent>(authorizeChannel);
+
+/** What every kind of rule of one decision shares: the policy runner, and where the decision is published. */
+interface Deciding {
+  readonly runner: PolicyRunnerLike;
+  readonly events: EventOutlet<CognitoAuthorizeEvent>;
 }
 
 function checkFrom(
@@ -26,20 +37,20 @@ function checkFrom(
   from: number,
   user: CognitoUser,
   context: ExecutionContext,
-  runner: PolicyRunnerLike,
+  deciding: Deciding,
 ): void | Promise<void> {
   let index = from;
   try {
     for (; index < active.length; index++) {
       const { kind, items } = active[index]!;
-      const pending = kind.check(items, user, context, runner);
-      if (pending) return checkAfter(pending, active, index, user, context, runner);
+      const pending = kind.check(items, user, context, deciding.runner);
+      if (pending) return checkAfter(pending, active, index, user, context, deciding);
     }
   } catch (refusal) {
-    throw denied(active[index]!.kind.name, refusal);
+    throw denied(active[index]!.kind.name, refusal, deciding.events);
   }
-  if (authorizeChannel.hasSubscribers) {
-    publish({ result: 'allowed', rule: active.at(-1)?.kind.name ?? 'none', status: 200 });
+  if (deciding.events.observed) {
+    deciding.events.publish({ result: 'allowed', rule: active.at(-1)?.kind.name ?? 'none', status: 200 });
   }
   return undefined;
 }
@@ -51,21 +62,17 @@ function checkAfter(
   index: number,
   user: CognitoUser,
   context: ExecutionContext,
-  runner: PolicyRunnerLike,
+  deciding: Deciding,
 ): Promise<void> {
   return pending.then(
-    () => checkFrom(active, index + 1, user, context, runner),
+    () => checkFrom(active, index + 1, user, context, deciding),
     (refusal: unknown) => {
-      throw denied(active[index]!.kind.name, refusal);
+      throw denied(active[index]!.kind.name, refusal, deciding.events);
     },
   );
 }
 
-function denied(rule: string, refusal: unknown): unknown {
-  if (authorizeChannel.hasSubscribers) publish({ result: 'denied', rule, status: toAnswer(refusal).status });
+function denied(rule: string, refusal: unknown, events: EventOutlet<CognitoAuthorizeEvent>): unknown {
+  if (events.observed) events.publish({ result: 'denied', rule, status: toAnswer(refusal).status });
   return refusal;
-}
-
-function publish(event: CognitoAuthorizeEvent): void {
-  authorizeChannel.publish(event);
 }
