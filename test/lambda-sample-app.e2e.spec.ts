@@ -14,16 +14,15 @@ import {
   albEvent,
   apiGatewayV1Event,
   apiGatewayV2Event,
-  createCognitoTestKit,
   lambdaContext,
   type CognitoTestKit,
   type LambdaEventOptions,
 } from 'nestjs-cognito-auth/testing';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSampleLambda, type SampleLambda } from '../sample-app/src/lambda-handler.js';
 import { get, type HttpResult } from './support/http.js';
-import { usePerTestKitApp } from './support/kit-app.js';
-import { ADAPTERS, CapturedLogger, type RunningApp, sampleEnv, startSampleApp } from './support/test-app.js';
+import { useKit, useKitApp, usePerTestKitApp, useStarted } from './support/kit-app.js';
+import { ADAPTERS, CapturedLogger, sampleEnv, startSampleApp } from './support/test-app.js';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -78,30 +77,26 @@ function invoke(lambda: SampleLambda, event: unknown): Promise<Answer> {
 }
 
 describe.each(ADAPTERS)('the sample app on Lambda answers as on a server (%s)', (adapter) => {
-  let kit: CognitoTestKit;
-  let downKit: CognitoTestKit;
-  let server: RunningApp;
-  let downServer: RunningApp;
-  let lambda: SampleLambda;
-  let downLambda: SampleLambda;
   const logs = new CapturedLogger();
+  /** A container of the sample app with `env` over the kit's variables, closed after the suite. */
+  const useLambda = (kit: CognitoTestKit, env: Record<string, string> = {}, bootstrap = true) =>
+    useStarted(
+      async () => {
+        const container = createSampleLambda({ ...sampleEnv(kit), HTTP_ADAPTER: adapter, ...env }, { logger: logs });
+        if (bootstrap) await container.bootstrap();
+        return container;
+      },
+      (container) => container.close(),
+      'Lambda container',
+    );
 
-  beforeAll(async () => {
-    [kit, downKit] = await Promise.all([createCognitoTestKit(), createCognitoTestKit()]);
-    downKit.setJwksBehaviour('error-500');
-    lambda = createSampleLambda({ ...sampleEnv(kit), HTTP_ADAPTER: adapter }, { logger: logs });
-    downLambda = createSampleLambda({ ...sampleEnv(downKit), HTTP_ADAPTER: adapter }, { logger: logs });
-    [server, downServer] = await Promise.all([
-      startSampleApp(kit, { adapter }),
-      startSampleApp(downKit, { adapter }),
-      lambda.bootstrap(),
-    ]);
+  const { kit, app: server } = useKitApp((kit) => startSampleApp(kit, { adapter }));
+  const { kit: downKit, app: downServer } = useKitApp((kit) => {
+    kit.setJwksBehaviour('error-500');
+    return startSampleApp(kit, { adapter });
   });
-
-  afterAll(async () => {
-    await Promise.all([lambda?.close(), downLambda?.close(), server?.close(), downServer?.close()]);
-    await Promise.all([kit?.close(), downKit?.close()]);
-  });
+  const lambda = useLambda(kit);
+  const downLambda = useLambda(downKit, {}, false);
 
   const startFresh = usePerTestKitApp();
   const containers: SampleLambda[] = [];
@@ -202,19 +197,7 @@ describe.each(ADAPTERS)('the sample app on Lambda answers as on a server (%s)', 
   });
 
   describe('payload 2.0 cookies reach tokenCookie', () => {
-    let cookieLambda: SampleLambda;
-
-    beforeAll(async () => {
-      cookieLambda = createSampleLambda(
-        { ...sampleEnv(kit), HTTP_ADAPTER: adapter, COGNITO_TOKEN_COOKIE: 'id_token' },
-        { logger: logs },
-      );
-      await cookieLambda.bootstrap();
-    });
-
-    afterAll(async () => {
-      await cookieLambda?.close();
-    });
+    const cookieLambda = useLambda(kit, { COGNITO_TOKEN_COOKIE: 'id_token' });
 
     it('the token in the cookies list authenticates', async () => {
       const token = kit.accessToken({ username: 'cookie-user' });
@@ -241,18 +224,12 @@ describe.each(ADAPTERS)('the sample app on Lambda answers as on a server (%s)', 
 });
 
 describe('the built Lambda handler in a second process (a second container)', () => {
-  let kit: CognitoTestKit;
-
-  beforeAll(async () => {
+  beforeAll(() => {
     if (!existsSync(`${ROOT}/sample-app/dist/lambda.js`) || !existsSync(`${ROOT}/dist/index.js`)) {
       throw new Error('The sample app is not built: run `npm run build` first');
     }
-    kit = await createCognitoTestKit();
   });
-
-  afterAll(async () => {
-    await kit?.close();
-  });
+  const kit = useKit();
 
   it.each(ADAPTERS)('%s: one more key-set download for the second container, and the same answers', async (adapter) => {
     const before = kit.jwksRequestCount;
