@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { type ExecutionContext, IntrinsicException } from '@nestjs/common';
 import type { FailureAnswer } from '../errors/failure-answer.js';
 import { tokenFromRequest } from '../token/token-sources.js';
@@ -13,6 +14,18 @@ const GRAPHQL_CODES: Record<number, string> = {
 };
 
 /**
+ * The code of a status: Apollo's name, or else the status's reason phrase in Apollo's style
+ * (409 `CONFLICT`, 429 `TOO_MANY_REQUESTS`): a status an app's policy or custom check chose
+ * keeps a code of its own, where none would make Apollo say `INTERNAL_SERVER_ERROR`.
+ */
+function graphqlCodeOf(status: number): string {
+  const known = GRAPHQL_CODES[status];
+  if (known) return known;
+  const phrase = STATUS_CODES[status];
+  return phrase ? phrase.toUpperCase().replace(/[^A-Z0-9]+/g, '_') : `HTTP_${status}`;
+}
+
+/**
  * A refusal in a resolver. graphql-js copies `extensions` of the error a resolver throws into
  * the GraphQL error, so the client gets a precise code (never `INTERNAL_SERVER_ERROR`) without
  * this library importing `graphql`. It is an `IntrinsicException`: Nest's exception handler
@@ -25,7 +38,7 @@ export class CognitoGraphQLError extends IntrinsicException {
   constructor(failure: FailureAnswer) {
     super(failure.message);
     this.extensions = {
-      code: GRAPHQL_CODES[failure.status],
+      code: graphqlCodeOf(failure.status),
       status: failure.status,
       reason: failure.code,
       ...(failure.retryAfterSeconds === undefined ? {} : { retryAfter: failure.retryAfterSeconds }),
