@@ -4,8 +4,7 @@ import passport from 'passport';
 import { Strategy } from 'passport-jwt';
 import { COGNITO_JWT_STRATEGY } from './cognito-auth.constants.js';
 import { CognitoTokenVerifier } from './cognito-token.verifier.js';
-import { setResponseHeaders } from './contexts/http.context.js';
-import { passportContext } from './contexts/passport.context.js';
+import { passportContext, setPassportResponseHeaders } from './contexts/passport.context.js';
 import { toHttpException } from './errors/to-http-exception.js';
 import { authenticatorOf } from './pipeline/authenticator-registry.js';
 import type { CognitoAuthenticator } from './pipeline/cognito-authenticator.js';
@@ -60,8 +59,7 @@ export class CognitoJwtStrategy extends Strategy implements OnModuleInit {
 
   private refuse(authenticator: CognitoAuthenticator, request: any, error: unknown): void {
     const answer = authenticator.answer(error);
-    // Express links the request to its response; Fastify's request does not: its socket's current one.
-    setResponseHeaders(request.res ?? request.raw?.socket?._httpMessage, answer.headers);
+    setPassportResponseHeaders(request, answer.headers);
     // `unauthorized`: no token was sent, a credential another strategy may supply.
     if (answer.code === 'unauthorized') return this.fail(answer.headers['WWW-Authenticate'], answer.status);
     this.error(toHttpException(error));

@@ -1,5 +1,5 @@
 import type { ContextAdapter } from './context-adapter.interface.js';
-import { httpContext } from './http.context.js';
+import { httpContext, setResponseHeaders } from './http.context.js';
 
 /**
  * Requests authenticated by the Passport strategy (`AuthGuard('cognito-jwt')`): HTTP requests,
@@ -12,3 +12,11 @@ export const passportContext: ContextAdapter = {
     request.cognitoUser = user;
   },
 };
+
+/**
+ * Sets a refusal's headers on the response of a request Passport authenticates: Express links
+ * the request to its response; Fastify's request does not, its socket's current response does.
+ */
+export function setPassportResponseHeaders(request: any, headers: Readonly<Record<string, string>>): void {
+  setResponseHeaders(request.res ?? request.raw?.socket?._httpMessage, headers);
+}
