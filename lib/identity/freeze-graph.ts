@@ -101,38 +101,28 @@ function kindOf(value: unknown): string {
   return (value as object)?.constructor?.name ?? 'object';
 }
 
-function refuseChange(kind: string, method: string): never {
-  throw new TypeError(`Cannot ${method}() on a ${kind} of a frozen principal`);
+/** Makes `methods` of `type`'s prototype throw, as writing to a frozen object does in strict mode. */
+function refuseMutators(type: { prototype: object }, kind: string, methods: readonly string[]): void {
+  for (const method of methods) {
+    Object.defineProperty(type.prototype, method, {
+      value: () => {
+        throw new TypeError(`Cannot ${method}() on a ${kind} of a frozen principal`);
+      },
+    });
+  }
 }
 
 /** A `Date` whose setters throw. */
 class ReadOnlyDate extends Date {}
-for (const method of Object.getOwnPropertyNames(Date.prototype).filter((name) => name.startsWith('set'))) {
-  Object.defineProperty(ReadOnlyDate.prototype, method, { value: () => refuseChange('Date', method) });
-}
-
 /** A `Set` whose `add`, `delete` and `clear` throw. */
-class ReadOnlySet<T> extends Set<T> {
-  override add(): this {
-    return refuseChange('Set', 'add');
-  }
-  override delete(): boolean {
-    return refuseChange('Set', 'delete');
-  }
-  override clear(): void {
-    refuseChange('Set', 'clear');
-  }
-}
-
+class ReadOnlySet<T> extends Set<T> {}
 /** A `Map` whose `set`, `delete` and `clear` throw. */
-class ReadOnlyMap<K, V> extends Map<K, V> {
-  override set(): this {
-    return refuseChange('Map', 'set');
-  }
-  override delete(): boolean {
-    return refuseChange('Map', 'delete');
-  }
-  override clear(): void {
-    refuseChange('Map', 'clear');
-  }
-}
+class ReadOnlyMap<K, V> extends Map<K, V> {}
+
+refuseMutators(
+  ReadOnlyDate,
+  'Date',
+  Object.getOwnPropertyNames(Date.prototype).filter((name) => name.startsWith('set')),
+);
+refuseMutators(ReadOnlySet, 'Set', ['add', 'delete', 'clear']);
+refuseMutators(ReadOnlyMap, 'Map', ['set', 'delete', 'clear']);

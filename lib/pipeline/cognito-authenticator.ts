@@ -38,14 +38,15 @@ interface OperationVerdict {
  */
 @Injectable()
 export class CognitoAuthenticator {
-  private readonly operations = new WeakMap<object, OperationVerdict>();
-
   constructor(
     @Inject(COGNITO_AUTH_CONFIG) private readonly config: CognitoAuthConfig,
     private readonly checker: TokenChecker,
     private readonly principals: CognitoPrincipals,
     private readonly events: CognitoEvents,
   ) {}
+
+  /** The verdict of each operation the guard runs for more than once (see `verify`). */
+  private readonly operations = new WeakMap<object, OperationVerdict>();
 
   /**
    * The app's principal for a verified user (the user itself without `transformUser`): kept per
