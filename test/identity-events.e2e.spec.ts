@@ -2,14 +2,14 @@
  * The app's own user is part of the authentication attempt: one `authenticate` event per
  * request, published once the principal is made, whose result is the transformer's too.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
 import { COGNITO_AUTH_CHANNELS, type CognitoAuthenticateEvent } from 'nestjs-cognito-auth';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { startModuleApp } from './support/auth-e2e.js';
 import { bearer, get } from './support/http.js';
 import { TransformerProbe, WhoController } from './support/identity.js';
 import { useApp, useKit } from './support/kit-app.js';
 import { createMeteredProvider, valueOf } from './support/metric-reader.js';
+import { useChannelEvents } from './support/channel-events.js';
 
 const kit = useKit();
 const probe = new TransformerProbe();
@@ -23,16 +23,8 @@ const app = useApp(() =>
 );
 afterAll(() => meter.shutdown());
 
-const events: CognitoAuthenticateEvent[] = [];
-const keep = (message: unknown) => events.push(message as CognitoAuthenticateEvent);
-beforeEach(() => {
-  probe.reset();
-  events.length = 0;
-  diagnosticsChannel.subscribe(COGNITO_AUTH_CHANNELS.authenticate, keep);
-});
-afterEach(() => {
-  diagnosticsChannel.unsubscribe(COGNITO_AUTH_CHANNELS.authenticate, keep);
-});
+const events = useChannelEvents<CognitoAuthenticateEvent>(COGNITO_AUTH_CHANNELS.authenticate);
+beforeEach(() => probe.reset());
 
 describe("one authenticate event per request, with the transformer's outcome", () => {
   it.each([

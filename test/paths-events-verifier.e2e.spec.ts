@@ -3,17 +3,17 @@
  * publishes one `authenticate` event with `transport: 'verifier'`, admitted or refused, and is
  * counted under `cognito_auth.transport` `verifier`.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
 import {
   COGNITO_AUTH_CHANNELS,
   type CognitoAuthenticateEvent,
   CognitoAuthModule,
   CognitoTokenVerifier,
 } from 'nestjs-cognito-auth';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { useApp, useKit } from './support/kit-app.js';
 import { createMeteredProvider, valueOf } from './support/metric-reader.js';
 import { startApp } from './support/test-app.js';
+import { useChannelEvents } from './support/channel-events.js';
 
 const kit = useKit();
 const meter = createMeteredProvider();
@@ -24,15 +24,7 @@ const app = useApp(() =>
 );
 afterAll(() => meter.shutdown());
 
-const events: CognitoAuthenticateEvent[] = [];
-const keep = (message: unknown) => events.push(message as CognitoAuthenticateEvent);
-beforeEach(() => {
-  events.length = 0;
-  diagnosticsChannel.subscribe(COGNITO_AUTH_CHANNELS.authenticate, keep);
-});
-afterEach(() => {
-  diagnosticsChannel.unsubscribe(COGNITO_AUTH_CHANNELS.authenticate, keep);
-});
+const events = useChannelEvents<CognitoAuthenticateEvent>(COGNITO_AUTH_CHANNELS.authenticate);
 
 describe('verify() and authenticate() publish their attempts with transport verifier', () => {
   it('verify(): one event for an admitted token, one for a refused one', async () => {

@@ -6,9 +6,8 @@
  * function behind API Gateway `http`: it is the same Nest HTTP app), for an admitted token and a
  * refused one alike. One app per adapter, each with its own meter provider; real clients.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
 import { COGNITO_AUTH_CHANNELS, type CognitoAuthenticateEvent, CognitoAuthModule } from 'nestjs-cognito-auth';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { HttpAdapterName } from '../sample-app/src/sample-config.js';
 import { postQuery } from './support/graphql-app.js';
 import { graphqlWsModule } from './support/graphql-ws-client.js';
@@ -24,6 +23,7 @@ import {
   useGraphqlWsConnections,
 } from './support/paths-app.js';
 import { ADAPTERS } from './support/test-app.js';
+import { useChannelEvents } from './support/channel-events.js';
 
 /**
  * The transport each path's attempts name, in the order they happen: a route public to the
@@ -60,15 +60,7 @@ const sockets = useSocketClients();
 const openGraphqlWs = useGraphqlWsConnections();
 
 /** The `authenticate` events published while a test runs. */
-const events: CognitoAuthenticateEvent[] = [];
-const keep = (message: unknown) => events.push(message as CognitoAuthenticateEvent);
-beforeEach(() => {
-  events.length = 0;
-  diagnosticsChannel.subscribe(COGNITO_AUTH_CHANNELS.authenticate, keep);
-});
-afterEach(() => {
-  diagnosticsChannel.unsubscribe(COGNITO_AUTH_CHANNELS.authenticate, keep);
-});
+const events = useChannelEvents<CognitoAuthenticateEvent>(COGNITO_AUTH_CHANNELS.authenticate);
 
 describe('each authenticate event names the path the token came in by', () => {
   describe.each(ADAPTERS)('%s', (adapter) => {

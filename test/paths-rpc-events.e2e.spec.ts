@@ -6,16 +6,16 @@
  * ExecutionContextHost as the microservice context creator builds it; the app finds the token
  * in the message with a custom extractor.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
 import type { CanActivate } from '@nestjs/common';
 import { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
 import { COGNITO_AUTH_CHANNELS, type CognitoAuthenticateEvent, CognitoMessageRequest } from 'nestjs-cognito-auth';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CognitoFallbackGuard } from '../lib/cognito-fallback.guard.js';
 import { probeModule } from './support/hostile.js';
 import { useKit } from './support/kit-app.js';
 import { createMeteredProvider, type MeteredProvider, valueOf } from './support/metric-reader.js';
 import { type RunningApp, startApp } from './support/test-app.js';
+import { useChannelEvents } from './support/channel-events.js';
 
 class OrdersConsumer {
   created(_data: unknown) {}
@@ -64,15 +64,7 @@ afterAll(async () => {
 });
 
 /** The `authenticate` events published while a test runs. */
-const events: CognitoAuthenticateEvent[] = [];
-const keep = (message: unknown) => events.push(message as CognitoAuthenticateEvent);
-beforeEach(() => {
-  events.length = 0;
-  diagnosticsChannel.subscribe(COGNITO_AUTH_CHANNELS.authenticate, keep);
-});
-afterEach(() => {
-  diagnosticsChannel.unsubscribe(COGNITO_AUTH_CHANNELS.authenticate, keep);
-});
+const events = useChannelEvents<CognitoAuthenticateEvent>(COGNITO_AUTH_CHANNELS.authenticate);
 
 describe('each authenticate event of a microservice message names the transport rpc', () => {
   it('an admitted message: one success event', async () => {

@@ -7,7 +7,6 @@
  * socket error. Each path publishes its decision on the `authorize` diagnostics channel, naming
  * the kind of rule. One app per adapter; real clients, the kit's real JWKS server.
  */
-import diagnosticsChannel from 'node:diagnostics_channel';
 import {
   AllGroups,
   COGNITO_AUTH_CHANNELS,
@@ -20,7 +19,7 @@ import {
   TokenUse,
 } from 'nestjs-cognito-auth';
 import type { Socket } from 'socket.io-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { graphqlWsModule } from './support/graphql-ws-client.js';
 import { bearer, get } from './support/http.js';
 import { useKit, useSocketClients } from './support/kit-app.js';
@@ -29,6 +28,7 @@ import { graphql } from './support/policy-e2e.js';
 import { okController, okGateway, trueResolver, type HandlerRules } from './support/rule-handlers.js';
 import { ask } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp } from './support/test-app.js';
+import { useChannelEvents } from './support/channel-events.js';
 
 /** One handler per rule, named alike on every path (a route, a field, a message). */
 const RULES: Record<string, HandlerRules> = {
@@ -108,15 +108,7 @@ const apps = useAppOnEveryAdapter((adapter) => ({
   providers: [trueResolver(RULES), okGateway('/rules', RULES)],
 }));
 const sockets = useSocketClients();
-const decisions: CognitoAuthorizeEvent[] = [];
-const keep = (message: unknown) => decisions.push(message as CognitoAuthorizeEvent);
-beforeEach(() => {
-  decisions.length = 0;
-  diagnosticsChannel.subscribe(COGNITO_AUTH_CHANNELS.authorize, keep);
-});
-afterEach(() => {
-  diagnosticsChannel.unsubscribe(COGNITO_AUTH_CHANNELS.authorize, keep);
-});
+const decisions = useChannelEvents<CognitoAuthorizeEvent>(COGNITO_AUTH_CHANNELS.authorize);
 const openGraphqlWs = useGraphqlWsConnections();
 
 /** What each path answers for `rule` with `token`, in a form comparable across paths. */
