@@ -360,7 +360,7 @@ describe.each(ADAPTERS)('fuzzing the guard (%s)', (adapter) => {
   });
 
   it(
-    `genuinely signed, arbitrary JSON with at least one §2 violation (${RUNS.wrongClaims} runs)`,
+    `genuinely signed, arbitrary JSON that breaks at least one claim check (${RUNS.wrongClaims} runs)`,
     { timeout: PROPERTY_TIMEOUT_MS },
     async () => {
       await fc.assert(
