@@ -61,7 +61,8 @@ const ENTRIES_PROBE = [
   "import type { CognitoAuthModule } from 'nestjs-cognito-auth';",
   "import type { CognitoTestKit } from 'nestjs-cognito-auth/testing';",
   "import type { ApplyCognitoSecurityOptions } from 'nestjs-cognito-auth/swagger';",
-  'export type Entries = [CognitoAuthModule, CognitoTestKit, ApplyCognitoSecurityOptions];',
+  "import type { CognitoAuthorizerOptions } from 'nestjs-cognito-auth/lambda';",
+  'export type Entries = [CognitoAuthModule, CognitoTestKit, ApplyCognitoSecurityOptions, CognitoAuthorizerOptions];',
   '',
 ].join('\n');
 

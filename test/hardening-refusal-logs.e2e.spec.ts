@@ -1,7 +1,7 @@
 /**
  * An expected refusal is not an error of the app: nothing is written at error level (neither by
  * Nest's logger nor on the console) when a client without a valid token is refused, whatever the
- * transport: a GraphQL request with 1000 aliases of a protected field, a REST request, a gateway
+ * transport: a GraphQL request with 1000 aliases of a protected field, a REST request, a Passport one, a gateway
  * message, a socket.io handshake, a graphql-ws operation. Real apps on both adapters, real
  * clients, the kit's real JWKS server.
  */
@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import { useApp, useKit, useSocketClients } from './support/kit-app.js';
 import { CheckedGateway, OpenGateway } from './support/socket-app.js';
 import { errorLines } from './support/error-log.js';
-import { MeController, MeResolver } from './support/fixture-app.js';
+import { MeController, MeResolver, PassportController } from './support/fixture-app.js';
 import { postQuery } from './support/graphql-app.js';
 import { connectGraphqlWs, graphqlWsModule } from './support/graphql-ws-client.js';
 import { bearer, get } from './support/http.js';
@@ -48,7 +48,7 @@ describe.each(ADAPTERS)('expected refusals write nothing at error level (%s)', (
   const app = useApp(() => {
     @Module({
       imports: [CognitoAuthModule.forRoot(kit.moduleOptions()), graphqlWsModule(adapter)],
-      controllers: [MeController, AdminController],
+      controllers: [MeController, AdminController, PassportController],
       providers: [MeResolver, AdminResolver, CheckedGateway, OpenGateway],
     })
     class RefusalsAppModule {}
@@ -96,6 +96,15 @@ describe.each(ADAPTERS)('expected refusals write nothing at error level (%s)', (
     const token = kit.accessToken();
     expect((await get(`${app.url}/admin`, bearer(token))).status).toBe(403);
     expect((await get(`${app.url}/me`, { authorization: [`Bearer ${token}`, `Bearer ${token}`] })).status).toBe(400);
+    expectNoErrorLogged();
+  });
+
+  it("a request refused by AuthGuard('cognito-jwt'): no token, an expired token, two Authorization headers", async () => {
+    const token = kit.accessToken();
+    expect((await get(`${app.url}/passport`)).status).toBe(401);
+    expect((await get(`${app.url}/passport`, bearer(kit.accessToken({}, { expiresIn: -60 })))).status).toBe(401);
+    const twoHeaders = { authorization: [`Bearer ${token}`, `Bearer ${token}`] };
+    expect((await get(`${app.url}/passport`, twoHeaders)).status).toBe(400);
     expectNoErrorLogged();
   });
 
