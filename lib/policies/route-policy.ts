@@ -11,23 +11,33 @@ export type RoutePolicy = AuthorizationRules & {
   readonly hasRules: boolean;
 };
 
+/** A route's policy, kept for one controller; `next` is the same handler's policy under another controller. */
+interface KeptPolicy {
+  readonly controller: object;
+  readonly policy: RoutePolicy;
+  readonly next: KeptPolicy | undefined;
+}
+
 /**
  * Reads `@Public` and the rule decorators once per handler with `Reflector.getAllAndOverride`
  * (for each kind of rule, the handler's list replaces its class's) and keeps the result:
  * metadata does not change at run time.
  */
 export class RoutePolicyReader {
-  private readonly policies = new WeakMap<object, WeakMap<object, RoutePolicy>>();
+  /** By handler: one lookup per request. A method inherited by several controllers has an entry per controller. */
+  private readonly policies = new WeakMap<object, KeptPolicy>();
 
   constructor(private readonly reflector: Reflector) {}
 
   of(context: ExecutionContext): RoutePolicy {
     const handler = context.getHandler();
     const controller = context.getClass();
-    let byHandler = this.policies.get(controller);
-    if (!byHandler) this.policies.set(controller, (byHandler = new WeakMap()));
-    let policy = byHandler.get(handler);
-    if (!policy) byHandler.set(handler, (policy = this.read([handler, controller])));
+    const first = this.policies.get(handler);
+    for (let kept = first; kept !== undefined; kept = kept.next) {
+      if (kept.controller === controller) return kept.policy;
+    }
+    const policy = this.read([handler, controller]);
+    this.policies.set(handler, { controller, policy, next: first });
     return policy;
   }
 
