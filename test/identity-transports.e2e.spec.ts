@@ -13,7 +13,6 @@ import {
   Scope,
   UseGuards,
 } from '@nestjs/common';
-import { Query, Resolver } from '@nestjs/graphql';
 import { AuthGuard } from '@nestjs/passport';
 import { Test } from '@nestjs/testing';
 import { ConnectedSocket, type OnGatewayInit, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
@@ -36,7 +35,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { useApp, useKit } from './support/kit-app.js';
 import { postQuery, testGraphqlModule } from './support/graphql-app.js';
 import { bearer, get } from './support/http.js';
-import { type AppUser, TransformerProbe } from './support/identity.js';
+import { type AppUser, IdentityResolver, TransformerProbe } from './support/identity.js';
 import { ask, SocketClients } from './support/socket-client.js';
 import { ADAPTERS, type RunningApp, startApp } from './support/test-app.js';
 
@@ -313,19 +312,6 @@ class IdentityGateway implements OnGatewayInit {
       dataUserIsPrincipal: client.data.user === principal,
       cognitoSub: client.data.cognitoUser?.sub,
     };
-  }
-}
-
-@Resolver()
-class IdentityResolver {
-  @Query(() => String)
-  appId(@CurrentUser() principal: AppUser): string {
-    return principal.appId;
-  }
-
-  @Query(() => String)
-  cognitoSub(@CurrentCognitoUser('sub') sub: string): string {
-    return sub;
   }
 }
 

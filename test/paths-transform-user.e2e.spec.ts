@@ -23,7 +23,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { nowSeconds } from './support/auth-e2e.js';
 import { errorLines } from './support/error-log.js';
 import { graphqlWsModule } from './support/graphql-ws-client.js';
-import { type AppUser, TransformerProbe } from './support/identity.js';
+import { type AppUser, IdentityResolver, TransformerProbe } from './support/identity.js';
 import { useKit, useSocketClients } from './support/kit-app.js';
 import {
   askEveryPath,
@@ -40,18 +40,9 @@ import { ADAPTERS } from './support/test-app.js';
 
 const TRANSFORM_TIMEOUT_MS = 300;
 
+/** Beside IdentityResolver's `appId` and `cognitoSub`: a public field and a subscription. */
 @Resolver()
 class PrincipalResolver {
-  @Query(() => String)
-  appId(@CurrentUser() principal: AppUser): string {
-    return principal.appId;
-  }
-
-  @Query(() => String)
-  cognitoSub(@CurrentCognitoUser('sub') sub: string): string {
-    return sub;
-  }
-
   @Public()
   @Query(() => String)
   maybeAppId(@CurrentUser() principal: AppUser | null): string {
@@ -88,7 +79,7 @@ const apps = useAppOnEveryAdapter((adapter) => ({
     graphqlWsModule(adapter),
   ],
   controllers: PATHS_METADATA.controllers,
-  providers: [PrincipalResolver, PrincipalGateway, ...PATHS_METADATA.providers],
+  providers: [IdentityResolver, PrincipalResolver, PrincipalGateway, ...PATHS_METADATA.providers],
 }));
 const openGraphqlWs = useGraphqlWsConnections();
 const sockets = useSocketClients();

@@ -3,6 +3,7 @@
  * controllers that show the principal next to the verified Cognito user.
  */
 import { Controller, Get, Req } from '@nestjs/common';
+import { Query, Resolver } from '@nestjs/graphql';
 import {
   type CognitoTransformContext,
   type CognitoUser,
@@ -121,5 +122,19 @@ export class WhoController {
         isSet: principal.roles instanceof Set,
       }),
     };
+  }
+}
+
+/** GraphQL's `appId` (the principal's) and `cognitoSub` (the verified Cognito user's). */
+@Resolver()
+export class IdentityResolver {
+  @Query(() => String)
+  appId(@CurrentUser() principal: AppUser): string {
+    return principal.appId;
+  }
+
+  @Query(() => String)
+  cognitoSub(@CurrentCognitoUser('sub') sub: string): string {
+    return sub;
   }
 }
