@@ -31,9 +31,7 @@ export class CognitoTokenVerifier {
    * check threw. It never calls `transformUser`.
    */
   verify(token: string): Promise<CognitoUser> {
-    if (typeof token !== 'string') {
-      return Promise.reject(new InvalidTokenError('malformed', 'The token must be a string'));
-    }
+    if (typeof token !== 'string') return Promise.reject(notAString());
     try {
       return Promise.resolve(this.authenticator.check(token, 'verifier'));
     } catch (error) {
@@ -48,7 +46,7 @@ export class CognitoTokenVerifier {
   async authenticate<TPrincipal extends object = CognitoUser>(
     token: string,
   ): Promise<CognitoAuthentication<TPrincipal>> {
-    if (typeof token !== 'string') throw new InvalidTokenError('malformed', 'The token must be a string');
+    if (typeof token !== 'string') throw notAString();
     return (await this.authenticator.verify(token, 'verifier', undefined)) as CognitoAuthentication<TPrincipal>;
   }
 
@@ -56,4 +54,9 @@ export class CognitoTokenVerifier {
   forgetUser(sub: string): void {
     this.principals.forgetUser(sub);
   }
+}
+
+/** What `verify` and `authenticate` answer a token that is not a string (from JavaScript callers). */
+function notAString(): InvalidTokenError {
+  return new InvalidTokenError('malformed', 'The token must be a string');
 }

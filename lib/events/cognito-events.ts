@@ -47,3 +47,6 @@ export class CognitoEvents {
   readonly authorize = new EventOutlet<CognitoAuthorizeEvent>(authorizeChannel);
   readonly jwks = new EventOutlet<CognitoJwksEvent>(jwksChannel);
 }
+
+/** Where events go from code without an app of its own (the Lambda authorizer): the diagnostics channels alone. */
+export const CHANNELS_ONLY = new CognitoEvents();

@@ -84,17 +84,20 @@ function readOnlyShellOf(value: object): object {
   if (value instanceof Date) return new ReadOnlyDate(value.getTime());
   if (value instanceof Set) return new ReadOnlySet();
   if (value instanceof Map) return new ReadOnlyMap();
-  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || isSharedArrayBuffer(value)) {
-    throw new UnfreezableObjectError(`a ${kindOf(value)} cannot be made read-only`);
-  }
-  if (value instanceof WeakMap || value instanceof WeakSet || value instanceof WeakRef) {
-    throw new UnfreezableObjectError(`a ${kindOf(value)} cannot be made read-only`);
-  }
+  if (holdsUnfreezableState(value)) throw new UnfreezableObjectError(`a ${kindOf(value)} cannot be made read-only`);
   return value;
 }
 
-function isSharedArrayBuffer(value: object): boolean {
-  return typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer;
+/** Binary data and weak collections: their contents change whatever `Object.freeze` does. */
+function holdsUnfreezableState(value: object): boolean {
+  return (
+    ArrayBuffer.isView(value) ||
+    value instanceof ArrayBuffer ||
+    (typeof SharedArrayBuffer === 'function' && value instanceof SharedArrayBuffer) ||
+    value instanceof WeakMap ||
+    value instanceof WeakSet ||
+    value instanceof WeakRef
+  );
 }
 
 function kindOf(value: unknown): string {

@@ -2,8 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
 import { InvalidTokenError, KeySetUnavailableError } from '../errors/cognito-auth.errors.js';
 import { withTimeout } from '../errors/with-timeout.js';
-import { type CognitoJwksEvent, jwksChannel } from '../events/cognito-channels.js';
-import { EventOutlet } from '../events/cognito-events.js';
+import type { CognitoJwksEvent } from '../events/cognito-channels.js';
+import { CHANNELS_ONLY, type EventOutlet } from '../events/cognito-events.js';
 import { fetchKeySet } from './fetch-key-set.js';
 import { KeySetError, type KeySetErrorType, keySetErrorTypeOf } from './key-set-error.js';
 import { toRsaSigningKeys } from './rsa-signing-keys.js';
@@ -24,9 +24,6 @@ export interface JwksKeyStoreOptions {
 }
 
 type KeySetDownloader = () => Promise<unknown>;
-
-/** Where downloads go without an app of their own (the Lambda authorizer): the diagnostics channel alone. */
-const CHANNEL_ONLY = new EventOutlet<CognitoJwksEvent>(jwksChannel);
 
 /** Why a download started: at boot, for a store with no keys yet, for an unknown kid, or because the keys aged. */
 export type KeySetTrigger = CognitoJwksEvent['trigger'];
@@ -190,7 +187,7 @@ export class JwksKeyStore {
 
   /** One event per download, for subscribers only: the pool, never a key or the URL's answer. */
   private publish(trigger: KeySetTrigger, startedAt: number): void {
-    const events = this.options.events ?? CHANNEL_ONLY;
+    const events = this.options.events ?? CHANNELS_ONLY.jwks;
     if (!events.observed) return;
     const failed = this.lastFetchFailed;
     const event: CognitoJwksEvent = {

@@ -1,8 +1,8 @@
 import type { ExecutionContext } from '@nestjs/common';
 import { toAnswer } from '../errors/failure-answer.js';
 import type { CognitoUser } from '../interfaces/cognito-user.interface.js';
-import { authorizeChannel, type CognitoAuthorizeEvent } from '../events/cognito-channels.js';
-import { EventOutlet } from '../events/cognito-events.js';
+import type { CognitoAuthorizeEvent } from '../events/cognito-channels.js';
+import { CHANNELS_ONLY, type EventOutlet } from '../events/cognito-events.js';
 import { type ActiveRule, activeRulesOf, type AuthorizationRules } from './authorization-rules.js';
 import type { PolicyRunnerLike } from './rule-kind.js';
 
@@ -18,13 +18,10 @@ export function authorize(
   user: CognitoUser,
   context: ExecutionContext,
   runner: PolicyRunnerLike,
-  events: EventOutlet<CognitoAuthorizeEvent> = CHANNEL_ONLY,
+  events: EventOutlet<CognitoAuthorizeEvent> = CHANNELS_ONLY.authorize,
 ): void | Promise<void> {
   return checkFrom(activeRulesOf(rules), 0, user, context, { runner, events });
 }
-
-/** Where decisions go without an app of their own: the diagnostics channel alone. */
-const CHANNEL_ONLY = new EventOutlet<CognitoAuthorizeEvent>(authorizeChannel);
 
 /** What every kind of rule of one decision shares: the policy runner, and where the decision is published. */
 interface Deciding {

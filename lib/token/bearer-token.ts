@@ -33,20 +33,18 @@ export function extractBearerToken(request: RequestLike): string | null {
     throw new InvalidRequestError('The Authorization header holds more than one value');
   }
   // The scheme ends at the first space: anything but `Bearer <token>` is no bearer credentials.
-  if (value.indexOf(' ') !== BEARER.length || !startsWithBearer(value)) return null;
+  if (value.indexOf(' ') !== BEARER.length || !startsWithName(value, BEARER)) return null;
   const token = trimSpacesAndTabs(value, BEARER.length + 1);
   return token === '' ? null : token;
 }
 
 const BEARER = 'bearer';
 
-/** Whether `value` starts with `bearer` in any case, without a new lowercased string per request. */
-function startsWithBearer(value: string): boolean {
-  return hasNameAt(value, BEARER);
-}
-
-/** Whether `value` starts with the lowercase ASCII `name`, compared case-insensitively. */
-function hasNameAt(value: string, name: string): boolean {
+/**
+ * Whether `value` starts with the lowercase ASCII `name`, compared case-insensitively, without a
+ * new lowercased string per request.
+ */
+function startsWithName(value: string, name: string): boolean {
   for (let i = 0; i < name.length; i++) {
     // Setting 0x20 lowercases an ASCII capital and changes no lowercase letter.
     if ((value.charCodeAt(i) | 0x20) !== name.charCodeAt(i)) return false;
@@ -88,7 +86,7 @@ const AUTHORIZATION = 'authorization';
 /** `name.toLowerCase() === 'authorization'`, without a new string on every request. */
 function isAuthorizationName(name: string): boolean {
   if (name.length !== AUTHORIZATION.length) return false;
-  return name === 'Authorization' || name === AUTHORIZATION || hasNameAt(name, AUTHORIZATION);
+  return name === 'Authorization' || name === AUTHORIZATION || startsWithName(name, AUTHORIZATION);
 }
 
 /** Whether the request's header lines reached the server's limit, past which Node drops lines silently. */
