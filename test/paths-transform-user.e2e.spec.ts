@@ -11,6 +11,8 @@ import { ForbiddenException } from '@nestjs/common';
 import { Query, Resolver, Subscription } from '@nestjs/graphql';
 import { SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import {
+  COGNITO_AUTH_CHANNELS,
+  type CognitoAuthenticateEvent,
   CognitoAuthModule,
   CognitoRevocationService,
   CognitoTokenVerifier,
@@ -37,6 +39,7 @@ import {
 } from './support/paths-app.js';
 import { ask } from './support/socket-client.js';
 import { ADAPTERS } from './support/test-app.js';
+import { useChannelEvents } from './support/channel-events.js';
 
 const TRANSFORM_TIMEOUT_MS = 300;
 
@@ -84,6 +87,7 @@ const apps = useAppOnEveryAdapter((adapter) => ({
 const openGraphqlWs = useGraphqlWsConnections();
 const sockets = useSocketClients();
 beforeEach(() => probe.reset());
+const attempts = useChannelEvents<CognitoAuthenticateEvent>(COGNITO_AUTH_CHANNELS.authenticate);
 
 const unauthenticated = (message: string) => ({
   code: 'UNAUTHENTICATED',
@@ -322,6 +326,33 @@ describe('one transformer call per token on every path', () => {
       }
       expect(probe.calls).toBe(path === 'verifier' ? 0 : 1);
     });
+  });
+});
+
+describe("a transformer's refusal is a failed authentication attempt on every path", () => {
+  describe.each(ADAPTERS)('%s', (adapter) => {
+    it.each(PATHS.filter((path) => path !== 'verifier'))(
+      '%s: each authenticate event says user_not_found, 401',
+      async (path) => {
+        probe.answer = () => null;
+        await askPath(path, apps[adapter], kit.accessToken(), sockets);
+        expect(attempts.length).toBeGreaterThan(0);
+        for (const event of attempts) {
+          expect(event).toMatchObject({ result: 'failure', reason: 'user_not_found', status: 401 });
+        }
+      },
+    );
+  });
+});
+
+describe("the verifier's authenticate() gives the same read-only principal", () => {
+  it.each(ADAPTERS)('a Set and a Date in it throw on change (%s)', async (adapter) => {
+    probe.answer = (user) => ({ sub: user.sub, roles: new Set(['user']), since: new Date(0) });
+    const verifier = apps[adapter].app.get(CognitoTokenVerifier);
+    const { principal } = await verifier.authenticate<{ roles: Set<string>; since: Date }>(kit.accessToken());
+    expect(() => principal.roles.add('admin')).toThrow(TypeError);
+    expect(() => principal.since.setUTCFullYear(1999)).toThrow(TypeError);
+    expect({ roles: [...principal.roles], since: principal.since.getTime() }).toEqual({ roles: ['user'], since: 0 });
   });
 });
 
